@@ -1,0 +1,1 @@
+"""Command-line analytics over CSV files: the core's face for researchers."""

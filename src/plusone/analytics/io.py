@@ -1,0 +1,164 @@
+"""Shared input and output for the analytics commands (contracts in docs/cli.md).
+
+- stdout carries only the result;
+- warnings and errors (``line 12: ...``) go to stderr;
+- progress goes to stderr, only on a TTY;
+- ``--format`` defaults to ``table`` on a TTY and ``json`` otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+FORMATS = ("table", "csv", "json")
+
+
+class UsageError(Exception):
+    """A problem with the command line itself: exit code 2."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: table on a terminal, json otherwise)",
+    )
+
+
+def resolve_format(value: str | None, stream: TextIO | None = None) -> str:
+    if value:
+        return value
+    stream = stream or sys.stdout
+    return "table" if stream.isatty() else "json"
+
+
+def open_csv(path: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Open a CSV file with a header row.
+
+    Returns the header and an iterator of ``(line_number, row)`` where the line
+    number is the physical line in the file (the header is line 1).
+    Raises ``UsageError`` for a missing file, an empty file or bad encoding.
+    """
+    p = Path(path)
+    if path != "-" and not p.is_file():
+        raise UsageError(f"{path}: no such file")
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise UsageError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, {"__error__": str(exc)}
+                continue
+            if not values or all(not v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                yield (
+                    reader.line_num,
+                    {"__error__": f"expected {len(header)} fields, found {len(values)}"},
+                )
+                continue
+            yield reader.line_num, dict(zip(header, (v.strip() for v in values), strict=True))
+
+    return header, rows()
+
+
+def require_columns(header: Sequence[str], *names: str) -> None:
+    missing = [n for n in names if n not in header]
+    if missing:
+        raise UsageError(
+            "missing column(s): " + ", ".join(missing) + " (found: " + ", ".join(header) + ")"
+        )
+
+
+def report_error(err: RowError) -> None:
+    print(f"line {err.line}: {err.reason}", file=sys.stderr)
+
+
+def progress(message: str) -> None:
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return round(value, 6)
+    if isinstance(value, Mapping):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(payload: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    json.dump(_clean(payload), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def write_rows(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    stream: TextIO | None = None,
+) -> None:
+    """Write rows as CSV or as an aligned text table."""
+    stream = stream or sys.stdout
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    if fmt == "csv":
+        w = csv.writer(stream, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(cells)
+        return
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    stream.write("  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip() + "\n")
+    for row in cells:
+        stream.write("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip() + "\n")
+
+
+def _cell(value: Any) -> str:
+    value = _clean(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) for v in value)
+    return str(value)
