@@ -127,8 +127,8 @@ def _clean(value: Any) -> Any:
 
 def write_json(payload: Mapping[str, Any], stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
-    json.dump(_clean(payload), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    # One string, one write: many small writes dominate on large outputs.
+    stream.write(json.dumps(_clean(payload), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_rows(
@@ -162,3 +162,20 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(_cell(v) for v in value)
     return str(value)
+
+
+MISSING = frozenset({"", "na", "n/a", "nan", "."})
+
+
+def parse_number(text: str) -> float | None:
+    """A number from a CSV cell; None for a missing value ("", NA, N/A, NaN, ".").
+
+    Raises ValueError for anything else that is not a finite number.
+    """
+    value = text.strip()
+    if value.lower() in MISSING:
+        return None
+    number = float(value)
+    if math.isinf(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
