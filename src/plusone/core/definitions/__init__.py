@@ -1,0 +1,1 @@
+"""Instrument definitions: one TOML file per instrument (see plusone.core.instruments)."""

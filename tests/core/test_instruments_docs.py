@@ -1,0 +1,50 @@
+"""Every instrument has a docs page that agrees with its definition (datasette's rule)."""
+
+from pathlib import Path
+
+import pytest
+
+from plusone.core.instruments import all_instruments
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "instruments"
+INSTRUMENTS = all_instruments()
+
+
+def test_every_instrument_has_a_docs_page_listed_in_the_index():
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    missing = [k for k in INSTRUMENTS if not (DOCS / f"{k}.md").is_file()]
+    unlisted = [k for k in INSTRUMENTS if f"({k}.md)" not in index]
+    assert missing == [] and unlisted == []
+
+
+def test_no_docs_page_describes_an_instrument_that_does_not_exist():
+    pages = {p.stem for p in DOCS.glob("*.md")} - {"index"}
+    assert pages == set(INSTRUMENTS)
+
+
+@pytest.mark.parametrize("key", sorted(INSTRUMENTS))
+def test_each_docs_page_carries_citation_copyright_scoring_and_rc(key):
+    inst = INSTRUMENTS[key]
+    page = (DOCS / f"{key}.md").read_text(encoding="utf-8")
+    assert inst.citation in page
+    assert f'"{inst.copyright}"' in page
+    assert inst.licence_basis in page
+    for heading in (
+        "## Scoring",
+        "## Bands, cutoff and direction",
+        "## Reliable change",
+        "## Risk items",
+        "## LOINC",
+    ):
+        assert heading in page
+    if inst.rc is None:
+        assert "No sourced RC parameters" in page
+    else:
+        assert f"RC points: {inst.rc.points} " in page
+        assert inst.rc.sd_source in page and inst.rc.reliability_source in page
+    if inst.cutoff is not None:
+        assert f"Cutoff: {inst.cutoff:g}" in page
+    if inst.licence_status == "licensed_pack":
+        assert "supplied by the practice" in page and inst.licence_holder in page
+    if not inst.validated:
+        assert "Practice-developed, not validated" in page
