@@ -1,0 +1,1 @@
+"""Staff accounts: users, practices and memberships with roles."""

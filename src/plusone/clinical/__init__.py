@@ -1,0 +1,1 @@
+"""Clinical records: clients, episodes, goals, sessions, plans, flags, decisions, consents."""

@@ -1,0 +1,392 @@
+"""Clinical records.
+
+Every row has a UUID primary key and a practice foreign key. Free text in the
+client's or clinician's words is an EncryptedTextField. Statuses are
+TextChoices and invariants are database constraints. Writes go through
+``plusone.clinical.actions``; reads that need permission through
+``plusone.clinical.queries``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from plusone.accounts.models import Practice
+from plusone.crypto.fields import EncryptedTextField
+
+ADULT_AGE = 18
+PRIMARY_INSTRUMENTS = ("phq9", "gad7", "core10")
+
+
+def age_on(born: dt.date, today: dt.date) -> int:
+    """Whole years between ``born`` and ``today``."""
+    before_birthday = (today.month, today.day) < (born.month, born.day)
+    return today.year - born.year - int(before_birthday)
+
+
+class Client(models.Model):
+    """A therapy client (an adult, 18+). Never name a variable ``client`` in tests."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload"
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_record",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
+
+
+class Episode(models.Model):
+    """A course of therapy for one client."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="episodes")
+    primary_instrument = models.CharField(max_length=40)
+    secondary_instrument = models.CharField(max_length=40, blank=True)
+    prior_therapy = models.BooleanField()
+    # "What I want to be different, in my words."
+    s2_intention = EncryptedTextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(primary_instrument__in=PRIMARY_INSTRUMENTS),
+                name="episode_primary_allowed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on__isnull=True)
+                | Q(status="closed", closed_on__isnull=False),
+                name="episode_closed_has_date",
+            ),
+            # One open episode per client at a time.
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(status="open"), name="episode_one_open_per_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"episode {self.pk} ({self.primary_instrument}, {self.status})"
+
+
+class Goal(models.Model):
+    """One version of a personal goal. Rewording creates a new version with the same goal_id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="goals")
+    goal_id = models.UUIDField(default=uuid.uuid4)
+    version = models.PositiveSmallIntegerField(default=1)
+    position = models.PositiveSmallIntegerField()
+    text = EncryptedTextField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal_id", "version"], name="goal_version_unique"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=3), name="goal_position_1_to_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"goal {self.position} v{self.version}"
+
+
+class Session(models.Model):
+    """A therapy session. ``starts_at`` is aware; it displays in America/Toronto."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        ATTENDED = "attended", "Attended"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        ROUTINE = "routine", "Routine"
+        REVIEW = "review", "Review"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="sessions")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=600),
+                name="session_duration_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class MeasurementPlan(models.Model):
+    """What each session type asks for, within the burden budget.
+
+    ``schedule`` maps a slot ("routine", "alternate", "every_4th", "intake",
+    "review", "end_of_session") to a list of instrument keys; see
+    :mod:`plusone.clinical.plans`. ``min_interval_days`` maps instrument keys
+    to the fewest days between two administrations.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.OneToOneField(Episode, on_delete=models.PROTECT, related_name="plan")
+    schedule = models.JSONField()
+    budget_seconds = models.PositiveSmallIntegerField(default=180)
+    min_interval_days = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_seconds__lte=180), name="plan_budget_at_most_180s"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan for episode {self.episode_id}"
+
+
+class SafetyPlan(models.Model):
+    """The client's own safety plan, written with the therapist."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="safety_plan")
+    text = EncryptedTextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"
+
+
+class Flag(models.Model):
+    """A risk flag. It closes only when a clinician acknowledges it with an action note.
+
+    ``source_kind``/``source_id`` name what opened it (e.g. "administration" and
+    the Administration's UUID) without a foreign key, so the measures app
+    migrates independently.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="flags")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="flags")
+    grade = models.PositiveSmallIntegerField()
+    source_kind = models.CharField(max_length=40, default="administration")
+    source_id = models.UUIDField()
+    opened_at = models.DateTimeField()
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action_note = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(grade__gte=1, grade__lte=3), name="flag_grade_1_3"),
+            models.CheckConstraint(
+                condition=Q(
+                    status="open",
+                    acknowledged_at__isnull=True,
+                    acknowledged_by__isnull=True,
+                )
+                | (
+                    Q(
+                        status="acknowledged",
+                        acknowledged_at__isnull=False,
+                        acknowledged_by__isnull=False,
+                    )
+                    & ~Q(action_note="")
+                ),
+                name="flag_acknowledged_has_note_and_acknowledger",
+            ),
+            # One flag per risk source (a retried submit cannot open a second one).
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"], name="flag_one_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag {self.pk} (grade {self.grade}, {self.status})"
+
+
+class Phase(models.TextChoices):
+    NONE = "none", "None yet"
+    STABILIZING = "stabilizing", "Stabilizing"
+    PLUS_ONE = "plus_one", "+1 threshold"
+    DEEPENING = "deepening", "Deepening"
+    CONSOLIDATING = "consolidating", "Consolidating"
+    ENDING = "ending", "Ending"
+
+
+# The names a client sees (DESIGN.md, "Who uses it").
+CLIENT_PHASE_NAMES = {
+    Phase.NONE: "Finding steadier ground",
+    Phase.STABILIZING: "Finding steadier ground",
+    Phase.PLUS_ONE: "Choosing what's next",
+    Phase.DEEPENING: "Deeper work",
+    Phase.CONSOLIDATING: "Living it",
+    Phase.ENDING: "Finishing well",
+}
+
+
+class Decision(models.Model):
+    """A phase decision agreed by therapist and client, or a declined proposal."""
+
+    class Kind(models.TextChoices):
+        PHASE_CHANGE = "phase_change", "Phase change"
+        DECLINED = "declined", "Declined proposal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="decisions")
+    phase = models.CharField(max_length=15, choices=Phase.choices)
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    decided_on = models.DateField()
+    review_date = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_on", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.phase} on {self.decided_on}"
+
+
+class Consent(models.Model):
+    """One consent given by a client, versioned; withdrawal sets ``withdrawn_at``.
+
+    Measurement consent is per instrument and per channel. Supervision consent
+    names the supervisor. A new wording is a new ``version`` row.
+    """
+
+    class Kind(models.TextChoices):
+        MEASUREMENT = "measurement", "Measurement"
+        SUPERVISION = "supervision", "Supervision"
+        OBSERVER = "observer", "Observer"
+
+    class Channel(models.TextChoices):
+        NONE = "", "Not applicable"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        IN_SESSION = "in_session", "In session"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    instrument = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=15, choices=Channel.choices, blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="supervision") | Q(supervisor__isnull=False),
+                name="consent_supervision_names_supervisor",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="measurement") | ~Q(instrument=""),
+                name="consent_measurement_names_instrument",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} consent v{self.version}"
+
+
+class EpisodeSummary(models.Model):
+    """One row per episode, rewritten on every submit; the dashboard reads only these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="summary")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    primary_instrument = models.CharField(max_length=40)
+    latest_total = models.FloatField(null=True, blank=True)
+    band_label = models.CharField(max_length=60, blank=True)
+    slope_per_week = models.FloatField(null=True, blank=True)
+    proposal_kind = models.CharField(max_length=30, blank=True)
+    alerts = models.JSONField(default=list)
+    open_flag_count = models.PositiveIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
+    next_session_at = models.DateTimeField(null=True, blank=True)
+    not_completed_count = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=15, choices=Phase.choices, default=Phase.NONE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"summary of episode {self.episode_id}"

@@ -1,0 +1,111 @@
+"""Reads that need permission. "Not yours" raises Http404, exactly like "not there".
+
+- A therapist sees their own clients (in a practice where they are a therapist).
+- A supervisor sees, read-only, clients who consented to supervision by them
+  (consent not withdrawn), in a practice where they are a supervisor.
+- An admin or privacy officer reads no clinical content through these.
+
+``write=True`` asks for the right to change the record: only the therapist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from plusone.accounts.models import Membership, Role
+from plusone.clinical.models import Client, Consent, Episode, EpisodeSummary, Flag
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def _client_filter(user: Any, *, write: bool, prefix: str = "") -> Q:
+    """A Q over Client (or a model reaching Client through ``prefix``) for ``user``."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    therapist_in = Membership.objects.filter(user=user, role=Role.THERAPIST).values("practice")
+    own = Q(**{f"{prefix}therapist": user, f"{prefix}practice__in": therapist_in})
+    if write:
+        return own
+    supervisor_in = Membership.objects.filter(user=user, role=Role.SUPERVISOR).values("practice")
+    consented = Consent.objects.filter(
+        client=OuterRef(f"{prefix}pk" if prefix else "pk"),
+        kind=Consent.Kind.SUPERVISION,
+        supervisor=user,
+        withdrawn_at__isnull=True,
+    )
+    supervised = Q(**{f"{prefix}practice__in": supervisor_in}) & Q(Exists(consented))
+    return own | supervised
+
+
+def visible_clients(user: Any, *, write: bool = False) -> QuerySet[Client]:
+    """Every client ``user`` may read (or change, with ``write``)."""
+    return Client.objects.filter(_client_filter(user, write=write))
+
+
+def access_client(user: Any, client_id: Any, *, write: bool = False) -> Client:
+    """The client with ``client_id`` if ``user`` may read it (or change it); else Http404."""
+    found = visible_clients(user, write=write).filter(pk=_uuid(client_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_episode(user: Any, episode_id: Any, *, write: bool = False) -> Episode:
+    """The episode if ``user`` may read (or change) its client; else Http404."""
+    clients = visible_clients(user, write=write)
+    found = (
+        Episode.objects.select_related("client")
+        .filter(pk=_uuid(episode_id), client__in=clients)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_flag(user: Any, flag_id: Any, *, write: bool = False) -> Flag:
+    """The flag if ``user`` may read (or acknowledge) its client's record; else Http404."""
+    clients = visible_clients(user, write=write)
+    found = (
+        Flag.objects.select_related("client", "episode")
+        .filter(pk=_uuid(flag_id), client__in=clients)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def caseload(user: Any) -> list[EpisodeSummary]:
+    """The therapist's open episodes as summary rows, with client names, in one query."""
+    clients = visible_clients(user, write=True)
+    return list(
+        EpisodeSummary.objects.select_related("client")
+        .filter(client__in=clients, episode__status=Episode.Status.OPEN)
+        .order_by("client__family_name", "client__given_name")
+    )
+
+
+def open_flags(user: Any, summaries: list[EpisodeSummary]) -> dict[uuid.UUID, list[Flag]]:
+    """Open flags for the given summaries' episodes, keyed by episode id, in one query."""
+    episode_ids = [s.episode_id for s in summaries if s.open_flag_count]
+    flags: dict[uuid.UUID, list[Flag]] = {}
+    if not episode_ids:
+        return flags
+    rows = Flag.objects.filter(
+        episode_id__in=episode_ids,
+        status=Flag.Status.OPEN,
+        client__in=visible_clients(user, write=True),
+    ).order_by("opened_at")
+    for flag in rows:
+        flags.setdefault(flag.episode_id, []).append(flag)
+    return flags

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CryptoConfig(AppConfig):
+    name = "plusone.crypto"
+    label = "crypto"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Notifications: at-most-once email deliveries through background tasks."""

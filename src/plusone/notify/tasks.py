@@ -1,0 +1,56 @@
+"""Background tasks that send messages. No health information in any message."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from plusone.notify.models import Delivery
+
+NEW_FLAG = "new_flag"
+
+
+@task()
+def notify_new_flag(flag_id: str) -> str:
+    """Email the flag's therapist that a client needs attention, at most once.
+
+    The message names no client and carries no score, grade or answer: only
+    a sign-in link. Returns "sent", "already" (claimed before) or "gone".
+    """
+    from plusone.clinical.models import Flag
+
+    flag = Flag.objects.select_related("client__therapist").filter(pk=flag_id).first()
+    if flag is None:
+        return "gone"
+    recipient = flag.client.therapist
+    try:
+        # Claim before sending: a retry finds the claim and sends nothing.
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                practice_id=flag.practice_id,
+                kind=NEW_FLAG,
+                target=str(flag.pk),
+                slot="first",
+                recipient=recipient,
+            )
+    except IntegrityError:
+        return "already"
+    sign_in = settings.SITE_URL + reverse("account_login")
+    send_mail(
+        subject="PlusOne: a client needs your attention",
+        message=(
+            "A client's check-in needs your attention.\n\n"
+            f"Sign in to PlusOne to see it: {sign_in}\n\n"
+            "This message contains no client information on purpose."
+        ),
+        from_email=None,
+        recipient_list=[recipient.email],
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.SENT, sent_at=timezone.now()
+    )
+    return "sent"

@@ -1,0 +1,11 @@
+"""Root URLconf. No Django admin: it would bypass access_* and the audit trail."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("plusone.web.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("practice/", include("plusone.clinical.urls")),
+    # The check-in app (engineer E) owns /c/<token>, /checkin/ and /o/<token>.
+    path("", include("plusone.measures.urls")),
+]

@@ -1,0 +1,1 @@
+"""Web foundations: route registry, base template, health endpoints."""

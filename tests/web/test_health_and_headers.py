@@ -1,0 +1,36 @@
+"""Health endpoints and the security headers every response carries."""
+
+import json
+
+import pytest
+from django.test import Client as HttpClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_answers_healthz_with_plain_json():
+    response = HttpClient().get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok"}
+
+
+def test_it_answers_readyz_after_asking_the_database(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = HttpClient().get("/readyz")
+    assert json.loads(response.content) == {"status": "ok"}
+
+
+def test_it_sends_no_referrer_and_a_strict_csp():
+    response = HttpClient().get("/healthz")
+    assert response["Referrer-Policy"] == "no-referrer"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_it_serves_the_login_page_without_absolute_links():
+    body = HttpClient().get("/accounts/login/").content.decode()
+    assert "http://" not in body and "https://" not in body and 'href="//' not in body
+    assert "<script>" not in body and "style=" not in body
+    assert "/accounts/signup/" not in body
