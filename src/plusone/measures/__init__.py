@@ -1,0 +1,1 @@
+"""Measures: check-ins, administrations and their scoring through plusone.core."""

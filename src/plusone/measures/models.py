@@ -1,0 +1,158 @@
+"""Sittings, administrations and check-in drafts.
+
+A Sitting is one check-in (or kiosk or in-session) occasion; it holds the
+idempotency key, so a double submit or a retry stores once. An Administration
+is one instrument answered in a sitting, with its scores from plusone.core.
+Free-text answers live in an EncryptedTextField, never in the JSON answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from plusone.crypto.fields import EncryptedTextField
+
+
+class Context(models.TextChoices):
+    CHECKIN = "checkin", "check-in link"
+    KIOSK = "kiosk", "in session, on the therapist's device"
+    IN_SESSION = "in_session", "in session"
+    IMPORT = "import", "import"
+
+
+class Respondent(models.TextChoices):
+    CLIENT = "client", "client"
+    THERAPIST = "therapist", "therapist"
+    OBSERVER = "observer", "observer"
+
+
+class SittingStatus(models.TextChoices):
+    COMPLETED = "completed", "completed"
+    # "Not completed", never "overdue" (DESIGN.md, Burden).
+    SKIPPED = "skipped", "not completed (skipped)"
+
+
+class Sitting(models.Model):
+    """One check-in occasion: completed or skipped, stored exactly once per key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT)
+    client = models.ForeignKey("clinical.Client", on_delete=models.PROTECT)
+    episode = models.ForeignKey("clinical.Episode", on_delete=models.PROTECT)
+    session = models.ForeignKey("clinical.Session", on_delete=models.PROTECT, null=True, blank=True)
+    context = models.CharField(max_length=16, choices=Context.choices)
+    status = models.CharField(max_length=16, choices=SittingStatus.choices)
+    # The token's id for a link or kiosk sitting: one sitting per token.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    # Instruments not asked (skipped, or over the 180 s budget): offered next time.
+    carried_over = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField(default=0)
+    risk_grade = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["completed_at"]
+        indexes = [models.Index(fields=["episode", "completed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=SittingStatus.values), name="sitting_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(context__in=Context.values), name="sitting_context_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__gte=models.F("started_at")),
+                name="sitting_completes_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sitting {self.pk} ({self.status})"
+
+
+class Administration(models.Model):
+    """One instrument answered once: its answers, scores and real completion time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT)
+    client = models.ForeignKey("clinical.Client", on_delete=models.PROTECT)
+    episode = models.ForeignKey("clinical.Episode", on_delete=models.PROTECT)
+    session = models.ForeignKey("clinical.Session", on_delete=models.PROTECT, null=True, blank=True)
+    sitting = models.ForeignKey(
+        Sitting, on_delete=models.PROTECT, null=True, blank=True, related_name="administrations"
+    )
+    instrument_key = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=40)
+    context = models.CharField(max_length=16, choices=Context.choices)
+    respondent = models.CharField(max_length=16, choices=Respondent.choices)
+    # Item id -> chosen value. Free text never goes here: see free_text.
+    answers = models.JSONField(default=dict)
+    # JSON of item id -> text, encrypted at rest with the row's UUID bound in.
+    free_text = EncryptedTextField(blank=True, default="")
+    total = models.FloatField(null=True, blank=True)
+    subscales = models.JSONField(default=dict, blank=True)
+    band = models.CharField(max_length=80, blank=True, default="")
+    valid = models.BooleanField(default=False)
+    prorated = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True, default="")
+    risk_grade = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField(default=0)
+    # "<sitting key>:<instrument>": a retried submit cannot store a second copy.
+    idempotency_key = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["completed_at"]
+        indexes = [
+            models.Index(fields=["episode", "instrument_key", "completed_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "instrument_key"],
+                name="administration_once_per_sitting",
+                condition=Q(sitting__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__gte=models.F("started_at")),
+                name="administration_completes_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(context__in=Context.values), name="administration_context_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(respondent__in=Respondent.values),
+                name="administration_respondent_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_key} administration {self.pk}"
+
+
+class CheckinDraft(models.Model):
+    """Answers so far for one token, so a client can stop and resume."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.CASCADE)
+    token_id = models.CharField(max_length=64, unique=True)
+    # The instruments of this check-in, fixed when it is first opened.
+    instruments = models.JSONField(default=list)
+    # Carried over to the next session because they did not fit the budget.
+    rolled_on = models.JSONField(default=list, blank=True)
+    # Choice answers: {instrument: {item: value}}; free text is in free_text.
+    answers = models.JSONField(default=dict, blank=True)
+    free_text = EncryptedTextField(blank=True, default="")
+    current_group = models.PositiveSmallIntegerField(default=0)
+    # Seconds spent on each group, and when each was first shown (ISO).
+    seconds = models.JSONField(default=dict, blank=True)
+    shown_at = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"check-in draft {self.pk}"

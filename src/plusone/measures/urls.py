@@ -1,0 +1,14 @@
+from django.urls import URLPattern, URLResolver, path
+
+from plusone.measures import views
+
+app_name = "measures"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("c/<str:token>", views.open_link, name="open_link"),
+    path("checkin/", views.checkin_page, name="checkin"),
+    path("checkin/skip/", views.skip, name="skip"),
+    path("checkin/done/", views.done, name="done"),
+    path("checkin/exit/", views.kiosk_exit, name="kiosk_exit"),
+    path("practice/checkin/link/", views.issue_link, name="issue_link"),
+    path("practice/checkin/kiosk/", views.start_kiosk, name="start_kiosk"),
+]

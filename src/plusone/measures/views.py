@@ -1,0 +1,351 @@
+"""Check-in pages: open a link, answer one group at a time, skip, acknowledge; kiosk mode.
+
+Views parse, call an action or selector, and render. The token never stays in
+a URL: ``/c/<token>`` moves it into the session and redirects to ``/checkin/``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from plusone import audit
+from plusone.clinical import queries
+from plusone.clinical.models import SafetyPlan
+from plusone.measures import actions, checkin, forms, safety
+from plusone.measures.models import Context, Sitting, SittingStatus
+from plusone.tokens import TokenError
+from plusone.tokens import service as tokens
+from plusone.tokens.models import AccessToken, Purpose
+from plusone.web.routes import Policy, route
+
+# Session keys. The token's id (never the raw token) is what the session holds.
+TOKEN_KEY = "checkin_token"  # noqa: S105 - a session key's name, not a secret
+KIOSK_KEY = "checkin_kiosk"
+DONE_KEY = "checkin_done"
+
+PROBLEMS = {
+    "unknown": {
+        "title": "This link doesn't work",
+        "body": "We couldn't find a check-in for this link. It may have been copied only in part.",
+        "next": "Check that you opened the whole link. If it still doesn't work, "
+        "ask your therapist for a new link.",
+        "status": 404,
+    },
+    "expired": {
+        "title": "This link has expired",
+        "body": "Check-in links work for a limited time, to keep your answers private.",
+        "next": "Ask your therapist for a new link. Nothing is lost.",
+        "status": 410,
+    },
+    "used": {
+        "title": "This link has already been used",
+        "body": "Each link works once. The check-in for this link has already been sent "
+        "or skipped.",
+        "next": "There's nothing more to do. If you want to add something, "
+        "tell your therapist or ask for a new link.",
+        "status": 410,
+    },
+    "revoked": {
+        "title": "This link has been replaced",
+        "body": "Your therapist sent a newer link, or cancelled this one.",
+        "next": "Use the most recent link you received, or ask your therapist for a new link.",
+        "status": 410,
+    },
+    "none": {
+        "title": "There's no check-in open",
+        "body": "This page shows a check-in after you open the link your therapist sent you.",
+        "next": "Open the link from your therapist again, or ask your therapist for a new link.",
+        "status": 400,
+    },
+}
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _problem(request: HttpRequest, code: str) -> HttpResponse:
+    problem = PROBLEMS[code]
+    return render(
+        request, "measures/link_problem.html", {"problem": problem}, status=problem["status"]
+    )
+
+
+def _live_problem(token: AccessToken) -> str | None:
+    """Why a token in the session can no longer be used, or None."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.used_at is not None:
+        return "used"
+    if token.expires_at <= timezone.now():
+        return "expired"
+    return None
+
+
+def _session_token(request: HttpRequest) -> AccessToken | None:
+    token_id = request.session.get(TOKEN_KEY)
+    if not token_id:
+        return None
+    return (
+        AccessToken.objects.select_related("practice", "client", "episode", "session")
+        .filter(pk=token_id, purpose=Purpose.CHECKIN)
+        .first()
+    )
+
+
+def _kiosk(request: HttpRequest) -> bool:
+    return bool(request.session.get(KIOSK_KEY))
+
+
+def _finish(request: HttpRequest, sitting: Sitting) -> HttpResponse:
+    request.session.pop(TOKEN_KEY, None)
+    request.session[DONE_KEY] = str(sitting.pk)
+    return redirect("measures:done")
+
+
+@route(Policy.PUBLIC, examples={"token": "token"})
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /c/<token>: move a live token into the session and redirect. Never consumes."""
+    try:
+        found = tokens.resolve(token, Purpose.CHECKIN)
+    except TokenError as exc:
+        return _problem(request, exc.code)
+    if not _kiosk(request):
+        # A fresh session id, so a pre-set session cookie cannot ride along.
+        request.session.cycle_key()
+    request.session[TOKEN_KEY] = str(found.pk)
+    request.session.pop(DONE_KEY, None)
+    return redirect("measures:checkin")
+
+
+@route(Policy.CHECKIN_SESSION, methods=("GET", "POST"))
+def checkin_page(request: HttpRequest) -> HttpResponse:
+    """One group of the check-in at a time; the last group's POST submits it."""
+    token = _session_token(request)
+    if token is None:
+        if request.session.get(DONE_KEY):
+            return redirect("measures:done")
+        return _problem(request, "none")
+    stored = Sitting.objects.filter(idempotency_key=str(token.pk)).first()
+    if stored is not None:
+        # A double tap or a retry after the first submit committed: show what was stored.
+        return _finish(request, stored)
+    problem = _live_problem(token)
+    if problem:
+        return _problem(request, problem)
+    draft = actions.open_draft(token)
+    if not draft.instruments:
+        return _nothing_due(request, token)
+    index = min(draft.current_group, len(draft.instruments) - 1)
+    key = draft.instruments[index]
+    if request.method == "POST":
+        return _post_group(request, token, draft, index, key)
+    actions.mark_shown(draft, key)
+    values = actions.draft_answers(draft).get(key, {})
+    return _render_group(request, token, draft, index, key, values, {})
+
+
+def _post_group(
+    request: HttpRequest, token: AccessToken, draft: Any, index: int, key: str
+) -> HttpResponse:
+    if request.POST.get("group") != key:
+        # A stale tab posted an earlier group: show the current one instead.
+        return redirect("measures:checkin")
+    parsed = forms.parse_group(checkin.group_items(key, token.episode_id), request.POST)
+    action = request.POST.get("action", "next")
+    if action == "back":
+        kept = {k: v for k, v in parsed.answers.items() if k not in parsed.errors}
+        actions.save_group(draft, key, kept, move_to=index - 1)
+        return redirect("measures:checkin")
+    if not parsed.ok:
+        return _render_group(request, token, draft, index, key, parsed.answers, parsed.errors)
+    if index < len(draft.instruments) - 1:
+        actions.save_group(draft, key, parsed.answers, move_to=index + 1)
+        return redirect("measures:checkin")
+    # The last group goes straight into the submit: one transaction, not two.
+    answers = {**actions.draft_answers(draft), key: parsed.answers}
+    durations = {**draft.seconds, key: draft.seconds.get(key, 0) + actions.seconds_on(draft, key)}
+    try:
+        result = actions.submit_checkin(
+            link=token,
+            answers=answers,
+            context=Context.KIOSK if _kiosk(request) else Context.CHECKIN,
+            durations=durations,
+            started_at=draft.started_at,
+            carried_over=list(draft.rolled_on),
+        )
+    except TokenError as exc:
+        return _problem(request, exc.code)
+    return _finish(request, result.sitting)
+
+
+def _render_group(
+    request: HttpRequest,
+    token: AccessToken,
+    draft: Any,
+    index: int,
+    key: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> HttpResponse:
+    group = checkin.build_group(key, episode_id=token.episode_id, values=values, errors=errors)
+    context = {
+        "group": group,
+        "errors": errors,
+        "position": index + 1,
+        "total": len(draft.instruments),
+        "form_action": reverse("measures:checkin"),
+        "skip_action": reverse("measures:skip"),
+        "kiosk": _kiosk(request),
+    }
+    return render(request, "measures/checkin_group.html", context)
+
+
+def _nothing_due(request: HttpRequest, token: AccessToken) -> HttpResponse:
+    """No instrument can be asked today: record the sitting as not completed."""
+    context = Context.KIOSK if _kiosk(request) else Context.CHECKIN
+    result = actions.skip_checkin(link=token, context=context)
+    return _finish(request, result.sitting)
+
+
+@route(Policy.CHECKIN_SESSION, methods=("POST",))
+def skip(request: HttpRequest) -> HttpResponse:
+    """ "Skip today", in one tap: a not-completed sitting; the instruments roll on."""
+    token = _session_token(request)
+    if token is None:
+        return (
+            redirect("measures:done")
+            if request.session.get(DONE_KEY)
+            else _problem(request, "none")
+        )
+    try:
+        result = actions.skip_checkin(
+            link=token, context=Context.KIOSK if _kiosk(request) else Context.CHECKIN
+        )
+    except TokenError as exc:
+        return _problem(request, exc.code)
+    return _finish(request, result.sitting)
+
+
+@route(Policy.CHECKIN_SESSION)
+def done(request: HttpRequest) -> HttpResponse:
+    """The acknowledgement, shown only after commit; on risk, the graded response."""
+    sitting_id = request.session.get(DONE_KEY)
+    sitting = (
+        Sitting.objects.select_related("practice", "client").filter(pk=sitting_id).first()
+        if sitting_id
+        else None
+    )
+    if sitting is None:
+        return _problem(request, "none")
+    kiosk = _kiosk(request)
+    response = safety.response_kind(sitting.risk_grade)
+    plan_text = ""
+    if response == "safety_plan" and not kiosk:
+        plan = SafetyPlan.objects.filter(client=sitting.client).first()
+        plan_text = plan.text if plan is not None else ""
+        with transaction.atomic():
+            audit.record(
+                practice=sitting.practice,
+                actor=f"token:{sitting.idempotency_key}",
+                action="view.safety_plan",
+                target_type="clinical.safetyplan",
+                target_id=plan.pk if plan is not None else "",
+                detail={"sitting": sitting.pk},
+            )
+    context = {
+        "skipped": sitting.status == SittingStatus.SKIPPED,
+        "response": response,
+        "hand_back": kiosk and response != "none",
+        "kiosk": kiosk,
+        "safety_plan": plan_text,
+        "crisis_text": safety.crisis_text(sitting.practice, settings.DEFAULT_CRISIS_TEXT),
+        "resources": safety.RESOURCES,
+        "exit_url": reverse("measures:kiosk_exit"),
+    }
+    return render(request, "measures/checkin_done.html", context)
+
+
+# Therapist side ------------------------------------------------------------------------
+
+
+@route(Policy.THERAPIST, methods=("POST",))
+def issue_link(request: HttpRequest) -> HttpResponse:
+    """Issue a check-in link for one of the therapist's clients: shown to copy, or emailed."""
+    found = queries.access_client(request.user, request.POST.get("client_id"), write=True)
+    replaces = None
+    if request.POST.get("replaces"):
+        replaces = AccessToken.objects.filter(
+            pk=_uuid_or_none(request.POST["replaces"]), client=found, purpose=Purpose.CHECKIN
+        ).first()
+    try:
+        issued = actions.issue_checkin_link(
+            acting_user=request.user,
+            client=found,
+            send_email=request.POST.get("email") == "1",
+            replaces=replaces,
+        )
+    except actions.NoOpenEpisode:
+        return render(request, "measures/link_issued.html", {"no_episode": True, "client": found})
+    context = {
+        "client": found,
+        "link_url": issued.url,
+        "token_id": issued.token.pk,
+        "expires_at": issued.token.expires_at,
+        "emailed": issued.emailed,
+        "has_email": bool(found.email),
+    }
+    response = render(request, "measures/link_issued.html", context)
+    # The page holds a live bearer link: never cache it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@route(Policy.THERAPIST, methods=("POST",))
+def start_kiosk(request: HttpRequest) -> HttpResponse:
+    """Start an in-session check-in on this device, then sign the therapist out of it.
+
+    The client holds only the check-in; to leave, the therapist signs in again
+    (password and TOTP code, through the normal, rate-limited sign-in).
+    """
+    found = queries.access_client(request.user, request.POST.get("client_id"), write=True)
+    replaced = request.POST.get("replaces")
+    if replaced:
+        old = AccessToken.objects.filter(
+            pk=_uuid_or_none(replaced), client=found, purpose=Purpose.CHECKIN
+        ).first()
+        if old is not None:
+            tokens.revoke(old)
+    token = actions.start_kiosk(acting_user=request.user, client=found)
+    therapist_id = str(request.user.pk)
+    # Signed out on this device: nothing but the check-in is reachable until she signs in.
+    logout(request)
+    request.session[TOKEN_KEY] = str(token.pk)
+    request.session[KIOSK_KEY] = therapist_id
+    return redirect("measures:checkin")
+
+
+@route(Policy.CHECKIN_SESSION)
+def kiosk_exit(request: HttpRequest) -> HttpResponse:
+    """How the therapist leaves kiosk mode: sign in again (password and authenticator code)."""
+    if not _kiosk(request):
+        return redirect("web:home")
+    context = {
+        "sign_in_url": reverse("account_login") + "?next=" + reverse("clinical:caseload"),
+        "back_url": reverse("measures:checkin")
+        if request.session.get(TOKEN_KEY)
+        else reverse("measures:done"),
+    }
+    return render(request, "measures/kiosk_exit.html", context)

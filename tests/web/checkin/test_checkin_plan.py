@@ -1,0 +1,70 @@
+"""Which instruments a check-in asks: DESIGN.md's default plan and the 180 s budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from plusone.clinical.plans import default_schedule
+from plusone.measures.forms import CHOOSE_ONE, parse_group
+from plusone.measures.plan import due_today, fit_budget
+
+SCHEDULE = default_schedule("phq9", "gad7")
+SECONDS = {
+    "phq9": 60,
+    "gad7": 48,
+    "personal_goals": 18,
+    "swls": 30,
+    "who5": 30,
+    "felt_change": 18,
+    "pcl5": 120,
+}
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, ["phq9", "personal_goals"]),
+        (2, ["phq9", "personal_goals", "gad7"]),
+        (3, ["phq9", "personal_goals"]),
+        (4, ["phq9", "personal_goals", "swls", "felt_change"]),
+        (6, ["phq9", "personal_goals", "gad7"]),
+        (8, ["phq9", "personal_goals", "who5", "felt_change"]),
+    ],
+)
+def test_it_follows_the_default_plan(n: int, expected: list[str]) -> None:
+    assert due_today(SCHEDULE, session_number=n) == expected
+
+
+def test_it_never_puts_the_session_reflection_in_the_checkin() -> None:
+    schedule = {**SCHEDULE, "routine": ["phq9", "session_reflection"]}
+    assert due_today(schedule, session_number=1) == ["phq9"]
+
+
+def test_it_uses_the_review_slot_for_a_review_session() -> None:
+    assert "pcl5" in due_today(SCHEDULE, session_number=8, kind="review")
+
+
+def test_it_rolls_carried_instruments_on_rather_than_pass_180_seconds() -> None:
+    due = ["phq9", "personal_goals", "gad7"]  # 126 s
+    asked, rolled = fit_budget(due, ["swls", "pcl5", "felt_change"], SECONDS.__getitem__)
+    assert asked == ["phq9", "personal_goals", "gad7", "swls", "felt_change"]  # 174 s
+    assert rolled == ["pcl5"]
+    assert sum(SECONDS[k] for k in asked) <= 180
+
+
+def test_it_never_drops_an_instrument_that_is_due_today() -> None:
+    asked, rolled = fit_budget(["pcl5", "phq9", "gad7"], [], SECONDS.__getitem__)
+    assert asked == ["pcl5", "phq9", "gad7"]
+    assert rolled == []
+
+
+def test_it_reads_answers_and_names_missing_ones() -> None:
+    from plusone.core.instruments import load_instrument
+
+    phq9 = load_instrument("phq9")
+    data = {f"phq9__phq9_{i}": "1" for i in range(1, 9)}
+    result = parse_group(phq9, data)
+    assert result.errors == {"phq9_9": CHOOSE_ONE}
+    assert result.answers["phq9_1"] == 1
+    # The difficulty item is optional on the form.
+    assert "phq9_difficulty" not in result.errors
