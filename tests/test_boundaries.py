@@ -22,7 +22,9 @@ def _imported_modules(path: Path) -> set[str]:
 
 def test_it_keeps_django_out_of_the_core_source():
     offenders = {
-        str(path.relative_to(SRC)): sorted(m for m in _imported_modules(path) if m.split(".")[0] == "django")
+        str(path.relative_to(SRC)): sorted(
+            m for m in _imported_modules(path) if m.split(".")[0] == "django"
+        )
         for path in sorted(CORE.rglob("*.py"))
     }
     offenders = {k: v for k, v in offenders.items() if v}

@@ -44,7 +44,9 @@ def test_it_documents_every_flag_of_every_analytics_command():
 
 def test_it_documents_every_management_command_of_ours():
     src = ROOT / "src" / "plusone"
-    ours = sorted(p.stem for p in src.glob("*/management/commands/*.py") if not p.stem.startswith("_"))
+    ours = sorted(
+        p.stem for p in src.glob("*/management/commands/*.py") if not p.stem.startswith("_")
+    )
     sections = _sections(CLI_DOC.read_text(encoding="utf-8"))
     missing = [c for c in ours if f"plusone {c}" not in sections]
     assert missing == []

@@ -262,6 +262,37 @@ def test_it_uses_the_practice_supplied_text_for_a_licensed_pack(tmp_path):
     assert load_instrument("core10").items[5].text is None
 
 
+def test_it_gives_every_shipped_and_own_instrument_a_stem_and_no_pack_one():
+    for key in SHIPPED + OWN:
+        assert load_instrument(key).stem, key
+    assert all(load_instrument(key).stem is None for key in PACKS)
+    assert load_instrument("phq9").stem == (
+        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+    )
+
+
+def test_it_refuses_a_licensed_pack_that_ships_its_stem(tmp_path):
+    pack = VALID.replace(
+        'licence_status = "ship"', 'licence_status = "licensed_pack"\nlicence_holder = "Someone"'
+    )
+    pack = pack.replace('text = "One"\n', "").replace('text = "Two"\n', "")
+    with pytest.raises(DefinitionError, match=r"demo\.toml: field 'stem': a licensed pack"):
+        load_definition_file(write(tmp_path, pack))
+
+
+def test_it_takes_a_licensed_packs_stem_from_the_practice_file(tmp_path):
+    path = write_core10_text(tmp_path)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "\n[items]", 'stem = "Licensed stem over the last week"\n\n[items]'
+        ),
+        encoding="utf-8",
+    )
+    core10 = load_instrument("core10", licensed_text=path)
+    assert core10.stem == "Licensed stem over the last week"
+    assert load_instrument("core10").stem is None
+
+
 def test_it_refuses_licensed_text_that_misses_an_item(tmp_path):
     items = {f"core10_{n}": "x" for n in range(1, 10)}
     with pytest.raises(
@@ -295,6 +326,7 @@ key = "demo"
 title = "Demo scale"
 short_title = "Demo"
 client_label = "demo"
+stem = "How often has each of these bothered you?"
 url = "http://plusone.health/fhir/Questionnaire/demo"
 version = "1.0.0"
 measures = "Nothing real."
@@ -419,6 +451,8 @@ def test_the_valid_fixture_loads(tmp_path):
             "positive",
         ),
         ('key = "demo"', 'key = "ors"', "key", "must never be shipped"),
+        ('stem = "How often has each of these bothered you?"\n', "", "stem", "is required"),
+        ('stem = "How often has each of these bothered you?"', "stem = 3", "stem", "a string"),
         ('version = "1.0.0"', "version = true", "version", "must be a string, got a boolean"),
     ],
 )

@@ -46,5 +46,8 @@ def test_each_docs_page_carries_citation_copyright_scoring_and_rc(key):
         assert f"Cutoff: {inst.cutoff:g}" in page
     if inst.licence_status == "licensed_pack":
         assert "supplied by the practice" in page and inst.licence_holder in page
+        assert "Stem (the instruction shown above the items): supplied by the practice" in page
+    else:
+        assert f'Stem (the instruction shown above the items): "{inst.stem}"' in page
     if not inst.validated:
         assert "Practice-developed, not validated" in page

@@ -242,6 +242,9 @@ class Instrument:
     loinc_total: str | None = None
     licence_statement: str | None = None
     client_label: str = ""
+    # The instruction shown above the items ("Over the last 2 weeks, ..."); a licensed
+    # pack has none until the practice supplies it with the item text.
+    stem: str | None = None
     source: str = field(default="", compare=False)
 
     @property
@@ -369,7 +372,7 @@ _KNOWN_TOP = {
     "licence_status", "copyright", "licence_basis", "licence_holder", "validated", "screening_only",
     "direction", "cutoff", "seconds_per_item", "seconds_per_text", "min_interval", "loinc",
     "option_sets", "items", "scoring", "subscales", "bands", "rc", "risk_items", "cues",
-    "classification", "client_label",
+    "classification", "client_label", "stem",
 }  # fmt: skip
 
 
@@ -607,6 +610,12 @@ def parse_definition(data: Mapping[str, Any], file: str) -> Instrument:
         missing_text = [i.id for i in items if i.text is None and i.kind != "goal"]
         if missing_text:
             raise ctx.fail(f"items.{missing_text[0]}.text", "is required for a shipped instrument")
+    stem = cast("str | None", ctx.opt(data, "stem", "stem", str, None))
+    # The stem is part of the licensed wording, so it travels with the practice's item text.
+    if status == "licensed_pack" and stem is not None:
+        raise ctx.fail("stem", "a licensed pack must not ship its stem; the practice supplies it")
+    if status != "licensed_pack" and stem is None:
+        raise ctx.fail("stem", "is required for a shipped instrument")
     validated = cast(bool, ctx.opt(data, "validated", "validated", bool, True))
     if status == "practice_developed" and validated:
         raise ctx.fail(
@@ -655,6 +664,7 @@ def parse_definition(data: Mapping[str, Any], file: str) -> Instrument:
         loinc_panel=cast("str | None", ctx.opt(loinc, "panel", "loinc.panel", str, None)),
         loinc_total=cast("str | None", ctx.opt(loinc, "total", "loinc.total", str, None)),
         client_label=cast(str, ctx.get(data, "client_label", "client_label", str)),
+        stem=stem,
         source=file,
     )
 
@@ -884,8 +894,9 @@ def load_instrument(key: str, *, licensed_text: Path | None = None) -> Instrumen
     """The validated definition for ``key`` (cached).
 
     With ``licensed_text``, a licensed pack gets the item text the practice supplied.
-    That file holds ``instrument = "<key>"``, ``licence = "<the licence statement>"`` and
-    an ``[items]`` table of item id -> text covering every item.
+    That file holds ``instrument = "<key>"``, ``licence = "<the licence statement>"``,
+    optionally ``stem = "<the instruction shown above the items>"``, and an ``[items]``
+    table of item id -> text covering every item.
     """
     inst = _load_shipped(key)
     if licensed_text is None:
@@ -910,6 +921,7 @@ def apply_licensed_text(inst: Instrument, path: Path) -> Instrument:
     if named != inst.key:
         raise ctx.fail("instrument", f"is {named!r}, expected {inst.key!r}")
     statement = cast(str, ctx.get(data, "licence", "licence", str))
+    stem = cast("str | None", ctx.opt(data, "stem", "stem", str, None))
     texts = cast(dict[str, Any], ctx.get(data, "items", "items", dict))
     unknown = sorted(set(texts) - set(inst.item_ids))
     if unknown:
@@ -924,7 +936,7 @@ def apply_licensed_text(inst: Instrument, path: Path) -> Instrument:
         else i
         for i in inst.items
     )
-    return replace(inst, items=items, licence_statement=statement)
+    return replace(inst, items=items, licence_statement=statement, stem=stem)
 
 
 def all_instruments() -> dict[str, Instrument]:

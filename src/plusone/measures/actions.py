@@ -33,6 +33,7 @@ from plusone.measures.models import (
     Sitting,
     SittingStatus,
 )
+from plusone.measures.plan import split_key
 from plusone.notify.models import Delivery
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
@@ -167,14 +168,15 @@ def open_draft(token: AccessToken, *, now: dt.datetime | None = None) -> Checkin
     draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
     if draft is not None:
         return draft
-    asked, rolled = plan_queries.instruments_for(token)
+    today = plan_queries.plan_for(token, now=now)
     with transaction.atomic():
         draft, _ = CheckinDraft.objects.get_or_create(
             token_id=str(token.pk),
             defaults={
                 "practice_id": token.practice_id,
-                "instruments": asked,
-                "rolled_on": rolled,
+                "instruments": today.asked,
+                "rolled_on": today.rolled,
+                "kind": today.kind,
                 "started_at": now,
                 "updated_at": now,
             },
@@ -284,7 +286,10 @@ def submit_checkin(
     One transaction: consume the token (row locked), store a Sitting and one
     Administration per instrument with its duration and scores from
     ``plusone.core.scoring``, open a Flag for any risk answer, refresh the
-    episode summary, record audit events and enqueue the notification. A second
+    episode summary, record audit events and enqueue the notification. A group
+    ``"<key>-risk"`` (the risk item asked alone) is stored as its own
+    administration of the instrument, marked ``risk_item_only``, with no total;
+    its risk answer opens a flag exactly as the whole instrument's would. A second
     submit with the same token (double tap, retry after a lost response)
     returns the stored result with ``created=False``. Raises TokenError when
     the token is expired or revoked, or used with nothing stored.
@@ -327,6 +332,8 @@ def _submit(
     token = tokens.consume(link)
     episode = Episode.objects.select_related("practice", "client").get(pk=token.episode_id)
     actor = _actor(token, acting_user)
+    draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
+    kind = draft.kind if draft is not None else plan_queries.plan_for(token, now=now).kind
     sitting = Sitting.objects.create(
         practice_id=token.practice_id,
         client_id=token.client_id,
@@ -334,6 +341,7 @@ def _submit(
         session_id=token.session_id,
         context=context,
         status=SittingStatus.COMPLETED,
+        kind=kind,
         idempotency_key=str(token.pk),
         carried_over=carried_over,
         started_at=started_at or now,
@@ -342,8 +350,18 @@ def _submit(
     )
     stored: list[Administration] = []
     worst: tuple[int, Administration | None] = (0, None)
-    for key, given in answers.items():
+    for group, given in answers.items():
+        key, risk_only = split_key(group)
         instrument = load_instrument(key)
+        if risk_only:
+            stored.append(
+                administration := _store_risk_item(
+                    instrument, group, given, token, sitting, episode, context, durations, now
+                )
+            )
+            if administration.risk_grade > worst[0]:
+                worst = (administration.risk_grade, administration)
+            continue
         result = score(instrument, given)
         grade = max((hit.grade for hit in result.risk), default=0)
         choices = {k: v for k, v in given.items() if not isinstance(v, str)}
@@ -400,7 +418,11 @@ def _submit(
             action="administration.create",
             target_type="measures.administration",
             target_id=administration.pk,
-            detail={"instrument": administration.instrument_key, "sitting": sitting.pk},
+            detail={
+                "instrument": administration.instrument_key,
+                "sitting": sitting.pk,
+                "risk_item_only": administration.risk_item_only,
+            },
         )
     audit.record(
         practice=episode.practice,
@@ -408,9 +430,62 @@ def _submit(
         action="checkin.submit",
         target_type="measures.sitting",
         target_id=sitting.pk,
-        detail={"token": token.pk, "instruments": len(stored), "context": context},
+        detail={
+            "token": token.pk,
+            "instruments": len(stored),
+            "context": context,
+            "kind": sitting.kind,
+        },
     )
     return CheckinResult(sitting=sitting, created=True, risk_grade=grade, flag=flag)
+
+
+# The reason stored on a lone risk item: it is an answer, never a score.
+RISK_ITEM_ONLY_REASON = "Risk item asked on its own: no total is computed."
+
+
+def _store_risk_item(
+    instrument: Any,
+    group: str,
+    given: Mapping[str, int | str | None],
+    token: AccessToken,
+    sitting: Sitting,
+    episode: Episode,
+    context: str,
+    durations: Mapping[str, int],
+    now: dt.datetime,
+) -> Administration:
+    """Store the risk item asked alone as its own administration: its answer and risk
+    grade (the instrument's own grading), no total, never valid as a score."""
+    from plusone.core.scoring import risk_grade_for
+
+    risky = {r.item_id for r in instrument.risk_items}
+    choices = {k: v for k, v in given.items() if k in risky and isinstance(v, int)}
+    grade = max((risk_grade_for(instrument, k, v) for k, v in choices.items()), default=0)
+    seconds = int(durations.get(group, 0))
+    administration = Administration(
+        practice_id=token.practice_id,
+        client_id=token.client_id,
+        episode=episode,
+        session_id=token.session_id,
+        sitting=sitting,
+        instrument_key=instrument.key,
+        instrument_version=instrument.version,
+        context=context,
+        respondent=Respondent.CLIENT,
+        answers=choices,
+        total=None,
+        valid=False,
+        reason=RISK_ITEM_ONLY_REASON,
+        risk_grade=grade,
+        risk_item_only=True,
+        started_at=min(now - dt.timedelta(seconds=seconds), now),
+        completed_at=now,
+        duration_seconds=seconds,
+        idempotency_key=f"{token.pk}:{group}",
+    )
+    administration.save(force_insert=True)
+    return administration
 
 
 def skip_checkin(
@@ -433,9 +508,10 @@ def skip_checkin(
             episode = Episode.objects.select_related("practice", "client").get(pk=token.episode_id)
             draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
             if draft is not None:
-                asked, rolled = list(draft.instruments), list(draft.rolled_on)
+                asked, rolled, kind = list(draft.instruments), list(draft.rolled_on), draft.kind
             else:
-                asked, rolled = plan_queries.instruments_for(token)
+                today = plan_queries.plan_for(token, now=now)
+                asked, rolled, kind = today.asked, today.rolled, today.kind
             carry = [*asked, *rolled, *(carried_over or [])]
             sitting = Sitting.objects.create(
                 practice_id=token.practice_id,
@@ -444,6 +520,7 @@ def skip_checkin(
                 session_id=token.session_id,
                 context=context,
                 status=SittingStatus.SKIPPED,
+                kind=kind,
                 idempotency_key=str(token.pk),
                 carried_over=list(dict.fromkeys(carry)),
                 started_at=draft.started_at if draft else now,
@@ -486,7 +563,7 @@ def refresh_summary(episode: Episode, *, today: dt.date) -> None:
 
     recent = list(
         Administration.objects.filter(
-            episode=episode, instrument_key=episode.primary_instrument
+            episode=episode, instrument_key=episode.primary_instrument, risk_item_only=False
         ).order_by("-completed_at")[:SUMMARY_TREND_LENGTH]
     )
     primary = recent[0] if recent else None
@@ -537,12 +614,53 @@ def _proposal_fields(episode: Episode, *, today: dt.date) -> dict[str, Any]:
     }
 
 
+# The decision form's proposal names -> plusone.core.propose kinds.
+DECLINED_PROPOSAL_KINDS = {
+    "plus_one": "plus_one",
+    "good_enough": "good_enough_ending",
+    "good_enough_ending": "good_enough_ending",
+    "stalled": "stalled_review",
+    "stalled_review": "stalled_review",
+    "spike": "spike_exit",
+    "spike_exit": "spike_exit",
+    "consolidating": "consolidating",
+    "ending": "ending",
+    "deepening_or_ending": "deepening_or_ending",
+    "stabilizing": "stabilizing",
+}
+# At the +1 threshold the one question is "Deepening or good-enough ending".
+AT_THRESHOLD = {"plus_one": "deepening_or_ending", "good_enough_ending": "deepening_or_ending"}
+
+
+def declined_proposal(decision: Any) -> str | None:
+    """The plusone.core proposal kind a declined decision answers.
+
+    None (every proposal) when it names none or one the rules do not know.
+    """
+    kind = DECLINED_PROPOSAL_KINDS.get(decision.proposal_kind or "")
+    if kind is not None and decision.phase == "plus_one":
+        kind = AT_THRESHOLD.get(kind, kind)
+    return kind
+
+
 def history_for(episode: Episode) -> Any:
-    """Build plusone.core.history.ClientHistory for one episode from its rows."""
+    """Build plusone.core.history.ClientHistory for one episode from its rows.
+
+    Risk items asked on their own are left out of the scores (they have none);
+    their flags, like every flag of the episode, are passed as ``risk_flags``.
+    A declined decision passes the proposal it answered. Decisions waiting for
+    the client's confirmation count: a decision takes effect when it is
+    recorded, as docs/decisions.md says (the confirmation adds the client's
+    own record and the consent row).
+    """
     from plusone.core import history as h
 
     local = timezone.localdate
-    administrations = list(Administration.objects.filter(episode=episode).order_by("completed_at"))
+    administrations = list(
+        Administration.objects.filter(episode=episode, risk_item_only=False).order_by(
+            "completed_at"
+        )
+    )
     goals_by_position = {
         g.position: g
         for g in Goal.objects.filter(episode=episode, active=True).order_by("position", "version")
@@ -550,6 +668,8 @@ def history_for(episode: Episode) -> Any:
     admins: list[Any] = []
     goal_ratings: list[Any] = []
     felt: list[Any] = []
+    reflections: list[Any] = []
+    ratings: list[Any] = []
     for a in administrations:
         day = local(a.completed_at)
         if a.instrument_key == "personal_goals":
@@ -564,6 +684,23 @@ def history_for(episode: Episode) -> Any:
                             rating=float(value),
                         )
                     )
+            continue
+        if a.instrument_key == "session_reflection":
+            reflections.append(
+                h.Reflection(
+                    completed=day,
+                    items=tuple(_num(a.answers.get(i)) for i in REFLECTION_ITEMS),
+                    free_text=_has_free_text(a),
+                )
+            )
+            continue
+        if a.instrument_key == "therapist_rating":
+            ratings.append(
+                h.TherapistRating(
+                    completed=day,
+                    items=tuple(_num(a.answers.get(i)) for i in THERAPIST_RATING_ITEMS),
+                )
+            )
             continue
         if a.instrument_key == "felt_change":
             felt.append(
@@ -593,6 +730,7 @@ def history_for(episode: Episode) -> Any:
             date=d.decided_on,
             kind="change" if d.kind == "phase_change" else "no_change",
             review_date=d.review_date,
+            proposal=None if d.kind == "phase_change" else declined_proposal(d),
         )
         for d in episode.decisions.all()
     ]
@@ -606,10 +744,76 @@ def history_for(episode: Episode) -> Any:
         administrations=tuple(admins),
         goals=tuple(goal_ratings),
         felt_change=tuple(felt),
+        reflections=tuple(reflections),
+        therapist_ratings=tuple(ratings),
         sessions=sessions,
         decisions=tuple(decisions),
+        risk_flags=_risk_flags(episode),
         client=str(episode.client_id),
     )
+
+
+# The rupture rule reads the three rated items in this order; free text counts only as used.
+REFLECTION_ITEMS = ("reflection_heard", "reflection_matters", "reflection_fit")
+THERAPIST_RATING_ITEMS = ("therapist_heard", "therapist_matters", "therapist_fit")
+
+
+def _has_free_text(administration: Administration) -> bool:
+    """Whether any free-text answer of the administration is non-blank."""
+    if not administration.free_text:
+        return False
+    try:
+        texts = json.loads(administration.free_text)
+    except ValueError:
+        return bool(administration.free_text.strip())
+    if isinstance(texts, dict):
+        return any(isinstance(v, str) and v.strip() for v in texts.values())
+    return bool(str(texts).strip())
+
+
+def _risk_flags(episode: Episode) -> tuple[Any, ...]:
+    """The episode's flags as plusone.core.history.RiskFlag, named by their source's item."""
+    from plusone.core import history as h
+
+    flags = list(Flag.objects.filter(episode=episode).order_by("opened_at"))
+    sources = {
+        a.pk: a
+        for a in Administration.objects.filter(
+            pk__in=[f.source_id for f in flags if f.source_kind == "administration"]
+        )
+    }
+    out = []
+    for f in flags:
+        source = sources.get(f.source_id)
+        instrument = source.instrument_key if source is not None else f.source_kind
+        item = _risk_item_answered(source)
+        out.append(
+            h.RiskFlag(
+                instrument=instrument,
+                item_id=item,
+                grade=f.grade,
+                opened=timezone.localdate(f.opened_at),
+                acknowledged=timezone.localdate(f.acknowledged_at) if f.acknowledged_at else None,
+            )
+        )
+    return tuple(out)
+
+
+def _risk_item_answered(source: Administration | None) -> str:
+    """The id of the risk item whose answer opened the flag ("" when unknown)."""
+    from plusone.core.instruments import load_instrument
+
+    if source is None:
+        return ""
+    try:
+        instrument = load_instrument(source.instrument_key)
+    except (LookupError, ValueError):
+        return ""
+    for risk in instrument.risk_items:
+        value = source.answers.get(risk.item_id)
+        if isinstance(value, int) and risk.grade(value) > 0:
+            return risk.item_id
+    return ""
 
 
 def _goal_position(item_id: str) -> int:

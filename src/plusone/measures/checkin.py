@@ -5,104 +5,219 @@ Plain functions (selectors). No writes here.
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plusone.clinical.models import Episode, Goal, MeasurementPlan
-from plusone.measures import forms
+from django.utils import timezone
+
+from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan
+from plusone.measures import forms, licensed
 from plusone.measures.plan import (
     LONG_SITTING_BUDGET_SECONDS,
     ROUTINE_BUDGET_SECONDS,
     due_today,
     fit_budget,
+    split_key,
 )
 from plusone.tokens.models import AccessToken
 
-# The printed stems of the forms, which the definition files keep only as comments.
-STEMS = {
-    "phq9": (
-        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
-    ),
-    "gad7": "Over the last 2 weeks, how often have you been bothered by the following problems?",
-    "phq4": "Over the last 2 weeks, how often have you been bothered by the following problems?",
-    "k10": "During the last 30 days, about how often did you feel ...",
-    "pcl5": "In the past month, how much were you bothered by:",
-    "personal_goals": "How close are you to each of your goals right now?",
-    "felt_change": "Right now, how true is each of these for you?",
-}
+# A review is every 8th session and each phase decision (DESIGN.md, Burden).
+REVIEW_EVERY = 8
+LONG_SITTINGS = ("intake", "review")
 
 
-@functools.cache
-def _instrument(key: str) -> Any:
-    from plusone.core.instruments import load_instrument
-
-    return load_instrument(key)
+def _instrument(key: str, practice_id: Any = None) -> Any:
+    """The definition as the practice administers it (its licensed text, if supplied)."""
+    return licensed.instrument_for(practice_id, split_key(key)[0])
 
 
-def instrument(key: str) -> Any:
-    """The instrument definition (cached: definitions are immutable data)."""
-    return _instrument(key)
+def instrument(key: str, practice_id: Any = None) -> Any:
+    """The instrument definition for a group key (cached: definitions are immutable data)."""
+    return _instrument(key, practice_id)
 
 
-def seconds_for(key: str) -> int:
+def seconds_for(key: str, practice_id: Any = None) -> int:
+    """Estimated seconds for a group: the whole instrument, or its risk items alone."""
     try:
-        return int(_instrument(key).estimated_seconds)
+        inst = _instrument(key, practice_id)
     except (LookupError, ValueError):
         # An unknown or broken definition costs more than the budget, so it is never asked.
         return ROUTINE_BUDGET_SECONDS + 1
+    if split_key(key)[1]:
+        return int(inst.seconds_per_item) * max(1, len(inst.risk_items))
+    return int(inst.estimated_seconds)
 
 
 def administrable(key: str, episode: Episode) -> bool:
-    """True when the client can answer ``key`` today: known, with item text, for the client.
+    """True when the client can answer group ``key`` today: known, with item text, for the client.
 
-    Licensed packs without the practice's text, and Personal Goals without any
-    active goal, are left out.
+    Licensed packs without the practice's text, Personal Goals without any
+    active goal, and a risk-item-only group of an instrument without a risk
+    item are left out.
     """
+    base, risk_only = split_key(key)
     try:
-        inst = _instrument(key)
+        inst = _instrument(base, episode.practice_id)
     except (LookupError, ValueError):
         # Unknown keys and malformed definitions (DefinitionError) are never asked.
         return False
     if inst.respondent != "client" or not inst.has_text:
         return False
+    if risk_only:
+        return bool(inst.risk_items)
     if key == "personal_goals":
         return Goal.objects.filter(episode=episode, active=True).exists()
     return True
 
 
-def _schedule(episode: Episode) -> dict[str, list[str]]:
-    from plusone.clinical.plans import default_schedule
+def _agreed_phase(episode: Episode) -> str:
+    latest = (
+        Decision.objects.filter(episode=episode, kind=Decision.Kind.PHASE_CHANGE)
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
+    return latest.phase if latest is not None else "none"
 
-    plan = MeasurementPlan.objects.filter(episode=episode).first()
+
+def _slots(schedule: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    return {slot: list(keys) for slot, keys in schedule.items() if keys}
+
+
+def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[str]]:
+    """The plan the check-in follows today.
+
+    A plan the therapist edited is followed as saved. The default plan written
+    at intake (or no plan) follows DESIGN.md's defaults for the agreed phase, so
+    in Deepening the primary measure comes every 2nd session and PHQ-9 item 9
+    every session (``risk_item_only``).
+    """
+    from plusone.clinical.plans import default_schedule, phase_default_schedule
+
+    primary, secondary = episode.primary_instrument, episode.secondary_instrument
     if plan is not None and plan.schedule:
-        return dict(plan.schedule)
-    return default_schedule(episode.primary_instrument, episode.secondary_instrument)
+        untouched = _slots(plan.schedule) == _slots(default_schedule(primary, secondary))
+        if not untouched:
+            return dict(plan.schedule)
+    return phase_default_schedule(primary, secondary, _agreed_phase(episode))
 
 
-def instruments_for(token: AccessToken) -> tuple[list[str], list[str]]:
-    """(asked today, rolled on) for a check-in token's episode and session.
+@dataclass(frozen=True)
+class Today:
+    """What a check-in asks: the sitting's kind, the groups asked, and those rolled on."""
+
+    kind: str
+    asked: list[str]
+    rolled: list[str]
+
+
+def sitting_kind(episode: Episode, *, session: Any, number: int) -> str:
+    """The kind of the next sitting of ``episode``: "intake", "review" or "routine".
+
+    The session's own kind wins. Otherwise a review is every ``REVIEW_EVERY``-th
+    session and after each phase decision, until a completed intake or review
+    sitting on or after the decision's date; a skipped intake or review is still
+    owed, so the next sitting takes its place.
+    """
+    from plusone.measures.models import Sitting, SittingKind, SittingStatus
+
+    if session is not None and session.kind in LONG_SITTINGS:
+        return str(session.kind)
+    last = Sitting.objects.filter(episode=episode).order_by("-completed_at").first()
+    if last is not None and last.status == SittingStatus.SKIPPED and last.kind in LONG_SITTINGS:
+        return str(last.kind)
+    if number >= REVIEW_EVERY and number % REVIEW_EVERY == 0:
+        return SittingKind.REVIEW
+    decision = (
+        Decision.objects.filter(episode=episode, kind=Decision.Kind.PHASE_CHANGE)
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
+    if decision is not None:
+        done = (
+            Sitting.objects.filter(
+                episode=episode, status=SittingStatus.COMPLETED, kind__in=LONG_SITTINGS
+            )
+            .order_by("-completed_at")
+            .first()
+        )
+        if done is None or timezone.localdate(done.completed_at) < decision.decided_on:
+            return SittingKind.REVIEW
+    return SittingKind.ROUTINE
+
+
+def _too_soon(episode: Episode, key: str, plan: MeasurementPlan | None, today: dt.date) -> bool:
+    """True when instrument ``key`` was given fewer than its minimum days ago (MHC-SF: 28)."""
+    from plusone.measures.models import Administration
+
+    try:
+        interval = _instrument(key, episode.practice_id).min_interval
+    except (LookupError, ValueError):
+        return False
+    days = interval.days if interval.kind == "days" and interval.days else 0
+    days = max(days, int((plan.min_interval_days or {}).get(key, 0)) if plan else 0)
+    if days <= 0:
+        return False
+    last = (
+        Administration.objects.filter(episode=episode, instrument_key=key, risk_item_only=False)
+        .order_by("-completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    return last is not None and (today - timezone.localdate(last)).days < days
+
+
+def _review_only(key: str, practice_id: Any) -> bool:
+    try:
+        return bool(_instrument(key, practice_id).min_interval.kind == "intake_and_reviews")
+    except (LookupError, ValueError):
+        return False
+
+
+def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
+    """The sitting kind and the groups a check-in token asks today, within the budget.
 
     The session number is the session's place in the episode, or else the
     number of earlier sittings plus one. Instruments carried over from the last
-    sitting (skipped, or over budget) join while they fit the budget.
+    sitting (skipped, or over budget) join while they fit the budget (180 s,
+    or 600 s at intake and reviews); the rest roll on. At run time: an
+    instrument given fewer than its minimum days ago (MHC-SF, 28) is not asked;
+    intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked only at
+    intake and reviews, and carried ones wait for the next.
     """
     from plusone.measures.models import Sitting
 
+    today = timezone.localdate(now or timezone.now())
     episode = token.episode or Episode.objects.get(client=token.client, status=Episode.Status.OPEN)
-    kind = "routine"
     if token.session is not None:
         number = episode.sessions.filter(starts_at__lt=token.session.starts_at).count() + 1
-        kind = token.session.kind
     else:
         number = Sitting.objects.filter(episode=episode).count() + 1
-    due = due_today(_schedule(episode), session_number=number, kind=kind)
+    kind = sitting_kind(episode, session=token.session, number=number)
+    plan = MeasurementPlan.objects.filter(episode=episode).first()
+    due = due_today(_schedule(episode, plan), session_number=number, kind=kind)
     last = Sitting.objects.filter(episode=episode).order_by("-completed_at").first()
     carried = list(last.carried_over) if last is not None else []
-    budget = LONG_SITTING_BUDGET_SECONDS if kind in ("intake", "review") else ROUTINE_BUDGET_SECONDS
-    due = [k for k in due if administrable(k, episode)]
-    carried = [k for k in carried if administrable(k, episode)]
-    return fit_budget(due, carried, seconds_for, budget=budget)
+    budget = LONG_SITTING_BUDGET_SECONDS if kind in LONG_SITTINGS else ROUTINE_BUDGET_SECONDS
+    practice = episode.practice_id
+    waiting: list[str] = []
+    if kind not in LONG_SITTINGS:
+        waiting = [k for k in carried if _review_only(k, practice)]
+        due = [k for k in due if not _review_only(k, practice)]
+        carried = [k for k in carried if k not in waiting]
+    due = [k for k in due if administrable(k, episode) and not _too_soon(episode, k, plan, today)]
+    carried = [
+        k for k in carried if administrable(k, episode) and not _too_soon(episode, k, plan, today)
+    ]
+    asked, rolled = fit_budget(due, carried, lambda k: seconds_for(k, practice), budget=budget)
+    return Today(kind=kind, asked=asked, rolled=list(dict.fromkeys([*rolled, *waiting])))
+
+
+def instruments_for(token: AccessToken) -> tuple[list[str], list[str]]:
+    """(asked today, rolled on) for a check-in token's episode and session: see plan_for."""
+    today = plan_for(token)
+    return today.asked, today.rolled
 
 
 @dataclass(frozen=True)
@@ -120,21 +235,38 @@ def _goal_texts(episode_id: Any) -> dict[str, str]:
     return {f"goal_{g.position}": g.text for g in goals}
 
 
+# The title of a group that asks only an instrument's risk item (PHQ-9 item 9 in Deepening).
+RISK_ONLY_TITLE = "One question we ask each time"
+
+
+def _shown_items(key: str, inst: Any) -> tuple[Any, ...]:
+    """The items of group ``key``: all of them, or the risk items alone."""
+    if not split_key(key)[1]:
+        return tuple(inst.items)
+    risky = {r.item_id for r in inst.risk_items}
+    return tuple(i for i in inst.items if i.id in risky)
+
+
 def build_group(
     key: str,
     *,
     episode_id: Any,
+    practice_id: Any = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Group:
-    """The questions of instrument ``key`` with the client's values and errors filled in."""
-    inst = _instrument(key)
+    """The questions of group ``key`` with the client's values and errors filled in.
+
+    The prompt is the instrument's stem from its definition (a licensed pack's
+    comes from the practice's file).
+    """
+    inst = _instrument(key, practice_id)
     values = values or {}
     errors = errors or {}
     goal_texts = _goal_texts(episode_id) if key == "personal_goals" else {}
     questions = []
     number = 0
-    for item in inst.items:
+    for item in _shown_items(key, inst):
         text = item.text
         if item.kind == "goal":
             text = goal_texts.get(item.id)
@@ -171,22 +303,25 @@ def build_group(
         )
     return Group(
         key=key,
-        title=inst.client_label.capitalize() if inst.client_label else inst.short_title,
-        prompt=STEMS.get(key, ""),
+        title=RISK_ONLY_TITLE
+        if split_key(key)[1]
+        else (inst.client_label.capitalize() if inst.client_label else inst.short_title),
+        prompt=inst.stem or "",
         questions=questions,
     )
 
 
-def group_items(key: str, episode_id: Any) -> Any:
-    """The instrument with only the items this client sees (goals without text are dropped)."""
-    inst = _instrument(key)
-    if key != "personal_goals":
-        return inst
-    shown = set(_goal_texts(episode_id))
+@dataclass(frozen=True)
+class _Shown:
+    key: str
+    items: tuple[Any, ...]
 
-    @dataclass(frozen=True)
-    class _Shown:
-        key: str
-        items: tuple[Any, ...]
 
-    return _Shown(key=inst.key, items=tuple(i for i in inst.items if i.id in shown))
+def group_items(key: str, episode_id: Any, practice_id: Any = None) -> Any:
+    """The group's key and only the items this client sees: goals without text are
+    dropped, and a risk-item-only group has its risk items alone."""
+    inst = _instrument(key, practice_id)
+    if key == "personal_goals":
+        shown = set(_goal_texts(episode_id))
+        return _Shown(key=inst.key, items=tuple(i for i in inst.items if i.id in shown))
+    return _Shown(key=key, items=_shown_items(key, inst))

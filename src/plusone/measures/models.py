@@ -35,6 +35,13 @@ class SittingStatus(models.TextChoices):
     SKIPPED = "skipped", "not completed (skipped)"
 
 
+class SittingKind(models.TextChoices):
+    INTAKE = "intake", "intake"
+    ROUTINE = "routine", "routine"
+    # Every 8th session and each phase decision (DESIGN.md, Burden: review_every).
+    REVIEW = "review", "review"
+
+
 class Sitting(models.Model):
     """One check-in occasion: completed or skipped, stored exactly once per key."""
 
@@ -45,6 +52,8 @@ class Sitting(models.Model):
     session = models.ForeignKey("clinical.Session", on_delete=models.PROTECT, null=True, blank=True)
     context = models.CharField(max_length=16, choices=Context.choices)
     status = models.CharField(max_length=16, choices=SittingStatus.choices)
+    # Intake and review sittings may ask intake-and-review-only instruments, within 600 s.
+    kind = models.CharField(max_length=10, choices=SittingKind.choices, default=SittingKind.ROUTINE)
     # The token's id for a link or kiosk sitting: one sitting per token.
     idempotency_key = models.CharField(max_length=64, unique=True)
     # Instruments not asked (skipped, or over the 180 s budget): offered next time.
@@ -63,6 +72,9 @@ class Sitting(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(context__in=Context.values), name="sitting_context_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SittingKind.values), name="sitting_kind_valid"
             ),
             models.CheckConstraint(
                 condition=Q(completed_at__gte=models.F("started_at")),
@@ -100,6 +112,8 @@ class Administration(models.Model):
     prorated = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True, default="")
     risk_grade = models.PositiveSmallIntegerField(default=0)
+    # Only the instrument's risk item was asked (PHQ-9 item 9 in Deepening): never a total.
+    risk_item_only = models.BooleanField(default=False)
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField()
     duration_seconds = models.PositiveIntegerField(default=0)
@@ -128,6 +142,11 @@ class Administration(models.Model):
                 condition=Q(respondent__in=Respondent.values),
                 name="administration_respondent_valid",
             ),
+            # A lone risk item is never scored as the instrument's total.
+            models.CheckConstraint(
+                condition=Q(risk_item_only=False) | Q(total__isnull=True, valid=False),
+                name="administration_risk_item_only_has_no_total",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +161,7 @@ class CheckinDraft(models.Model):
     token_id = models.CharField(max_length=64, unique=True)
     # The instruments of this check-in, fixed when it is first opened.
     instruments = models.JSONField(default=list)
+    kind = models.CharField(max_length=10, choices=SittingKind.choices, default=SittingKind.ROUTINE)
     # Carried over to the next session because they did not fit the budget.
     rolled_on = models.JSONField(default=list, blank=True)
     # Choice answers: {instrument: {item: value}}; free text is in free_text.

@@ -14,6 +14,20 @@ LONG_SITTING_BUDGET_SECONDS = 600
 # The Session Reflection is its own end-of-session sitting, never in the check-in;
 # therapist and observer forms are not the client's.
 NOT_IN_CHECKIN = frozenset({"session_reflection", "therapist_rating", "observed_change"})
+# A check-in group that asks only an instrument's risk item is "<key>-risk" (e.g. "phq9-risk").
+RISK_SUFFIX = "-risk"
+
+
+def risk_key(key: str) -> str:
+    """The group key that asks only the risk item of instrument ``key``."""
+    return f"{key}{RISK_SUFFIX}"
+
+
+def split_key(group: str) -> tuple[str, bool]:
+    """(instrument key, True when the group asks only its risk item)."""
+    if group.endswith(RISK_SUFFIX):
+        return group[: -len(RISK_SUFFIX)], True
+    return group, False
 
 
 def due_today(
@@ -24,7 +38,8 @@ def due_today(
     Intake and review sessions take their own slot. Otherwise: the routine slot
     every session; on every 4th session ``every_4th`` (alternating with
     ``every_4th_alternating`` when the plan has it) instead of ``alternate``;
-    on other even sessions ``alternate``.
+    on other even sessions ``alternate``. Each ``risk_item_only`` instrument
+    that is not due in full adds its risk item alone, last (``"<key>-risk"``).
     """
     n = max(1, session_number)
     if kind in ("intake", "review") and schedule.get(kind):
@@ -39,7 +54,10 @@ def due_today(
             )
         elif n % 2 == 0:
             keys += list(schedule.get("alternate", ()))
-    return [k for k in dict.fromkeys(keys) if k not in NOT_IN_CHECKIN]
+    asked = [k for k in dict.fromkeys(keys) if k not in NOT_IN_CHECKIN]
+    # DESIGN.md, Default plan: PHQ-9 item 9 is kept every session, on its own when PHQ-9 is not due.
+    asked += [risk_key(k) for k in schedule.get("risk_item_only", ()) if k not in asked]
+    return list(dict.fromkeys(asked))
 
 
 def fit_budget(
@@ -59,11 +77,14 @@ def fit_budget(
     used = sum(seconds(k) for k in asked)
     rolled: list[str] = []
     for key in dict.fromkeys(carried_over):
-        if key in asked or key in NOT_IN_CHECKIN:
+        # A lone risk item belongs to its own session; the next one asks its own.
+        if key in asked or key in NOT_IN_CHECKIN or split_key(key)[1]:
             continue
         if used + seconds(key) <= budget:
             asked.append(key)
             used += seconds(key)
         else:
             rolled.append(key)
+    # The whole instrument asks its risk item anyway.
+    asked = [k for k in asked if not (split_key(k)[1] and split_key(k)[0] in asked)]
     return asked, rolled

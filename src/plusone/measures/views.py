@@ -163,7 +163,9 @@ def _post_group(
     if request.POST.get("group") != key:
         # A stale tab posted an earlier group: show the current one instead.
         return redirect("measures:checkin")
-    parsed = forms.parse_group(checkin.group_items(key, token.episode_id), request.POST)
+    parsed = forms.parse_group(
+        checkin.group_items(key, token.episode_id, token.practice_id), request.POST
+    )
     action = request.POST.get("action", "next")
     if action == "back":
         kept = {k: v for k, v in parsed.answers.items() if k not in parsed.errors}
@@ -200,7 +202,13 @@ def _render_group(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> HttpResponse:
-    group = checkin.build_group(key, episode_id=token.episode_id, values=values, errors=errors)
+    group = checkin.build_group(
+        key,
+        episode_id=token.episode_id,
+        practice_id=token.practice_id,
+        values=values,
+        errors=errors,
+    )
     context = {
         "group": group,
         "errors": errors,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from personas import TODAY
 from plusone.measures import actions
 from plusone.measures.forms import field_name
 
@@ -48,3 +50,64 @@ def complete(web: Any, path: str, answers_by_key: Mapping[str, Mapping[str, Any]
         if position == total:
             return response
     raise AssertionError("the check-in never ended")
+
+
+def answers_for(token: Any, key: str, **chosen: int) -> dict[str, int]:
+    """Answers to every choice item of check-in group ``key`` (each item's first option,
+    or the value given by item id)."""
+    from plusone.measures.checkin import group_items
+
+    items = group_items(key, token.episode_id, token.practice_id).items
+    return {
+        i.id: chosen.get(i.id, i.options[0].value) for i in items if i.options and i.kind != "text"
+    }
+
+
+def answer_today(token: Any, **chosen: int) -> Any:
+    """Submit whatever the token's check-in asks, through submit_checkin; return the result."""
+    from plusone.measures.checkin import plan_for
+
+    draft = actions.open_draft(token)
+    assert draft.instruments == plan_for(token).asked
+    answers = {key: answers_for(token, key, **chosen) for key in draft.instruments}
+    return actions.submit_checkin(link=token, answers=answers, carried_over=list(draft.rolled_on))
+
+
+def licensed_text(data_dir: Any, practice: Any, key: str, *, stem: str | None = None) -> Any:
+    """Write a practice's licensed-text file for ``key`` under data_dir; return its path."""
+    from plusone.core.instruments import load_instrument
+
+    folder = data_dir / "licensed" / str(practice.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f'instrument = "{key}"', 'licence = "Licensed to the test practice, 2026"']
+    if stem:
+        lines.append(f'stem = "{stem}"')
+    lines.append("[items]")
+    inst = load_instrument(key)
+    lines += [f'{i.id} = "Licensed text of {i.id}"' for i in inst.items if i.kind != "goal"]
+    path = folder / f"{key}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def decide(p: Any, episode: Any, phase: str, *, on: Any = None, **extra: Any) -> Any:
+    """Record a phase decision for the episode, confirmed by the client's spoken word."""
+    from plusone.clinical.actions import DecisionData, record_decision
+
+    on = on or TODAY - dt.timedelta(days=1)
+    deeper = phase == "deepening"
+    data = DecisionData(
+        kind=extra.pop("kind", "phase_change"),
+        phase=phase,
+        decided_on=on,
+        options_discussed=["go_deeper", "continue"],
+        discomfort_acknowledged=deeper,
+        symptom_rise_acknowledged=deeper,
+        discomfort_note="",
+        focus="Being less guarded with my partner" if deeper else "",
+        present=["client", "therapist"],
+        confirmation=extra.pop("confirmation", "spoken"),
+        confirmed_on=on,
+        **extra,
+    )
+    return record_decision(user=p.alice, episode=episode, data=data, today=TODAY)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plusone.clinical.plans import default_schedule
+from plusone.clinical.plans import default_schedule, phase_default_schedule
 from plusone.measures.forms import CHOOSE_ONE, parse_group
-from plusone.measures.plan import due_today, fit_budget
+from plusone.measures.plan import due_today, fit_budget, split_key
 
 SCHEDULE = default_schedule("phq9", "gad7")
 SECONDS = {
@@ -68,3 +68,37 @@ def test_it_reads_answers_and_names_missing_ones() -> None:
     assert result.answers["phq9_1"] == 1
     # The difficulty item is optional on the form.
     assert "phq9_difficulty" not in result.errors
+
+
+DEEPENING = phase_default_schedule("phq9", "gad7", "deepening")
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, ["personal_goals", "phq9-risk"]),
+        (2, ["personal_goals", "phq9", "gad7"]),
+        (3, ["personal_goals", "phq9-risk"]),
+        (4, ["personal_goals", "phq9", "swls", "felt_change"]),
+        (8, ["personal_goals", "phq9", "who5", "felt_change"]),
+    ],
+)
+def test_it_keeps_phq9_item_9_every_session_in_deepening(n: int, expected: list[str]) -> None:
+    assert due_today(DEEPENING, session_number=n) == expected
+
+
+def test_it_asks_item_9_alone_for_core10_as_its_item_6() -> None:
+    schedule = phase_default_schedule("core10", "gad7", "deepening")
+    assert due_today(schedule, session_number=1) == ["personal_goals", "core10-risk"]
+
+
+def test_it_drops_the_lone_item_when_the_whole_instrument_is_carried_in() -> None:
+    seconds = {**SECONDS, "phq9-risk": 6}.__getitem__
+    asked, rolled = fit_budget(["personal_goals", "phq9-risk"], ["phq9", "phq9-risk"], seconds)
+    assert asked == ["personal_goals", "phq9"]
+    assert rolled == []
+
+
+def test_it_names_lone_risk_groups_by_their_instrument() -> None:
+    assert split_key("phq9-risk") == ("phq9", True)
+    assert split_key("phq9") == ("phq9", False)
