@@ -1,0 +1,852 @@
+"""``plusone analyze``: proposals, alerts and risk for a whole caseload export (docs/cli.md).
+
+The CSV is read into columns once, every row is checked (bad rows are
+reported as ``line N: reason`` and left out), scores come from
+``plusone.core.scoring.score_many`` and the rules run for every client at
+once in ``plusone.core.batch``. The trace and question for each client come
+from ``plusone.core.propose`` on the same data, and the two paths are checked
+against each other as the output is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from plusone.analytics.io import (
+    RowError,
+    UsageError,
+    _clean,
+    add_format_argument,
+    progress,
+    report_error,
+    resolve_format,
+    write_rows,
+)
+from plusone.core.batch import (
+    NEVER,
+    NO_PHASE,
+    PHASE_CODE,
+    BatchResult,
+    Caseload,
+    histories_of,
+    run_batch,
+)
+from plusone.core.history import PHASES
+from plusone.core.instruments import Instrument, all_instruments
+from plusone.core.policy import Policy, PolicyError, load_policy
+from plusone.core.propose import MeasureInfo, _instrument_infos, propose
+from plusone.core.scoring import score_many
+
+REQUIRED = ("client", "date", "session", "instrument", "phase", "primary", "prior_therapy")
+TRUE = {"yes", "true", "1", "y"}
+FALSE = {"no", "false", "0", "n", ""}
+# Instruments whose answers feed the rules item by item rather than as a score.
+GOALS, FELT, REFLECTION = "personal_goals", "felt_change", "session_reflection"
+
+
+class _Strict(Exception):
+    """Raised at the first bad row under --strict."""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="proposals, alerts and risk for a caseload export",
+        description="Proposals, alerts and risk per client, from a long-format caseload CSV.",
+    )
+    p.add_argument("file", help="caseload CSV (docs/cli.md gives the columns); - for stdin")
+    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: latest date)")
+    p.add_argument("--policy", help="TOML file overriding policy values (docs/policy.md)")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    add_format_argument(p)
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Loaded:
+    """A parsed caseload: the columnar tables, the rejected rows and timings."""
+
+    caseload: Caseload
+    errors: list[RowError]
+    latest_day: int | None
+    seconds: float = 0.0
+
+
+# A text column as (distinct stripped values, row codes), or a numeric column as floats.
+Column = tuple[list[str], np.ndarray] | np.ndarray
+
+
+def _read(path: str) -> tuple[list[str], list[Column], np.ndarray, list[RowError]]:
+    """Header, columns as (distinct stripped values, row codes) and each row's line number.
+
+    Rows with the wrong number of fields are dropped and returned as errors;
+    blank lines are skipped. A file without quotes, blank lines or ragged rows
+    is parsed by polars (the fast path); any other file by Python's csv module.
+    """
+    p = Path(path)
+    if path != "-" and not p.is_file():
+        raise UsageError(f"{path}: no such file")
+    raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    if not raw.strip():
+        raise UsageError(f"{path}: the file is empty")
+    fast = _fast_columns(raw)
+    if fast is not None:
+        return fast
+    return _slow_columns(raw.decode("utf-8-sig"), path)
+
+
+def _fast_columns(raw: bytes) -> tuple[list[str], list[Column], np.ndarray, list[RowError]] | None:
+    """Parse with polars when every line is plain: no quotes, no blank lines, no ragged rows.
+
+    Returns None for any other file (the csv module then reads it, with exact
+    line numbers). Answer and total columns are read as numbers; a column
+    holding text makes polars refuse, and the columns are read as text instead.
+    """
+    import polars as pl
+
+    if b'"' in raw or b"\r" in raw:
+        return None
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    if b"\n\n" in body or body.startswith(b"\n"):
+        return None
+    head = body[: body.index(b"\n")].decode("utf-8")
+    width = head.count(",") + 1
+    # Equal comma totals, and polars refusing any row with extra fields, mean no row is ragged.
+    if body.count(b",") != (width - 1) * body.count(b"\n"):
+        return None
+    names = [h.strip() for h in head.split(",")]
+    numeric = {
+        raw_name: pl.Float64
+        for raw_name, name in zip(head.split(","), names, strict=True)
+        if name == "total" or (name.startswith("item") and name[4:].isdigit())
+    }
+    try:
+        try:
+            df = pl.read_csv(body, schema_overrides=numeric, has_header=True, quote_char=None)
+        except pl.exceptions.PolarsError:
+            df = pl.read_csv(body, infer_schema=False, has_header=True, quote_char=None)
+    except pl.exceptions.PolarsError:
+        return None
+    if df.width != width:
+        return None
+    columns: list[Column] = []
+    for name in df.columns:
+        s = df.get_column(name)
+        if s.dtype == pl.Float64:
+            columns.append(s.fill_null(np.nan).to_numpy().astype(np.float64))
+            continue
+        s = s.fill_null("")
+        uniq = s.unique(maintain_order=True)
+        codes = s.cast(pl.Enum(uniq.to_list())).to_physical().to_numpy().astype(np.int64)
+        columns.append(([v.strip() for v in uniq.to_list()], codes))
+    lines = np.arange(2, df.height + 2, dtype=np.int64)
+    return names, columns, lines, []
+
+
+def _slow_columns(
+    text: str, path: str
+) -> tuple[list[str], list[Column], np.ndarray, list[RowError]]:
+    errors: list[RowError] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise UsageError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(reader.line_num, str(exc)))
+            continue
+        if not row or all(not v.strip() for v in row):
+            continue
+        if len(row) != width:
+            errors.append(RowError(reader.line_num, f"expected {width} fields, found {len(row)}"))
+            continue
+        rows.append(row)
+        lines.append(reader.line_num)
+    columns = [_codes(list(c)) for c in zip(*rows, strict=True)] if rows else []
+    if not rows:
+        columns = [([], np.zeros(0, dtype=np.int64)) for _ in header]
+    return header, columns, np.asarray(lines, dtype=np.int64), errors
+
+
+def _codes(values: list[str]) -> Column:
+    """The distinct values (stripped) and each row's index into them."""
+    raw = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    codes = np.fromiter(map(raw.__getitem__, values), dtype=np.int64, count=len(values))
+    return [v.strip() for v in raw], codes
+
+
+def load(
+    path: str, *, strict: bool = False, on_error: Callable[[RowError], None] | None = None
+) -> Loaded:
+    """Parse and check a caseload CSV into a Caseload; bad rows become errors and are left out.
+
+    Every check runs on the distinct values of a column, then maps back to rows.
+    """
+    started = time.perf_counter()
+    header, columns, lines, errors = _read(path)
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise UsageError(
+            "missing column(s): " + ", ".join(missing) + " (found: " + ", ".join(header) + ")"
+        )
+    col = {name: i for i, name in enumerate(header)}
+    item_cols = sorted(
+        (int(h[4:]), i) for h, i in col.items() if h.startswith("item") and h[4:].isdigit()
+    )
+    n_items = item_cols[-1][0] if item_cols else 0
+    n = len(lines)
+    bad = np.zeros(n, dtype=bool)
+    reasons: dict[int, str] = {}
+
+    def reject_rows(rows: np.ndarray, reason: Callable[[int], str]) -> None:
+        for i in rows.tolist():
+            if not bad[i]:
+                bad[i] = True
+                reasons[i] = reason(i)
+
+    def check(name: str, convert: Callable[[str], Any], what: str) -> tuple[list[Any], np.ndarray]:
+        """Convert each distinct value; rows whose value fails are rejected."""
+        given = columns[col[name]]
+        assert not isinstance(given, np.ndarray)
+        uniques, codes = given
+        converted: list[Any] = []
+        failed = np.zeros(len(uniques), dtype=bool)
+        for j, u in enumerate(uniques):
+            try:
+                converted.append(convert(u))
+            except ValueError:
+                converted.append(None)
+                failed[j] = True
+        if failed.any():
+            reject_rows(
+                np.flatnonzero(failed[codes]),
+                lambda i: f"{name}: {uniques[codes[i]]!r} {what}",
+            )
+        return converted, codes
+
+    instruments = all_instruments()
+    inst_code = {key: j for j, key in enumerate(instruments)}
+
+    def as_day(v: str) -> int:
+        return date.fromisoformat(v).toordinal()
+
+    def as_session(v: str) -> int:
+        if not v:
+            return -1
+        if not v.isdigit():
+            raise ValueError(v)
+        return int(v)
+
+    def as_instrument(v: str) -> int:
+        key = v.lower()
+        if key not in inst_code:
+            raise ValueError(v)
+        return inst_code[key]
+
+    def as_phase(v: str) -> int:
+        key = v.lower()
+        if key and key not in PHASE_CODE:
+            raise ValueError(v)
+        return PHASE_CODE[key] if key else NO_PHASE
+
+    def as_prior(v: str) -> bool:
+        key = v.lower()
+        if key not in TRUE and key not in FALSE:
+            raise ValueError(v)
+        return key in TRUE
+
+    def as_number(v: str) -> float:
+        if not v:
+            return math.nan
+        x = float(v)
+        if not math.isfinite(x):
+            raise ValueError(v)
+        return x
+
+    def as_client(v: str) -> str:
+        if not v:
+            raise ValueError(v)
+        return v
+
+    def rows_of(converted: list[Any], codes: np.ndarray, dtype: Any, fill: Any) -> np.ndarray:
+        table = np.array([fill if c is None else c for c in converted], dtype=dtype)
+        return table[codes] if len(codes) else np.zeros(0, dtype=dtype)
+
+    conv, codes = check("date", as_day, "is not a date (YYYY-MM-DD)")
+    days = rows_of(conv, codes, np.int64, 0)
+    conv, codes = check("session", as_session, "is not a whole number")
+    sessions = rows_of(conv, codes, np.int64, -1)
+    conv, codes = check("instrument", as_instrument, "is not a known instrument")
+    inst = rows_of(conv, codes, np.int64, -1)
+    conv, codes = check("phase", as_phase, f"is not one of {', '.join(PHASES)} or blank")
+    phase = rows_of(conv, codes, np.int64, NO_PHASE)
+    conv, codes = check("primary", as_instrument, "is not a known instrument")
+    prim = rows_of(conv, codes, np.int64, -1)
+    conv, codes = check("prior_therapy", as_prior, "is not yes or no")
+    prior_rows = rows_of(conv, codes, bool, False)
+    totals = np.full(n, np.nan)
+    if "total" in col:
+        given = columns[col["total"]]
+        if isinstance(given, np.ndarray):
+            totals = given
+        else:
+            conv, codes = check("total", as_number, "is not a number")
+            totals = rows_of(conv, codes, np.float64, np.nan)
+    clients_conv, client_codes = check("client", as_client, "is blank")
+    # Item answers: blank = not answered; text that is not a number counts as "answered".
+    answers = np.full((n, n_items), np.nan)
+    texts = np.zeros((n, n_items), dtype=bool)
+    for k, ci in item_cols:
+        given = columns[ci]
+        if isinstance(given, np.ndarray):
+            answers[:, k - 1] = given
+            texts[:, k - 1] = ~np.isnan(given)
+            continue
+        uniques, codes = given
+        vals = np.full(len(uniques), np.nan)
+        is_text = np.zeros(len(uniques), dtype=bool)
+        for j, u in enumerate(uniques):
+            if not u:
+                continue
+            try:
+                vals[j] = float(u)
+            except ValueError:
+                is_text[j] = True
+        answers[:, k - 1] = vals[codes]
+        texts[:, k - 1] = is_text[codes] | ~np.isnan(answers[:, k - 1])
+
+    # Per-instrument checks and scores.
+    score_total = np.full(n, np.nan)
+    score_valid = np.zeros(n, dtype=bool)
+    risk = np.zeros(n, dtype=np.int64)
+    flourishing = np.zeros(n, dtype=bool)
+    risk_item: dict[int, str] = {}
+    for key, code in inst_code.items():
+        rows_k = np.flatnonzero((inst == code) & ~bad)
+        if not len(rows_k):
+            continue
+        instrument = instruments[key]
+        _check_items(instrument, rows_k, answers, texts, n_items, reject_rows)
+        rows_k = rows_k[~bad[rows_k]]
+        if key in (GOALS, FELT, REFLECTION) or not len(rows_k):
+            continue
+        lo, hi = instrument.score_range
+        given = ~np.isnan(totals[rows_k])
+        outside = given & ((totals[rows_k] < lo) | (totals[rows_k] > hi))
+        reject_rows(
+            rows_k[outside],
+            lambda i, key=key, lo=lo, hi=hi: (
+                f"total: {totals[i]:g} is outside {key}'s range {lo:g}-{hi:g}"
+            ),
+        )
+        rows_k = rows_k[~bad[rows_k]]
+        given = ~np.isnan(totals[rows_k])
+        sa = score_many(instrument, _matrix(instrument, answers[rows_k], n_items))
+        score_total[rows_k] = np.where(given, totals[rows_k], sa.total)
+        score_valid[rows_k] = given | sa.valid
+        risk[rows_k] = sa.risk_grade
+        if instrument.classification is not None:
+            labels = instrument.classification.labels
+            flourishing[rows_k] = sa.category_index == labels.index("flourishing")
+        if instrument.risk_items:
+            risk_item[code] = instrument.risk_items[0].item_id
+
+    # Clients, in order of first appearance; primary and prior therapy must not change.
+    C = len(clients_conv)
+    first = np.full(C, n, dtype=np.int64)
+    # Assigning in reverse row order leaves each client's first row (the last write wins).
+    first[client_codes[::-1]] = np.arange(n)[::-1]
+    names = [c if c is not None else "" for c in clients_conv]
+    f_row = first[client_codes]
+    reject_rows(
+        np.flatnonzero((prim != prim[f_row]) & (prim >= 0) & (prim[f_row] >= 0)),
+        lambda i: f"primary: differs from line {lines[f_row[i]]}",
+    )
+    reject_rows(
+        np.flatnonzero(prior_rows != prior_rows[f_row]),
+        lambda i: f"prior_therapy: differs from line {lines[f_row[i]]}",
+    )
+    for i in np.flatnonzero(bad).tolist():
+        errors.append(RowError(int(lines[i]), reasons[i]))
+    errors.sort(key=lambda e: e.line)
+    # --strict reports the first bad row only and stops.
+    for err in errors[:1] if strict else errors:
+        if on_error:
+            on_error(err)
+    if strict and errors:
+        raise _Strict()
+
+    # Clients with no usable rows keep their place (blank names are dropped).
+    good = np.flatnonzero(~bad)
+    keys = list(instruments)
+    primary = [
+        keys[int(prim[first[c]])] if first[c] < n and prim[first[c]] >= 0 else "phq9"
+        for c in range(C)
+    ]
+    prior = np.array([bool(prior_rows[first[c]]) if first[c] < n else False for c in range(C)])
+    kg = inst[good]
+    is_goal = kg == inst_code[GOALS]
+    is_felt = kg == inst_code[FELT]
+    is_refl = kg == inst_code[REFLECTION]
+    is_adm = ~(is_goal | is_felt | is_refl)
+    ga = good[is_goal]
+    k3 = min(3, n_items)
+    goal_rows, goal_ids = np.nonzero(~np.isnan(answers[ga, :k3]))
+    fa, ra, aa = good[is_felt], good[is_refl], good[is_adm]
+    refl_items = np.full((len(ra), 3), np.nan)
+    refl_items[:, :k3] = answers[ra, :k3]
+    refl_text = texts[ra, 3] if n_items >= 4 else np.zeros(len(ra), dtype=bool)
+
+    # Attended sessions: each (client, session number) once, on its first date.
+    sg = good[sessions[good] >= 0]
+    order = np.lexsort((days[sg], sessions[sg], client_codes[sg]))
+    sg = sg[order]
+    pair_c, pair_s = client_codes[sg], sessions[sg]
+    first_of_pair = np.ones(len(sg), dtype=bool)
+    if len(sg):
+        first_of_pair[1:] = (pair_c[1:] != pair_c[:-1]) | (pair_s[1:] != pair_s[:-1])
+    sess_rows = sg[first_of_pair]
+    # Decisions: where the phase column (blank rows aside) changes, in date order.
+    pg = good[phase[good] != NO_PHASE]
+    pg = pg[np.lexsort((days[pg], client_codes[pg]))]
+    change = np.ones(len(pg), dtype=bool)
+    if len(pg):
+        same_client = client_codes[pg][1:] == client_codes[pg][:-1]
+        change[1:] = ~same_client | (phase[pg][1:] != phase[pg][:-1])
+    dec_rows = pg[change]
+    flag_rows = aa[risk[aa] > 0]
+
+    cl = Caseload(
+        clients=names,
+        primary=primary,
+        prior_therapy=prior.astype(bool),
+        instruments=keys,
+        adm_client=client_codes[aa],
+        adm_day=days[aa],
+        adm_instrument=inst[aa],
+        adm_total=score_total[aa],
+        adm_valid=score_valid[aa],
+        adm_risk=risk[aa],
+        adm_flourishing=flourishing[aa],
+        goal_client=client_codes[ga[goal_rows]],
+        goal_day=days[ga[goal_rows]],
+        goal_id=goal_ids.astype(np.int64),
+        goal_version=np.ones(len(goal_rows), dtype=np.int64),
+        goal_rating=answers[ga[goal_rows], goal_ids],
+        felt_client=client_codes[fa],
+        felt_day=days[fa],
+        felt_holds=answers[fa, 0] if n_items >= 1 else np.full(len(fa), np.nan),
+        felt_stuck=answers[fa, 2] if n_items >= 3 else np.full(len(fa), np.nan),
+        refl_client=client_codes[ra],
+        refl_day=days[ra],
+        refl_items=refl_items,
+        refl_text=refl_text,
+        sess_client=client_codes[sess_rows],
+        sess_day=days[sess_rows],
+        dec_client=client_codes[dec_rows],
+        dec_day=days[dec_rows],
+        dec_phase=phase[dec_rows],
+        dec_no_change=np.zeros(len(dec_rows), dtype=bool),
+        dec_review=np.full(len(dec_rows), -1, dtype=np.int64),
+        dec_proposal=np.full(len(dec_rows), -1, dtype=np.int64),
+        flag_client=client_codes[flag_rows],
+        flag_opened=days[flag_rows],
+        flag_ack=np.full(len(flag_rows), NEVER, dtype=np.int64),
+        flag_grade=risk[flag_rows],
+        flag_instrument=inst[flag_rows],
+        flag_item=[risk_item.get(int(k), "") for k in inst[flag_rows].tolist()],
+        goal_names=[f"goal {k}" for k in range(1, k3 + 1)],
+    )
+    latest = int(days[good].max()) if len(good) else None
+    return Loaded(cl, errors, latest, seconds=time.perf_counter() - started)
+
+
+def _check_items(
+    inst: Instrument,
+    rows: np.ndarray,
+    answers: np.ndarray,
+    texts: np.ndarray,
+    n_items: int,
+    reject_rows: Callable[[np.ndarray, Callable[[int], str]], None],
+) -> None:
+    """Reject answers that are not an option of their item, and items beyond the instrument."""
+    block, text = answers[rows], texts[rows]
+    for k in range(n_items):
+        col = block[:, k]
+        if k >= len(inst.items):
+            reject_rows(
+                rows[text[:, k]],
+                lambda i, k=k: f"item{k + 1}: {inst.key} has only {len(inst.items)} items",
+            )
+            continue
+        item = inst.items[k]
+        if not item.numeric:
+            continue
+        blank = np.isnan(col)
+        if (text[:, k] & blank).any():
+            reject_rows(
+                rows[text[:, k] & blank],
+                lambda i, k=k, item=item: f"item{k + 1}: not a number ({item.id})",
+            )
+        values = item.values
+        if list(values) == list(range(values[0], values[-1] + 1)):
+            # Whole-number options in one run: a range test instead of a set lookup.
+            wrong = ~blank & ((col < values[0]) | (col > values[-1]) | (col != np.floor(col)))
+        else:
+            wrong = ~blank & ~np.isin(col, np.asarray(values, dtype=np.float64))
+        if wrong.any():
+            reject_rows(
+                rows[wrong],
+                lambda i, k=k, item=item: (
+                    f"item{k + 1}: {answers[i, k]:g} is not an answer of "
+                    f"{item.id} ({item.min_value}-{item.max_value})"
+                ),
+            )
+
+
+def _matrix(inst: Instrument, block: np.ndarray, n_items: int) -> np.ndarray:
+    m = np.full((len(block), len(inst.items)), np.nan)
+    k = min(n_items, len(inst.items))
+    m[:, :k] = block[:, :k]
+    return m
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def _client_payload(
+    i: int,
+    loaded: Loaded,
+    result: BatchResult,
+    history_trace: tuple[str, ...],
+    question: str | None,
+    infos: dict[str, MeasureInfo],
+    gains: list[dict[str, Any]],
+) -> dict[str, Any]:
+    cl = loaded.caseload
+    key = cl.primary[i]
+    info = infos.get(key) or MeasureInfo(key=key, title=key)
+    n = int(result.n[i])
+    flat = int(result.flat[i])
+    risk_rows = np.flatnonzero((cl.flag_client == i) & result.open_flag)
+    risk = [
+        {
+            "instrument": cl.instruments[int(cl.flag_instrument[r])],
+            "item": cl.flag_item[r],
+            "grade": int(cl.flag_grade[r]),
+            "opened": date.fromordinal(int(cl.flag_opened[r])).isoformat(),
+        }
+        for r in risk_rows
+    ]
+    intake = float(result.intake[i]) if n else None
+    latest = float(result.latest[i]) if n else None
+    change = None
+    if n and intake is not None and latest is not None:
+        diff = latest - intake
+        change = {
+            "intake": intake,
+            "latest": latest,
+            "difference": diff,
+            "rc_points": info.rc_points,
+            "reliable": None if info.rc_points is None else abs(diff) >= info.rc_points,
+            "direction": "better" if diff * info.sign < 0 else "worse" if diff else "same",
+        }
+    phase = int(result.phase[i])
+    return {
+        "client": cl.clients[i],
+        "primary": key,
+        "phase": None if phase == NO_PHASE else PHASES[phase],
+        "administrations": n,
+        "latest": None
+        if not n
+        else {
+            "date": date.fromordinal(int(result.latest_day[i])).isoformat(),
+            "total": latest,
+            "band": _band(key, latest),
+            "below_cutoff": None
+            if info.cutoff is None or latest is None
+            else info.below_cutoff(latest),
+        },
+        "change": change,
+        "gains": gains,
+        "flat": None if flat < 0 else bool(flat),
+        "window_range": None if flat < 0 else float(result.window_range[i]),
+        "proposal": result.kind_name(i),
+        "question": question,
+        "alerts": list(result.alert_names(i)),
+        "spike_review": bool(result.spike_review[i]),
+        "risk": risk,
+        "trace": list(history_trace),
+    }
+
+
+_BANDS: dict[str, Instrument] = {}
+
+
+def _band(key: str, total: float | None) -> str | None:
+    from plusone.core.scoring import band_for
+
+    if total is None:
+        return None
+    inst = _BANDS.get(key)
+    if inst is None:
+        inst = _BANDS[key] = all_instruments()[key]
+    band = band_for(inst, total)
+    return band.label if band else None
+
+
+def _gains_by_client(result: BatchResult, n_clients: int) -> list[list[dict[str, Any]]]:
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n_clients)]
+    rows = np.flatnonzero(result.gain)
+    for r in rows.tolist():
+        c = int(result.series_client[r])
+        out[c].append(
+            {
+                "pre_date": date.fromordinal(int(result.series_day[r])).isoformat(),
+                "post_date": date.fromordinal(int(result.series_day[r + 1])).isoformat(),
+                "pre": float(result.series_total[r]),
+                "post": float(result.series_total[r + 1]),
+                "magnitude": float(result.gain_magnitude[r]),
+                "reversal": bool(result.gain_reversal[r]),
+            }
+        )
+    return out
+
+
+# Set in the parent before worker processes fork, read by _explain_chunk.
+_SHARED: dict[str, Any] = {}
+
+
+def _explain_chunk(span: tuple[int, int]) -> list[dict[str, Any]]:
+    """Payloads (with propose's trace and question) for clients in [start, stop)."""
+    loaded: Loaded = _SHARED["loaded"]
+    result: BatchResult = _SHARED["result"]
+    today: date = _SHARED["today"]
+    policy: Policy = _SHARED["policy"]
+    infos: dict[str, MeasureInfo] = _SHARED["infos"]
+    gains: list[list[dict[str, Any]]] = _SHARED["gains"]
+    cl = loaded.caseload
+    out = []
+    for i, h in zip(range(*span), histories_of(cl, range(*span)), strict=True):
+        p = propose(h, today=today, policy=policy, measures=infos)
+        # The batch path and propose must agree; a disagreement is a bug, never data.
+        if p.kind != result.kind_name(i) or p.alerts != result.alert_names(i):
+            raise RuntimeError(
+                f"client {cl.clients[i]}: batch gave {result.kind_name(i)} "
+                f"{result.alert_names(i)}, propose gave {p.kind} {p.alerts}"
+            )
+        payload = _client_payload(i, loaded, result, p.trace, p.question, infos, gains[i])
+        payload["scores"] = _latest_scores(h)
+        out.append(payload)
+    return out
+
+
+def _latest_scores(h: Any) -> dict[str, dict[str, Any]]:
+    """The latest valid score of every scored instrument, with its date and band."""
+    latest: dict[str, Any] = {}
+    for a in sorted(h.administrations, key=lambda a: a.completed):
+        if a.valid and a.total is not None:
+            latest[a.instrument] = a
+    return {
+        key: {"date": a.completed.isoformat(), "total": a.total, "band": _band(key, a.total)}
+        for key, a in sorted(latest.items())
+    }
+
+
+def _explain_json(span: tuple[int, int]) -> list[str]:
+    """As _explain_chunk, each payload already encoded as one line of JSON."""
+    return [json.dumps(_clean(p), ensure_ascii=False) for p in _explain_chunk(span)]
+
+
+def analyze(
+    loaded: Loaded,
+    *,
+    today: date,
+    policy: Policy,
+    workers: int | None = None,
+    as_json: bool = False,
+) -> tuple[list[Any], dict[str, float]]:
+    """The per-client payloads (JSON lines with ``as_json``) and the timings in seconds.
+
+    The rules run once for everyone (``run_batch``); each client's trace and
+    question then come from ``propose``, split over ``workers`` processes
+    (default: one per core, for caseloads of 2,000 clients or more).
+    """
+    cl = loaded.caseload
+    infos = _instrument_infos()
+    t0 = time.perf_counter()
+    result = run_batch(cl, today=today, policy=policy, measures=infos)
+    t1 = time.perf_counter()
+    _SHARED.update(
+        loaded=loaded,
+        result=result,
+        today=today,
+        policy=policy,
+        infos=infos,
+        gains=_gains_by_client(result, cl.n_clients),
+    )
+    C = cl.n_clients
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if C >= 2000 else 1
+    step = max(1, -(-C // (workers * 4)))
+    spans = [(a, min(C, a + step)) for a in range(0, C, step)]
+    payloads: list[Any] = []
+    # Encoding JSON in the workers spreads that cost over the cores too.
+    explain = _explain_json if as_json else _explain_chunk
+    try:
+        if workers > 1 and len(spans) > 1:
+            import multiprocessing
+
+            # fork shares the parsed caseload with the workers without copying it.
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for chunk in pool.imap(explain, spans):
+                    payloads.extend(chunk)
+                    progress(f"explained {len(payloads)} of {C} clients")
+        else:
+            for span in spans:
+                payloads.extend(explain(span))
+    finally:
+        _SHARED.clear()
+    t2 = time.perf_counter()
+    return payloads, {"compute": t1 - t0, "explain": t2 - t1}
+
+
+def _write_json(today: date, lines: list[str], errors: list[dict[str, Any]]) -> None:
+    """One JSON document, one client object per line (large caseloads stay fast to write)."""
+    out = sys.stdout
+    out.write('{"today": ' + json.dumps(today.isoformat()) + ', "errors": ')
+    out.write(json.dumps(errors, ensure_ascii=False))
+    out.write(', "clients": [')
+    for i, line in enumerate(lines):
+        out.write(",\n" if i else "\n")
+        out.write(line)
+    out.write("\n]}\n")
+
+
+def _summary_rows(loaded: Loaded, result: BatchResult) -> list[dict[str, Any]]:
+    """One summary row per client for table and csv output, straight from the batch arrays."""
+    cl = loaded.caseload
+    instruments = all_instruments()
+    bands: list[str | None] = [None] * cl.n_clients
+    has = result.n > 0
+    for key in set(cl.primary):
+        inst = instruments.get(key)
+        if inst is None or not inst.bands:
+            continue
+        mine = np.flatnonzero(has & (np.array(cl.primary) == key))
+        lows = np.array([b.min for b in inst.bands])
+        idx = np.searchsorted(lows, result.latest[mine], side="right") - 1
+        inside = (idx >= 0) & (result.latest[mine] <= inst.bands[-1].max)
+        for c, j, ok in zip(mine.tolist(), idx.tolist(), inside.tolist(), strict=True):
+            bands[c] = inst.bands[j].label if ok else None
+    risk: list[list[str]] = [[] for _ in range(cl.n_clients)]
+    for r in np.flatnonzero(result.open_flag).tolist():
+        risk[int(cl.flag_client[r])].append(f"{cl.flag_item[r]} grade {int(cl.flag_grade[r])}")
+    change = np.where(has, result.latest - result.intake, np.nan).tolist()
+    latest = np.where(has, result.latest, np.nan).tolist()
+    flat = result.flat.tolist()
+    return [
+        {
+            "client": cl.clients[i],
+            "primary": cl.primary[i],
+            "phase": "" if result.phase[i] == NO_PHASE else PHASES[int(result.phase[i])],
+            "latest": latest[i],
+            "band": bands[i],
+            "change": change[i],
+            "flat": None if flat[i] < 0 else bool(flat[i]),
+            "proposal": result.kind_name(i),
+            "alerts": list(result.alert_names(i)),
+            "risk": risk[i],
+        }
+        for i in range(cl.n_clients)
+    ]
+
+
+TABLE_COLUMNS = (
+    "client",
+    "primary",
+    "phase",
+    "latest",
+    "band",
+    "change",
+    "flat",
+    "proposal",
+    "alerts",
+    "risk",
+)
+
+
+def run(ns: argparse.Namespace) -> int:
+    fmt = resolve_format(ns.format)
+    try:
+        policy = load_policy(Path(ns.policy)) if ns.policy else Policy()
+        today_arg = None
+        if ns.today:
+            try:
+                today_arg = date.fromisoformat(ns.today)
+            except ValueError:
+                raise UsageError(f"--today: {ns.today!r} is not a date (YYYY-MM-DD)") from None
+        progress(f"reading {ns.file}")
+        try:
+            loaded = load(ns.file, strict=ns.strict, on_error=report_error)
+        except _Strict:
+            return 1
+    except (UsageError, PolicyError) as exc:
+        print(f"plusone analyze: error: {exc}", file=sys.stderr)
+        return 2
+    if today_arg is not None:
+        today = today_arg
+    elif loaded.latest_day is not None:
+        today = date.fromordinal(loaded.latest_day)
+    else:
+        today = date(1970, 1, 1)
+    progress(f"analysing {loaded.caseload.n_clients} clients as of {today.isoformat()}")
+    errors = [e.as_dict() for e in loaded.errors]
+    if fmt == "json":
+        lines, timings = analyze(loaded, today=today, policy=policy, as_json=True)
+        _write_json(today, lines, errors)
+    else:
+        # table and csv carry no trace: the rules run once for everyone and nothing more.
+        started = time.perf_counter()
+        result = run_batch(
+            loaded.caseload, today=today, policy=policy, measures=_instrument_infos()
+        )
+        timings = {"compute": time.perf_counter() - started, "explain": 0.0}
+        write_rows(_summary_rows(loaded, result), TABLE_COLUMNS, fmt)
+    if os.environ.get("PLUSONE_TIMINGS"):
+        print(
+            f"timings: parse {loaded.seconds:.3f} s, compute {timings['compute']:.3f} s, "
+            f"explain {timings['explain']:.3f} s",
+            file=sys.stderr,
+        )
+    return 1 if loaded.errors else 0
