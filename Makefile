@@ -47,5 +47,8 @@ run: setup
 bench: setup
 	$(BIN)/python bench/run_all.py
 
+security-report: setup
+	scripts/security-report
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,9 +5,12 @@ the IMMEDIATE transaction mode serialises writers instead.
 """
 
 import datetime as dt
+import json
 import threading
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from plusone import audit, tokens
@@ -80,3 +83,12 @@ def test_it_keeps_the_chain_whole_under_concurrent_writers():
     assert _in_threads(4, write) == ["ok"] * 4
     result = audit.verify_chain(practice)
     assert result.ok and result.events == 20
+    # Linear: seq 1..20 with no gap, each event linking to the one before it.
+    from plusone.audit.models import AuditEvent
+
+    events = list(AuditEvent.objects.filter(practice=practice).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, 21))
+    assert [e.prev_mac for e in events] == ["", *[e.mac for e in events[:-1]]]
+    out = StringIO()
+    call_command("audit", "verify", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["ok"] is True

@@ -140,19 +140,30 @@ def _actor(actor: Any) -> tuple[str, uuid.UUID | None]:
 
 @dataclass(frozen=True)
 class Verification:
-    """The result of :func:`verify_chain`."""
+    """The result of :func:`verify_chain`.
+
+    ``kind`` names what is wrong at the first break: ``altered`` (content or MAC
+    changed, or a forged event), ``missing`` (an event deleted), ``reordered``
+    (events moved out of their place), ``unknown_key`` (signed with a key not in
+    the ring) or ``head_mismatch`` (the head does not match the last event).
+    ``event_id`` is the UUID of the event where the break was found.
+    """
 
     ok: bool
     events: int
     first_bad_seq: int | None
     reason: str | None
+    kind: str | None = None
+    event_id: str | None = None
 
 
 def verify_chain(practice: Practice) -> Verification:
     """Recompute every MAC of ``practice``'s chain in order and compare with the head.
 
-    Detects an edited, deleted, reordered or inserted event, a forged MAC, an
-    unknown key id, and a head that does not match the last event.
+    Stops at the first break and names it: an edited or forged event, a
+    deleted one (a gap, or a link to an event no longer there), two events in
+    each other's place, an unknown key id, or a head that does not match the
+    last event (a forged head, or a truncated tail).
     """
     ring = _ring()
     prev = ""
@@ -163,29 +174,60 @@ def verify_chain(practice: Practice) -> Verification:
         count += 1
         problem = _check(event, expected_seq, prev, ring)
         if problem:
-            return Verification(False, count, event.seq, problem)
+            kind, reason = problem
+            return Verification(False, count, event.seq, reason, kind, str(event.pk))
         prev = event.mac
         expected_seq += 1
     head = ChainHead.objects.filter(practice=practice).first()
     head_seq, head_mac = (head.seq, head.mac) if head else (0, "")
     if (head_seq, head_mac) != (expected_seq - 1, prev):
-        return Verification(
-            False, count, expected_seq, "the chain head does not match the last event"
+        reason = (
+            f"the chain head says event {head_seq} but the chain ends at event "
+            f"{expected_seq - 1}, or their MACs differ (a forged head, or events "
+            "deleted from the end)"
         )
+        return Verification(False, count, expected_seq, reason, "head_mismatch", None)
     return Verification(True, count, None, None)
 
 
-def _check(event: AuditEvent, seq: int, prev: str, ring: dict[str, bytes]) -> str | None:
+def _check(
+    event: AuditEvent, seq: int, prev: str, ring: dict[str, bytes]
+) -> tuple[str, str] | None:
     if event.seq != seq:
-        return f"expected event {seq}, found {event.seq} (missing or inserted event)"
+        gap = f"event {seq}" if event.seq == seq + 1 else f"events {seq} to {event.seq - 1}"
+        return "missing", f"{gap} missing before event {event.seq} (deleted)"
     if event.prev_mac != prev:
-        return "its previous-MAC does not match the event before it"
+        return _broken_link(event, seq)
     key = ring.get(event.key_id)
     if key is None:
-        return f"unknown audit key id {event.key_id!r}"
+        return "unknown_key", f"unknown audit key id {event.key_id!r}"
     if not hmac.compare_digest(_mac(key, event), event.mac):
-        return "its MAC does not match its content (edited or forged)"
+        return "altered", "its MAC does not match its content (edited or forged)"
     return None
+
+
+def _broken_link(event: AuditEvent, seq: int) -> tuple[str, str]:
+    """Name why ``event``'s previous-MAC does not point at the event before it."""
+    # Only reached on a break, so one unindexed lookup by MAC is affordable.
+    linked = (
+        AuditEvent.objects.filter(practice_id=event.practice_id, mac=event.prev_mac)
+        .exclude(pk=event.pk)
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if linked is not None and linked >= seq:
+        return (
+            "reordered",
+            f"event {seq} links to event {linked}, which now sits after it "
+            "(sequence numbers swapped or moved)",
+        )
+    if (linked is None and event.prev_mac) or (linked is not None and linked < seq - 1):
+        return (
+            "missing",
+            f"the event that event {seq} links to is not the one before it "
+            "(events deleted, and the ones after them renumbered)",
+        )
+    return "altered", "its previous-MAC does not match the event before it (edited or forged)"
 
 
 def view_target(obj: models.Model) -> tuple[str, str]:
