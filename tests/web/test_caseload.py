@@ -100,9 +100,10 @@ class CaseloadTests(TestCase):
         self.assertContains(response, "Extra28")
 
 
-# session, user, membership check (route), caseload, open flags, practice for the
-# view event, and the audit record: atomic savepoint, head lock, insert, head update.
-QUERIES = 11
+# session, user, membership check (route), caseload, open flags, last and next
+# sessions (one grouped query), practice for the view event, and the audit record:
+# atomic savepoint, head lock, insert, head update.
+QUERIES = 12
 
 
 def _intake(name):

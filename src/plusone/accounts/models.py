@@ -55,6 +55,8 @@ class Practice(models.Model):
     name = models.CharField(max_length=200)
     # Blank until the practice sets its own; settings.DEFAULT_CRISIS_TEXT applies meanwhile.
     crisis_text = models.TextField(blank=True)
+    # Off for a practice that keeps its session notes elsewhere (note pages then 404).
+    notes_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -21,12 +21,18 @@ from plusone.clinical.models import (
     PRIMARY_INSTRUMENTS,
     Client,
     Consent,
+    Decision,
+    DecisionOption,
     Episode,
     EpisodeSummary,
     Flag,
     Goal,
     MeasurementPlan,
+    Phase,
+    Present,
+    RuptureEvent,
     SafetyPlan,
+    Session,
     age_on,
 )
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, default_schedule
@@ -75,10 +81,14 @@ def intake_client(
     goals = [g.strip() for g in data.goals if g.strip()]
     if len(goals) > MAX_GOALS:
         raise ValidationError("At most three goals.")
+    from plusone.measures import licensed
+
     schedule = default_schedule(data.primary, data.secondary)
     plan_check = check_plan(schedule)
-    if not plan_check.ok:
-        raise ValidationError(list(plan_check.problems))
+    # A licensed pack (CORE-10) needs the practice's text before it can be in a plan.
+    problems = [*plan_check.problems, *licensed.plan_problems(practice.pk, schedule)]
+    if problems:
+        raise ValidationError(problems)
     now = timezone.now()
     with transaction.atomic():
         client = Client.objects.create(
@@ -240,6 +250,8 @@ SUMMARY_FIELDS = frozenset(
         "next_session_at",
         "not_completed_count",
         "phase",
+        "primary_trend",
+        "goal_ratings",
     }
 )
 
@@ -266,3 +278,425 @@ def update_summary(episode: Episode, **fields: Any) -> EpisodeSummary:
     summary.open_flag_count = open_count
     summary.save()
     return summary
+
+
+# Decisions -------------------------------------------------------------------------------
+
+DECISION_CONSENT_VERSION = "2026-1"
+# DESIGN.md: a declined proposal is not repeated before its review date (default 6 weeks).
+DEFAULT_REVIEW_WEEKS = 6
+
+
+class DecisionAlreadyConfirmed(Exception):
+    """The decision was confirmed already (perhaps a moment ago, on another device)."""
+
+
+@dataclass(frozen=True)
+class DecisionData:
+    """What the decision form collects, already parsed.
+
+    ``confirmation`` is "pending" (the client confirms next, on this device) or
+    "spoken" (the therapist records the client's spoken confirmation made on
+    ``confirmed_on``, with an optional ``confirmation_text``).
+    """
+
+    kind: str
+    phase: str
+    decided_on: dt.date
+    options_discussed: Sequence[str]
+    discomfort_acknowledged: bool
+    symptom_rise_acknowledged: bool
+    discomfort_note: str
+    focus: str
+    present: Sequence[str]
+    confirmation: str
+    review_date: dt.date | None = None
+    proposal_kind: str = ""
+    confirmed_on: dt.date | None = None
+    confirmation_text: str = ""
+
+
+def agreed_phase(episode: Episode) -> str:
+    """The agreed phase now: the latest phase-change decision's phase, or "none"."""
+    latest = (
+        Decision.objects.filter(episode=episode, kind=Decision.Kind.PHASE_CHANGE)
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
+    return latest.phase if latest is not None else Phase.NONE
+
+
+def _validate_decision(episode: Episode, data: DecisionData, today: dt.date) -> list[str]:
+    errors = []
+    if data.kind not in Decision.Kind.values:
+        errors.append("Choose whether this is a phase change or a decision not to change.")
+    if data.kind == Decision.Kind.PHASE_CHANGE and data.phase not in Phase.values[1:]:
+        errors.append("Choose the phase you agreed on.")
+    if not data.options_discussed or set(data.options_discussed) - set(DecisionOption.values):
+        errors.append("Record the options you discussed.")
+    if not data.present or set(data.present) - set(Present.values):
+        errors.append("Record who was present.")
+    if data.decided_on > today:
+        errors.append("The decision date cannot be in the future.")
+    if data.review_date is not None and data.review_date <= data.decided_on:
+        errors.append("The review date must come after the decision.")
+    # The +1 decision (into Deepening) is a treatment-plan change with informed consent.
+    if data.kind == Decision.Kind.PHASE_CHANGE and data.phase == Phase.DEEPENING:
+        if not (data.discomfort_acknowledged and data.symptom_rise_acknowledged):
+            errors.append(
+                "Going deeper needs both acknowledgements: the expected discomfort "
+                "and a possible rise in symptoms."
+            )
+        if not data.focus.strip():
+            errors.append("Write the focus in the client's own words.")
+    if data.confirmation == Decision.Confirmation.SPOKEN:
+        if data.confirmed_on is None or data.confirmed_on > today:
+            errors.append("Give the date the client confirmed (today or earlier).")
+    elif data.confirmation != Decision.Confirmation.PENDING:
+        errors.append("Choose how the client confirms.")
+    return errors
+
+
+def _treatment_plan_consent(decision: Decision, user: Any, now: dt.datetime) -> Consent:
+    return Consent.objects.create(
+        practice_id=decision.practice_id,
+        client_id=decision.episode.client_id,
+        kind=Consent.Kind.TREATMENT_PLAN,
+        version=DECISION_CONSENT_VERSION,
+        channel=Consent.Channel.IN_SESSION,
+        given_at=now,
+        recorded_by=user,
+        decision=decision,
+    )
+
+
+def _refresh_summary(episode: Episode, today: dt.date) -> None:
+    # The check-in app owns the summary rewrite (latest score, proposal, phase).
+    from plusone.measures.actions import refresh_summary
+
+    refresh_summary(episode, today=today)
+
+
+def record_decision(*, user: Any, episode: Episode, data: DecisionData, today: dt.date) -> Decision:
+    """Record a phase change or a decision not to change; audit it.
+
+    The review date defaults to 6 weeks after the decision. A declined
+    proposal keeps the agreed phase. A phase change confirmed by the client's
+    spoken word is stored as treatment-plan consent at once; one waiting for
+    the client's confirmation in session gets its consent in
+    :func:`confirm_decision`. Raises ValidationError listing every problem.
+    """
+    errors = _validate_decision(episode, data, today)
+    if errors:
+        raise ValidationError(errors)
+    review = data.review_date or data.decided_on + dt.timedelta(weeks=DEFAULT_REVIEW_WEEKS)
+    spoken = data.confirmation == Decision.Confirmation.SPOKEN
+    now = timezone.now()
+    with transaction.atomic():
+        phase = data.phase if data.kind == Decision.Kind.PHASE_CHANGE else agreed_phase(episode)
+        decision = Decision(
+            practice_id=episode.practice_id,
+            episode=episode,
+            phase=phase,
+            kind=data.kind,
+            decided_on=data.decided_on,
+            review_date=review,
+            recorded_by=user,
+            options_discussed=list(dict.fromkeys(data.options_discussed)),
+            discomfort_acknowledged=data.discomfort_acknowledged,
+            symptom_rise_acknowledged=data.symptom_rise_acknowledged,
+            discomfort_note=data.discomfort_note.strip(),
+            focus=data.focus.strip(),
+            present=list(dict.fromkeys(data.present)),
+            proposal_kind=data.proposal_kind,
+            confirmation=data.confirmation,
+            confirmation_text=data.confirmation_text.strip() if spoken else "",
+            confirmed_on=data.confirmed_on if spoken else None,
+        )
+        decision.save(force_insert=True)
+        consent = None
+        if spoken and decision.kind == Decision.Kind.PHASE_CHANGE:
+            consent = _treatment_plan_consent(decision, user, now)
+        _refresh_summary(episode, today)
+        audit.record(
+            practice=episode.practice,
+            actor=user,
+            action="decision.record",
+            target_type="clinical.decision",
+            target_id=decision.pk,
+            detail={
+                "episode": episode.pk,
+                "kind": decision.kind,
+                "phase": decision.phase,
+                "options": list(decision.options_discussed),
+                "confirmation": decision.confirmation,
+                "consent": consent.pk if consent else None,
+            },
+        )
+    return decision
+
+
+def confirm_decision(*, user: Any, decision: Decision, text: str, today: dt.date) -> Decision:
+    """The client confirms (initials) or annotates a pending decision in session.
+
+    Stores the text, the date and, for a phase change, the treatment-plan
+    consent; audits it. Raises ValidationError for empty text and
+    DecisionAlreadyConfirmed when it was confirmed already.
+    """
+    text = text.strip()
+    if not text:
+        raise ValidationError("Type your initials, or a note in your own words.", code="required")
+    with transaction.atomic():
+        locked = Decision.objects.select_for_update().select_related("episode").get(pk=decision.pk)
+        if locked.confirmation != Decision.Confirmation.PENDING:
+            raise DecisionAlreadyConfirmed
+        locked.confirmation = Decision.Confirmation.IN_SESSION
+        locked.confirmation_text = text
+        locked.confirmed_on = today
+        locked.save(update_fields=["confirmation", "confirmation_text", "confirmed_on"])
+        consent = None
+        if locked.kind == Decision.Kind.PHASE_CHANGE:
+            consent = _treatment_plan_consent(locked, user, timezone.now())
+        audit.record(
+            practice=locked.practice,
+            actor=user,
+            action="decision.confirm",
+            target_type="clinical.decision",
+            target_id=locked.pk,
+            detail={"episode": locked.episode_id, "consent": consent.pk if consent else None},
+        )
+    return locked
+
+
+def reverse_decision(
+    *,
+    user: Any,
+    decision: Decision,
+    reason: str,
+    today: dt.date,
+    confirmed_on: dt.date | None = None,
+) -> Decision:
+    """Reverse the latest phase change with a new decision row (never an update).
+
+    The new row returns to the phase before ``decision`` ("none" if there was
+    none), names ``decision`` in ``reverses`` and withdraws its treatment-plan
+    consent. With ``confirmed_on`` the client's spoken confirmation is
+    recorded; otherwise the reversal waits for the client's confirmation.
+    Raises ValidationError when ``decision`` is not the latest phase change or
+    was reversed already.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Write why the decision is reversed.", code="required")
+    if confirmed_on is not None and confirmed_on > today:
+        raise ValidationError("The confirmation date cannot be in the future.")
+    now = timezone.now()
+    with transaction.atomic():
+        changes = list(
+            Decision.objects.select_for_update()
+            .filter(episode_id=decision.episode_id, kind=Decision.Kind.PHASE_CHANGE)
+            .order_by("decided_on", "created_at")
+        )
+        if not changes or changes[-1].pk != decision.pk:
+            raise ValidationError("Only the latest phase change can be reversed.")
+        target = changes[-1]
+        if Decision.objects.filter(reverses=target).exists():
+            raise ValidationError("This decision was reversed already.")
+        before = changes[-2].phase if len(changes) > 1 else Phase.NONE
+        reversal = Decision(
+            practice_id=target.practice_id,
+            episode_id=target.episode_id,
+            phase=before,
+            kind=Decision.Kind.PHASE_CHANGE,
+            decided_on=max(today, target.decided_on),
+            review_date=None,
+            recorded_by=user,
+            present=[Present.THERAPIST],
+            reverses=target,
+            reversal_reason=reason,
+            confirmation=(
+                Decision.Confirmation.SPOKEN if confirmed_on else Decision.Confirmation.PENDING
+            ),
+            confirmed_on=confirmed_on,
+        )
+        reversal.save(force_insert=True)
+        withdrawn = Consent.objects.filter(decision=target, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
+        episode = Episode.objects.select_related("practice", "client").get(pk=target.episode_id)
+        _refresh_summary(episode, today)
+        audit.record(
+            practice=episode.practice,
+            actor=user,
+            action="decision.reverse",
+            target_type="clinical.decision",
+            target_id=reversal.pk,
+            detail={
+                "episode": episode.pk,
+                "reverses": target.pk,
+                "phase": reversal.phase,
+                "consents_withdrawn": withdrawn,
+            },
+        )
+    return reversal
+
+
+# Measurement plan ------------------------------------------------------------------------
+
+
+def update_plan(
+    *,
+    user: Any,
+    episode: Episode,
+    schedule: dict[str, list[str]],
+    min_interval_days: dict[str, int],
+    session_interval_days: int = 7,
+) -> MeasurementPlan:
+    """Replace the episode's measurement plan after :func:`check_plan` accepts it; audit it.
+
+    The definitions' minimum intervals (e.g. MHC-SF 28 days) are always kept.
+    Raises ValidationError with every problem, e.g. a routine check-in over 180 s,
+    and LicenceRequired (naming the licence holder) for a licensed pack whose
+    text the practice has not supplied.
+    """
+    from plusone.measures import licensed
+
+    licensed.require_text(episode.practice_id, licensed.schedule_keys(schedule))
+    intervals = {**DEFAULT_MIN_INTERVAL_DAYS, **min_interval_days}
+    result = check_plan(
+        schedule, min_interval_days=intervals, session_interval_days=session_interval_days
+    )
+    if not result.ok:
+        raise ValidationError(list(result.problems))
+    with transaction.atomic():
+        plan, created = MeasurementPlan.objects.select_for_update().get_or_create(
+            episode=episode,
+            defaults={
+                "practice_id": episode.practice_id,
+                "schedule": schedule,
+                "min_interval_days": intervals,
+            },
+        )
+        if not created:
+            plan.schedule = schedule
+            plan.min_interval_days = intervals
+            plan.save(update_fields=["schedule", "min_interval_days", "updated_at"])
+        audit.record(
+            practice=episode.practice,
+            actor=user,
+            action="plan.update",
+            target_type="clinical.measurementplan",
+            target_id=plan.pk,
+            detail={
+                "episode": episode.pk,
+                "routine_seconds": result.routine_seconds,
+                "warnings": len(result.warnings),
+            },
+        )
+    return plan
+
+
+# Therapist Rating, ruptures and repairs --------------------------------------------------
+
+
+class SessionAlreadyRated(Exception):
+    """The session has a Therapist Rating already."""
+
+
+def rate_session(
+    *, user: Any, session: Session, answers: dict[str, int], now: dt.datetime | None = None
+) -> Any:
+    """Store the therapist's 3-item Therapist Rating of ``session`` as an Administration
+    (respondent "therapist", scored by plusone.core); audit it.
+
+    One rating per session: raises SessionAlreadyRated for a second one, and
+    ValidationError when the answers do not score (all three items are needed).
+    """
+    from plusone.core.instruments import load_instrument
+    from plusone.core.scoring import score
+    from plusone.measures.models import Administration, Context, Respondent
+
+    instrument = load_instrument("therapist_rating")
+    try:
+        result = score(instrument, answers)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    if not result.valid:
+        raise ValidationError(result.reason or "Rate all three items.")
+    now = now or timezone.now()
+    key = f"therapist_rating:{session.pk}"
+    with transaction.atomic():
+        if Administration.objects.filter(idempotency_key=key).exists():
+            raise SessionAlreadyRated
+        administration = Administration.objects.create(
+            practice_id=session.practice_id,
+            client_id=session.episode.client_id,
+            episode_id=session.episode_id,
+            session=session,
+            instrument_key=instrument.key,
+            instrument_version=instrument.version,
+            context=Context.IN_SESSION,
+            respondent=Respondent.THERAPIST,
+            answers=dict(answers),
+            total=result.total,
+            band=result.band.label if result.band else "",
+            valid=result.valid,
+            prorated=result.prorated,
+            reason=(result.reason or "")[:200],
+            started_at=now,
+            completed_at=now,
+            idempotency_key=key,
+        )
+        audit.record(
+            practice=session.episode.practice,
+            actor=user,
+            action="administration.create",
+            target_type="measures.administration",
+            target_id=administration.pk,
+            detail={"instrument": instrument.key, "session": session.pk, "respondent": "therapist"},
+        )
+    return administration
+
+
+def log_rupture_event(
+    *,
+    user: Any,
+    session: Session,
+    kind: str,
+    note: str,
+    repairs: RuptureEvent | None = None,
+) -> RuptureEvent:
+    """Log a rupture, or the repair of an earlier rupture in the same episode; audit it.
+
+    Raises ValidationError when a repair names no rupture of this episode, or a
+    rupture names one.
+    """
+    if kind == RuptureEvent.Kind.REPAIR:
+        if repairs is None or repairs.episode_id != session.episode_id:
+            raise ValidationError("Choose the rupture this repairs.")
+        if repairs.kind != RuptureEvent.Kind.RUPTURE:
+            raise ValidationError("A repair repairs a rupture.")
+    elif kind == RuptureEvent.Kind.RUPTURE:
+        repairs = None
+    else:
+        raise ValidationError("Choose rupture or repair.")
+    with transaction.atomic():
+        event = RuptureEvent(
+            practice_id=session.practice_id,
+            episode_id=session.episode_id,
+            session=session,
+            kind=kind,
+            note=note.strip(),
+            repairs=repairs,
+            recorded_by=user,
+        )
+        event.save(force_insert=True)
+        audit.record(
+            practice=session.episode.practice,
+            actor=user,
+            action=f"relationship.{kind}",
+            target_type="clinical.ruptureevent",
+            target_id=event.pk,
+            detail={"episode": session.episode_id, "session": session.pk},
+        )
+    return event

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from plusone.clinical.actions import IntakeData, refuse_minor
+from plusone.clinical.actions import DecisionData, IntakeData, refuse_minor
+from plusone.clinical.models import Decision, DecisionOption, Phase, Present, RuptureEvent
 
 PRIMARY_CHOICES = [("phq9", "PHQ-9 (low mood)"), ("gad7", "GAD-7 (worry)"), ("core10", "CORE-10")]
 SECONDARY_CHOICES = [("", "None"), *PRIMARY_CHOICES]
@@ -93,3 +94,279 @@ class AcknowledgeFlagForm(forms.Form):
         label="Action note: what you did or will do",
         max_length=4000,
     )
+
+
+# Decisions -------------------------------------------------------------------------------
+
+DECISION_PHASE_CHOICES = [
+    (Phase.STABILIZING, "Stabilizing (client sees: Finding steadier ground)"),
+    (Phase.PLUS_ONE, "+1 threshold (client sees: Choosing what's next)"),
+    (Phase.DEEPENING, "Deepening (client sees: Deeper work)"),
+    (Phase.CONSOLIDATING, "Consolidating (client sees: Living it)"),
+    (Phase.ENDING, "Ending (client sees: Finishing well)"),
+]
+PROPOSAL_CHOICES = [
+    ("", "No proposal"),
+    ("plus_one", "+1 threshold"),
+    ("good_enough", "Good-enough ending"),
+    ("stalled", "Stalled, review together"),
+    ("spike", "Spike"),
+    ("consolidating", "Consolidating"),
+    ("ending", "Ending"),
+]
+CONFIRMATION_CHOICES = [
+    ("pending", "The client confirms now, on this device (next step)"),
+    ("spoken", "I record the client's spoken confirmation"),
+]
+
+
+class DecisionForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=Decision.Kind.choices,
+        widget=forms.RadioSelect,
+        label="What did you decide together?",
+        initial=Decision.Kind.PHASE_CHANGE,
+    )
+    phase = forms.ChoiceField(
+        choices=[("", "(no change)"), *DECISION_PHASE_CHOICES],
+        required=False,
+        label="The agreed phase (for a phase change)",
+    )
+    proposal_kind = forms.ChoiceField(
+        choices=PROPOSAL_CHOICES, required=False, label="The proposal this answers"
+    )
+    decided_on = forms.DateField(label="Decided on", widget=forms.DateInput(attrs={"type": "date"}))
+    options_discussed = forms.MultipleChoiceField(
+        choices=DecisionOption.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Options discussed",
+    )
+    discomfort_acknowledged = forms.BooleanField(
+        required=False, label="We talked about the discomfort this work may bring"
+    )
+    symptom_rise_acknowledged = forms.BooleanField(
+        required=False, label="We talked about a possible rise in symptoms for a while"
+    )
+    discomfort_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+        label="What was said about discomfort and a possible rise in symptoms",
+    )
+    focus = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        label="The focus, in the client's own words",
+    )
+    review_date = forms.DateField(
+        required=False,
+        label="Review date",
+        help_text="Leave blank for 6 weeks after the decision.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    present = forms.MultipleChoiceField(
+        choices=Present.choices, widget=forms.CheckboxSelectMultiple, label="Who was present"
+    )
+    confirmation = forms.ChoiceField(
+        choices=CONFIRMATION_CHOICES,
+        widget=forms.RadioSelect,
+        label="The client's confirmation",
+        initial="pending",
+    )
+    confirmed_on = forms.DateField(
+        required=False,
+        label="Date the client confirmed (spoken)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    confirmation_text = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What the client said (spoken confirmation)",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, phase = data.get("kind"), data.get("phase")
+        if kind == Decision.Kind.PHASE_CHANGE and not phase:
+            self.add_error("phase", "Choose the phase you agreed on.")
+        if kind == Decision.Kind.PHASE_CHANGE and phase == Phase.DEEPENING:
+            for name in ("discomfort_acknowledged", "symptom_rise_acknowledged"):
+                if not data.get(name):
+                    self.add_error(name, "Going deeper needs this acknowledgement.")
+            if not (data.get("focus") or "").strip():
+                self.add_error("focus", "Write the focus in the client's own words.")
+        if data.get("confirmation") == "spoken" and not data.get("confirmed_on"):
+            self.add_error("confirmed_on", "Give the date the client confirmed.")
+        return data
+
+    def decision_data(self) -> DecisionData:
+        d = self.cleaned_data
+        return DecisionData(
+            kind=d["kind"],
+            phase=d["phase"] or "",
+            decided_on=d["decided_on"],
+            options_discussed=d["options_discussed"],
+            discomfort_acknowledged=d["discomfort_acknowledged"],
+            symptom_rise_acknowledged=d["symptom_rise_acknowledged"],
+            discomfort_note=d["discomfort_note"],
+            focus=d["focus"],
+            present=d["present"],
+            confirmation=d["confirmation"],
+            review_date=d["review_date"],
+            proposal_kind=d["proposal_kind"],
+            confirmed_on=d["confirmed_on"],
+            confirmation_text=d["confirmation_text"],
+        )
+
+
+class ConfirmDecisionForm(forms.Form):
+    decision_id = forms.UUIDField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your initials, or a note in your own words",
+    )
+
+
+class ReverseDecisionForm(forms.Form):
+    decision_id = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why reverse it"
+    )
+    confirmed_on = forms.DateField(
+        required=False,
+        label="Date the client confirmed (leave blank to confirm in session)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+# Measurement plan ------------------------------------------------------------------------
+
+PLAN_INSTRUMENTS = [
+    ("phq9", "PHQ-9 (low mood)"),
+    ("gad7", "GAD-7 (worry)"),
+    ("core10", "CORE-10"),
+    ("personal_goals", "Personal goals"),
+    ("felt_change", "Felt Change"),
+    ("swls", "SWLS (life satisfaction)"),
+    ("who5", "WHO-5 (wellbeing)"),
+    ("mhcsf", "MHC-SF (flourishing, licensed)"),
+    ("k10", "K10"),
+    ("pcl5", "PCL-5"),
+    ("auditc", "AUDIT-C"),
+    ("session_reflection", "Session Reflection"),
+]
+PLAN_SLOTS = [
+    ("routine", "Every session"),
+    ("alternate", "Alternate sessions"),
+    ("every_4th", "Every 4th session (instead of alternate)"),
+    ("every_4th_alternating", "Every 4th session, alternating with the row above"),
+    ("end_of_session", "End of session (its own sitting)"),
+    ("intake", "Intake"),
+    ("review", "Reviews (every 8th session and each phase decision)"),
+]
+
+
+class PlanForm(forms.Form):
+    """One multi-select per schedule slot, plus the risk-item slot and intervals."""
+
+    risk_item_only = forms.MultipleChoiceField(
+        choices=[("phq9", "PHQ-9 item 9"), ("core10", "CORE-10 item 6")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Risk item alone, every session its instrument is not due",
+    )
+    mhcsf_min_days = forms.IntegerField(
+        min_value=28, max_value=365, initial=28, label="MHC-SF: fewest days between two"
+    )
+    session_interval_days = forms.TypedChoiceField(
+        choices=[(7, "Weekly"), (14, "Fortnightly")],
+        coerce=int,
+        initial=7,
+        label="How often sessions are (for the risk-item check)",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for slot, label in reversed(PLAN_SLOTS):
+            self.fields = {
+                slot: forms.MultipleChoiceField(
+                    choices=PLAN_INSTRUMENTS,
+                    widget=forms.CheckboxSelectMultiple,
+                    required=False,
+                    label=label,
+                ),
+                **self.fields,
+            }
+
+    @staticmethod
+    def initial_for(schedule: dict[str, list[str]], min_days: dict[str, int]) -> dict[str, Any]:
+        initial: dict[str, Any] = {slot: list(schedule.get(slot, ())) for slot, _ in PLAN_SLOTS}
+        initial["risk_item_only"] = list(schedule.get("risk_item_only", ()))
+        initial["mhcsf_min_days"] = min_days.get("mhcsf", 28)
+        initial["session_interval_days"] = 7
+        return initial
+
+    def slot_fields(self) -> list[Any]:
+        return [self[slot] for slot, _ in PLAN_SLOTS]
+
+    def schedule(self) -> dict[str, list[str]]:
+        d = self.cleaned_data
+        keys = [slot for slot, _ in PLAN_SLOTS] + ["risk_item_only"]
+        return {slot: list(d.get(slot) or []) for slot in keys}
+
+    def min_interval_days(self) -> dict[str, int]:
+        return {"mhcsf": int(self.cleaned_data["mhcsf_min_days"])}
+
+
+# Therapist Rating and rupture/repair -----------------------------------------------------
+
+RATING_CHOICES = [(str(i), str(i)) for i in range(11)]
+
+
+class TherapistRatingForm(forms.Form):
+    """The 3-item Therapist Rating, 0 (not at all) to 10 (completely)."""
+
+    therapist_heard = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, label="My client seemed to feel heard and understood"
+    )
+    therapist_matters = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, label="We worked on what matters to my client"
+    )
+    therapist_fit = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, label="The way we worked fitted my client"
+    )
+
+    def answers(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.cleaned_data.items()}
+
+
+class RuptureEventForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=RuptureEvent.Kind.choices, widget=forms.RadioSelect, label="Log a"
+    )
+    repairs = forms.ChoiceField(required=False, label="The rupture this repairs")
+    note = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What happened",
+    )
+
+    def __init__(self, *args: Any, ruptures: list[RuptureEvent], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ruptures = {str(r.pk): r for r in ruptures}
+        self.fields["repairs"].choices = [("", "(none)")] + [
+            (str(r.pk), f"Rupture of {r.session.starts_at:%Y-%m-%d}") for r in ruptures
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == RuptureEvent.Kind.REPAIR and not data.get("repairs"):
+            self.add_error("repairs", "Choose the rupture this repairs.")
+        return data
+
+    def repaired(self) -> RuptureEvent | None:
+        return self.ruptures.get(self.cleaned_data.get("repairs") or "")

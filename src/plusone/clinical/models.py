@@ -285,12 +285,42 @@ CLIENT_PHASE_NAMES = {
 }
 
 
+class DecisionOption(models.TextChoices):
+    """The options discussed before a decision (DESIGN.md, "Consent is data")."""
+
+    GO_DEEPER = "go_deeper", "Go deeper"
+    CONTINUE = "continue", "Continue as we are"
+    PAUSE = "pause", "Pause"
+    END_GOOD_ENOUGH = "end_good_enough", "End here, as good enough"
+    REFER = "refer", "Refer elsewhere"
+
+
+class Present(models.TextChoices):
+    """Who was present when a decision was made."""
+
+    CLIENT = "client", "The client"
+    THERAPIST = "therapist", "The therapist"
+    SUPPORT_PERSON = "support_person", "A support person the client chose"
+    INTERPRETER = "interpreter", "An interpreter"
+    SUPERVISOR = "supervisor", "A supervisor"
+
+
 class Decision(models.Model):
-    """A phase decision agreed by therapist and client, or a declined proposal."""
+    """A phase decision agreed by therapist and client, or a declined proposal.
+
+    A decision is never edited: a reversal is a new row whose ``reverses``
+    names the decision it undoes. The only later change is the client's
+    confirmation, which moves ``confirmation`` from pending exactly once.
+    """
 
     class Kind(models.TextChoices):
         PHASE_CHANGE = "phase_change", "Phase change"
         DECLINED = "declined", "Declined proposal"
+
+    class Confirmation(models.TextChoices):
+        PENDING = "pending", "Waiting for the client's confirmation"
+        IN_SESSION = "in_session", "Confirmed by the client in session"
+        SPOKEN = "spoken", "Client's spoken confirmation, recorded by the therapist"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -303,9 +333,54 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # DecisionOption values discussed, in the order offered.
+    options_discussed = models.JSONField(default=list, blank=True)
+    discomfort_acknowledged = models.BooleanField(default=False)
+    symptom_rise_acknowledged = models.BooleanField(default=False)
+    # What was said about the expected discomfort and a possible rise in symptoms.
+    discomfort_note = EncryptedTextField(blank=True, default="")
+    # The focus of the work, in the client's own words.
+    focus = EncryptedTextField(blank=True, default="")
+    # Present values.
+    present = models.JSONField(default=list, blank=True)
+    # The proposal kind this decision answers (e.g. "plus_one"), if any.
+    proposal_kind = models.CharField(max_length=30, blank=True, default="")
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    reversal_reason = EncryptedTextField(blank=True, default="")
+    confirmation = models.CharField(
+        max_length=12, choices=Confirmation.choices, default=Confirmation.PENDING
+    )
+    # The client's initials or annotation (in session), or the therapist's record of
+    # what the client said (spoken).
+    confirmation_text = EncryptedTextField(blank=True, default="")
+    confirmed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["decided_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmation="pending", confirmed_on__isnull=True)
+                | (~Q(confirmation="pending") & Q(confirmed_on__isnull=False)),
+                name="decision_confirmed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(confirmation="in_session") | ~Q(confirmation_text=""),
+                name="decision_in_session_confirmation_has_text",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="declined") | Q(review_date__isnull=False),
+                name="decision_declined_has_review_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | Q(kind="phase_change"),
+                name="decision_reversal_is_phase_change",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reverses=models.F("id")), name="decision_not_self_reversing"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.phase} on {self.decided_on}"
@@ -322,6 +397,8 @@ class Consent(models.Model):
         MEASUREMENT = "measurement", "Measurement"
         SUPERVISION = "supervision", "Supervision"
         OBSERVER = "observer", "Observer"
+        # The +1 decision (any phase change) is a treatment-plan change with consent.
+        TREATMENT_PLAN = "treatment_plan", "Treatment-plan change"
 
     class Channel(models.TextChoices):
         NONE = "", "Not applicable"
@@ -348,9 +425,17 @@ class Consent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The decision a treatment-plan consent records.
+    decision = models.ForeignKey(
+        "Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="treatment_plan") | Q(decision__isnull=False),
+                name="consent_treatment_plan_names_decision",
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="supervision") | Q(supervisor__isnull=False),
                 name="consent_supervision_names_supervisor",
@@ -386,7 +471,50 @@ class EpisodeSummary(models.Model):
     next_session_at = models.DateTimeField(null=True, blank=True)
     not_completed_count = models.PositiveIntegerField(default=0)
     phase = models.CharField(max_length=15, choices=Phase.choices, default=Phase.NONE)
+    # The last few primary totals, oldest first (None = check-in not completed): the
+    # caseload's sparkline, so the dashboard never reads administrations.
+    primary_trend = models.JSONField(default=list, blank=True)
+    # The latest 0-10 rating of each active goal, by goal position (1-3).
+    goal_ratings = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"summary of episode {self.episode_id}"
+
+
+class RuptureEvent(models.Model):
+    """A rupture in the working relationship, or its repair, logged by the therapist.
+
+    A repair names the rupture it repairs (``repairs``); a rupture names none.
+    """
+
+    class Kind(models.TextChoices):
+        RUPTURE = "rupture", "Rupture"
+        REPAIR = "repair", "Repair"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="rupture_events")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="rupture_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = EncryptedTextField(blank=True, default="")
+    repairs = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repaired_by"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="rupture", repairs__isnull=True)
+                | Q(kind="repair", repairs__isnull=False),
+                name="rupture_event_repair_names_rupture",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in session {self.session_id}"

@@ -6,7 +6,11 @@ A plan's ``schedule`` maps slots to instrument keys:
 - ``alternate``: added on alternate sessions (the secondary measure);
 - ``every_4th``: added every 4th session, instead of ``alternate``;
 - ``end_of_session``: its own sitting at the end (the Session Reflection);
-- ``intake`` and ``review``: the longer sittings.
+- ``intake`` and ``review``: the longer sittings (a review is every 8th
+  session and each phase decision);
+- ``risk_item_only``: instruments whose risk item alone is asked on a session
+  where the whole instrument is not due (Deepening keeps PHQ-9 item 9 every
+  session).
 
 The routine check-in's worst case is ``routine`` plus the longer of
 ``alternate`` and ``every_4th``; it must fit in 180 s. Intake and review
@@ -15,8 +19,9 @@ sittings must fit in 600 s (they can be split).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SECONDS_PER_ITEM = 6
 SECONDS_PER_FREE_TEXT = 20
@@ -26,6 +31,36 @@ LONG_SITTING_BUDGET_SECONDS = 600
 # Minimum days between administrations (DESIGN.md, Burden). K10, PCL-5 and
 # AUDIT-C are intake-and-review only, which the schedule expresses.
 DEFAULT_MIN_INTERVAL_DAYS = {"mhcsf": 28}
+REVIEW_EVERY = 8
+# A plan warns when this many days can pass with no risk item (DESIGN.md, Risk).
+RISK_GAP_WARN_DAYS = 14
+SLOTS = (
+    "routine",
+    "alternate",
+    "every_4th",
+    "every_4th_alternating",
+    "end_of_session",
+    "risk_item_only",
+    "intake",
+    "review",
+)
+# Slots that come round between reviews, with how many sessions apart they recur.
+RECURRING_SLOT_PERIOD = {
+    "routine": 1,
+    "risk_item_only": 1,
+    "end_of_session": 1,
+    "alternate": 2,
+    "every_4th": 4,
+    "every_4th_alternating": 8,
+}
+# Used when a definition cannot be loaded (see FALLBACK_ITEMS).
+FALLBACK_INTERVALS: dict[str, tuple[str, int | None]] = {
+    "k10": ("intake_and_reviews", None),
+    "pcl5": ("intake_and_reviews", None),
+    "auditc": ("intake_and_reviews", None),
+    "mhcsf": ("days", 28),
+}
+FALLBACK_RISK = frozenset({"phq9", "core10"})
 
 
 # (rated items, free-text items) used when a definition cannot be loaded, e.g. a
@@ -62,18 +97,59 @@ def instrument_seconds(key: str) -> int:
     return seconds
 
 
+def instrument_interval(key: str) -> tuple[str, int | None]:
+    """The definition's minimum interval as (kind, days); kind is "every_session",
+    "intake_and_reviews" or "days"."""
+    from plusone.core.instruments import load_instrument
+
+    try:
+        interval = load_instrument(key).min_interval
+    except Exception:
+        # As in instrument_seconds: unloadable definitions use the known values.
+        return FALLBACK_INTERVALS.get(key, ("every_session", None))
+    return interval.kind, interval.days
+
+
+def has_risk_item(key: str) -> bool:
+    """True when the instrument has an item whose answers open a risk flag."""
+    from plusone.core.instruments import load_instrument
+
+    try:
+        return bool(load_instrument(key).risk_items)
+    except Exception:
+        return key in FALLBACK_RISK
+
+
+def instrument_title(key: str) -> str:
+    """The instrument's short title for messages (the key when it cannot be loaded)."""
+    from plusone.core.instruments import load_instrument
+
+    try:
+        return load_instrument(key).short_title
+    except Exception:
+        return key
+
+
 @dataclass(frozen=True)
 class PlanCheck:
-    """The burden of a plan. ``problems`` is empty when the plan is acceptable."""
+    """The burden of a plan. ``problems`` is empty when the plan is acceptable;
+    ``warnings`` never refuse a plan. ``risk_gap_days`` is the longest run of
+    days with no risk item (None when no instrument asks about risk)."""
 
     routine_seconds: int
     intake_seconds: int
     review_seconds: int
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default=())
+    risk_gap_days: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def routine_minutes(self) -> float:
+        return round(self.routine_seconds / 60, 1)
 
 
 def check_plan(
@@ -81,14 +157,33 @@ def check_plan(
     *,
     seconds_for: Callable[[str], int] = instrument_seconds,
     budget_seconds: int = ROUTINE_BUDGET_SECONDS,
+    min_interval_days: Mapping[str, int] | None = None,
+    session_interval_days: int = 7,
+    review_every: int = REVIEW_EVERY,
+    interval_for: Callable[[str], tuple[str, int | None]] = instrument_interval,
+    risky: Callable[[str], bool] = has_risk_item,
 ) -> PlanCheck:
-    """Compute each sitting's seconds and refuse a routine check-in over the budget."""
+    """Compute each sitting's seconds and refuse a routine check-in over the budget.
+
+    Also refuses an instrument given more often than its definition allows
+    (intake-and-review-only instruments in a recurring slot; a slot whose
+    cadence at ``session_interval_days`` breaks a minimum of N days; a
+    ``min_interval_days`` entry shorter than the definition's), and warns when
+    ``RISK_GAP_WARN_DAYS`` or more can pass with no risk item.
+    """
 
     def total(slot: str) -> int:
         return sum(seconds_for(key) for key in schedule.get(slot, ()))
 
-    routine = total("routine") + max(
-        total("alternate"), total("every_4th"), total("every_4th_alternating")
+    routine_keys = set(schedule.get("routine", ()))
+    # A risk item asked alone costs one item's time on the sessions its instrument is not due.
+    risk_only = sum(
+        SECONDS_PER_ITEM for key in schedule.get("risk_item_only", ()) if key not in routine_keys
+    )
+    routine = (
+        total("routine")
+        + max(total("alternate"), total("every_4th"), total("every_4th_alternating"))
+        + risk_only
     )
     intake, review = total("intake"), total("review")
     problems = []
@@ -103,7 +198,92 @@ def check_plan(
             problems.append(
                 f"The {name} sitting takes about {seconds} s, over {LONG_SITTING_BUDGET_SECONDS} s."
             )
-    return PlanCheck(routine, intake, review, tuple(problems))
+    problems += _interval_problems(
+        schedule, dict(min_interval_days or {}), session_interval_days, interval_for
+    )
+    gap = risk_gap_days(
+        schedule,
+        session_interval_days=session_interval_days,
+        review_every=review_every,
+        risky=risky,
+    )
+    warnings = []
+    if gap is None:
+        warnings.append("No instrument in this plan asks about risk (such as PHQ-9 item 9).")
+    elif gap >= RISK_GAP_WARN_DAYS:
+        warnings.append(
+            f"Up to {gap} days can pass with no risk item (PHQ-9 item 9 or similar). "
+            "Consider keeping the risk item every session."
+        )
+    return PlanCheck(routine, intake, review, tuple(problems), tuple(warnings), gap)
+
+
+def _interval_problems(
+    schedule: Mapping[str, Sequence[str]],
+    min_interval_days: Mapping[str, int],
+    session_interval_days: int,
+    interval_for: Callable[[str], tuple[str, int | None]],
+) -> list[str]:
+    problems = []
+    alternating = set(schedule.get("every_4th_alternating", ()))
+    for slot, period in RECURRING_SLOT_PERIOD.items():
+        for key in schedule.get(slot, ()):
+            kind, days = interval_for(key)
+            title = instrument_title(key)
+            if kind == "intake_and_reviews" and slot != "risk_item_only":
+                problems.append(
+                    f"{title} is given at intake and reviews only (every {REVIEW_EVERY}th "
+                    f"session and each phase decision): take it out of the {slot} slot."
+                )
+            elif kind == "days" and days:
+                # every_4th alternates with every_4th_alternating when the plan has both.
+                sessions_apart = (
+                    8 if slot == "every_4th" and alternating and key not in alternating else period
+                )
+                if sessions_apart * session_interval_days < days:
+                    problems.append(
+                        f"{title} may be given at most every {days} days; in the {slot} slot "
+                        f"it would come every {sessions_apart * session_interval_days} days."
+                    )
+    for key, days_set in min_interval_days.items():
+        kind, days = interval_for(key)
+        if kind == "days" and days and days_set < days:
+            problems.append(
+                f"{instrument_title(key)} needs at least {days} days between administrations."
+            )
+    return problems
+
+
+def risk_gap_days(
+    schedule: Mapping[str, Sequence[str]],
+    *,
+    session_interval_days: int = 7,
+    review_every: int = REVIEW_EVERY,
+    risky: Callable[[str], bool] = has_risk_item,
+) -> int | None:
+    """The longest run of days between two sessions that ask a risk item, over three
+    review cycles; None when no session asks one.
+
+    Session 1 is the intake and every ``review_every``-th session a review; the
+    other sessions follow :func:`plusone.measures.plan.due_today`. A
+    ``risk_item_only`` instrument with a risk item covers every session.
+    """
+    from plusone.measures.plan import due_today
+
+    if any(risky(key) for key in schedule.get("risk_item_only", ())):
+        return session_interval_days
+    horizon = 3 * max(1, review_every)
+    asked = []
+    for n in range(1, horizon + 1):
+        kind = "intake" if n == 1 else "review" if n % max(1, review_every) == 0 else "routine"
+        if any(risky(key) for key in due_today(schedule, session_number=n, kind=kind)):
+            asked.append(n)
+    if not asked:
+        return None
+    # Trailing sessions with no risk item count too, as if the next one asked it.
+    stops = [*asked, horizon + 1]
+    gap = max(b - a for a, b in itertools.pairwise(stops))
+    return gap * session_interval_days
 
 
 def default_schedule(primary: str, secondary: str) -> dict[str, list[str]]:
@@ -118,3 +298,30 @@ def default_schedule(primary: str, secondary: str) -> dict[str, list[str]]:
         "intake": [primary, *secondary_list, "pcl5", "auditc", "personal_goals", "swls"],
         "review": [primary, *secondary_list, "pcl5", "auditc", "personal_goals", "who5"],
     }
+
+
+def phase_default_schedule(primary: str, secondary: str, phase: str) -> dict[str, list[str]]:
+    """DESIGN.md's default plan for the agreed phase.
+
+    In Deepening the primary measure comes every 2nd session (with the
+    secondary, or with the 4th-session growth and Felt Change), and PHQ-9
+    item 9 (or CORE-10 item 6) is kept every session, asked alone when the
+    instrument is not due. Every
+    other phase uses :func:`default_schedule`.
+    """
+    schedule = default_schedule(primary, secondary)
+    if phase != "deepening":
+        schedule["risk_item_only"] = []
+        return schedule
+    secondary_list = [secondary] if secondary else []
+    schedule.update(
+        {
+            "routine": ["personal_goals"],
+            "alternate": [primary, *secondary_list],
+            "every_4th": [primary, "swls", "felt_change"],
+            "every_4th_alternating": [primary, "who5", "felt_change"],
+            # CORE-10 item 6 is the licensed pack's risk item, kept the same way.
+            "risk_item_only": [k for k in (primary, secondary) if k in ("phq9", "core10")][:1],
+        }
+    )
+    return schedule

@@ -17,7 +17,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from plusone.accounts.models import Membership, Role
-from plusone.clinical.models import Client, Consent, Episode, EpisodeSummary, Flag
+from plusone.clinical.models import (
+    Client,
+    Consent,
+    Decision,
+    Episode,
+    EpisodeSummary,
+    Flag,
+    MeasurementPlan,
+    RuptureEvent,
+    Session,
+)
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -109,3 +119,90 @@ def open_flags(user: Any, summaries: list[EpisodeSummary]) -> dict[uuid.UUID, li
     for flag in rows:
         flags.setdefault(flag.episode_id, []).append(flag)
     return flags
+
+
+def access_session(user: Any, session_id: Any, *, write: bool = False) -> Session:
+    """The session if ``user`` may read (or change) its client's record; else Http404."""
+    clients = visible_clients(user, write=write)
+    found = (
+        Session.objects.select_related("episode", "episode__client", "episode__practice")
+        .filter(pk=_uuid(session_id), episode__client__in=clients)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_decision(user: Any, episode: Episode, decision_id: Any) -> Decision:
+    """A decision of ``episode`` (already access-checked by the caller); else Http404."""
+    found = Decision.objects.filter(pk=_uuid(decision_id), episode=episode).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def decisions_for(episode: Episode) -> list[Decision]:
+    """The episode's decisions in the order made, each with the decision that reversed it
+    (``reversed_by``, or a RelatedObjectDoesNotExist) and its recorder, in one query."""
+    return list(
+        Decision.objects.filter(episode=episode)
+        .select_related("recorded_by", "reverses", "reversed_by")
+        .order_by("decided_on", "created_at")
+    )
+
+
+def pending_decisions(episode: Episode) -> list[Decision]:
+    """Decisions still waiting for the client's confirmation, oldest first."""
+    return list(
+        Decision.objects.filter(
+            episode=episode, confirmation=Decision.Confirmation.PENDING
+        ).order_by("decided_on", "created_at")
+    )
+
+
+def plan_for(episode: Episode) -> MeasurementPlan | None:
+    """The episode's measurement plan, if it has one."""
+    return MeasurementPlan.objects.filter(episode=episode).first()
+
+
+def rupture_events(episode: Episode) -> list[RuptureEvent]:
+    """The episode's logged ruptures and repairs, oldest first, with their sessions."""
+    return list(
+        RuptureEvent.objects.filter(episode=episode)
+        .select_related("session", "repairs")
+        .order_by("session__starts_at", "created_at")
+    )
+
+
+def unrepaired_ruptures(episode: Episode) -> list[RuptureEvent]:
+    """Ruptures of the episode that no repair names yet."""
+    return list(
+        RuptureEvent.objects.filter(
+            episode=episode, kind=RuptureEvent.Kind.RUPTURE, repaired_by__isnull=True
+        )
+        .select_related("session")
+        .order_by("created_at")
+    )
+
+
+def therapist_ratings(episode: Episode) -> list[Any]:
+    """The therapist's Therapist Rating administrations for the episode, by session time."""
+    from plusone.measures.models import Administration, Respondent
+
+    return list(
+        Administration.objects.filter(
+            episode=episode, instrument_key="therapist_rating", respondent=Respondent.THERAPIST
+        )
+        .select_related("session")
+        .order_by("completed_at")
+    )
+
+
+def therapist_rating_for(session: Session) -> Any:
+    """The session's Therapist Rating administration, or None."""
+    from plusone.measures.models import Administration, Respondent
+
+    return Administration.objects.filter(
+        session=session, instrument_key="therapist_rating", respondent=Respondent.THERAPIST
+    ).first()

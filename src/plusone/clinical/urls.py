@@ -1,10 +1,37 @@
-from django.urls import path
+from django.urls import include, path
 
-from plusone.clinical import views
+from plusone.clinical import journey_views, views
 
 app_name = "clinical"
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("clients/new/", views.intake, name="intake"),
     path("flags/<uuid:flag_id>/acknowledge/", views.acknowledge_flag, name="acknowledge_flag"),
+    path("episodes/<uuid:episode_id>/decisions/", views.decisions, name="decisions"),
+    path("episodes/<uuid:episode_id>/decisions/new/", views.decision_new, name="decision_new"),
+    path(
+        "episodes/<uuid:episode_id>/decisions/confirm/",
+        views.decision_confirm,
+        name="decision_confirm",
+    ),
+    path(
+        "episodes/<uuid:episode_id>/decisions/reverse/",
+        views.decision_reverse,
+        name="decision_reverse",
+    ),
+    path("episodes/<uuid:episode_id>/plan/", views.plan_editor, name="plan_editor"),
+    path("episodes/<uuid:episode_id>/journey/", journey_views.journey_page, name="journey"),
+    path(
+        "episodes/<uuid:episode_id>/journey/together/",
+        journey_views.review_together,
+        name="review_together",
+    ),
+    path("episodes/<uuid:episode_id>/card/", journey_views.session_card, name="session_card"),
+    path(
+        "sessions/<uuid:session_id>/relationship/",
+        views.session_relationship,
+        name="session_relationship",
+    ),
+    # Session notes (plusone.notes) live under the practice pages too: /practice/sessions/...
+    path("", include("plusone.notes.urls")),
 ]

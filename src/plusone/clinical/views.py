@@ -1,6 +1,9 @@
-"""Therapist pages: caseload, intake, flag acknowledgement. Parse, call, render."""
+"""Therapist pages: caseload, intake, flag acknowledgement, decisions, the measurement
+plan editor and the session relationship form. Parse, call, render."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,8 +14,20 @@ from django.utils import timezone
 
 from plusone import audit
 from plusone.accounts.queries import staff_practice
-from plusone.clinical import actions, queries
-from plusone.clinical.forms import AcknowledgeFlagForm, IntakeForm
+from plusone.clinical import actions, dashboard, queries
+from plusone.clinical.forms import (
+    AcknowledgeFlagForm,
+    ConfirmDecisionForm,
+    DecisionForm,
+    IntakeForm,
+    PlanForm,
+    ReverseDecisionForm,
+    RuptureEventForm,
+    TherapistRatingForm,
+)
+from plusone.clinical.models import CLIENT_PHASE_NAMES, Decision, DecisionOption, Phase
+from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
+from plusone.measures import licensed
 from plusone.web.routes import Policy, route
 
 
@@ -24,14 +39,18 @@ def _issue_link_url() -> str | None:
         return None
 
 
-@route(Policy.THERAPIST)
+@route(Policy.THERAPIST, methods=("GET", "POST"))
 def caseload(request: HttpRequest) -> HttpResponse:
-    """The therapist's clients, from summary rows, with open flags and link buttons."""
-    summaries = queries.caseload(request.user)
-    flags = queries.open_flags(request.user, summaries)
-    rows = [(s, flags.get(s.episode_id, [])) for s in summaries]
+    """The therapist's clients in tiers of attention, from summary rows; POST searches by name."""
+    search = request.POST.get("q", "") if request.method == "POST" else ""
+    tiers = dashboard.dashboard(request.user, now=timezone.now(), search=search)
     audit.record_view(request, staff_practice(request.user), action="view.caseload")  # type: ignore[arg-type]
-    context = {"rows": rows, "issue_link_url": _issue_link_url(), "ack_form": AcknowledgeFlagForm()}
+    context = {
+        "tiers": tiers,
+        "count": sum(len(t.rows) for t in tiers),
+        "search": search.strip()[: dashboard.SEARCH_MAX_LENGTH],
+        "issue_link_url": _issue_link_url(),
+    }
     return render(request, "clinical/caseload.html", context)
 
 
@@ -72,3 +91,207 @@ def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
         return redirect("clinical:caseload")
     messages.error(request, "Write an action note to acknowledge the flag.")
     return redirect("clinical:caseload")
+
+
+# Decisions -------------------------------------------------------------------------------
+
+
+@route(Policy.STAFF_ANY, examples={"episode_id": "episode"})
+def decisions(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """The episode's decisions, with reversal for the therapist (read-only for a supervisor)."""
+    episode = queries.access_episode(request.user, episode_id)
+    can_write = episode.client.therapist_id == request.user.pk
+    rows = queries.decisions_for(episode)
+    audit.record_view(request, episode, action="view.decisions")
+    context = {"episode": episode, "decisions": rows, "can_write": can_write}
+    context["latest_change"] = next(
+        (d for d in reversed(rows) if d.kind == Decision.Kind.PHASE_CHANGE), None
+    )
+    return render(request, "clinical/decisions.html", context)
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
+def decision_new(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Record a phase change (the +1 decision among them) or a decision not to change."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    today = timezone.localdate()
+    form = DecisionForm(request.POST or None, initial={"decided_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = actions.record_decision(
+                user=request.user, episode=episode, data=form.decision_data(), today=today
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Decision recorded.")
+            if decision.confirmation == Decision.Confirmation.PENDING:
+                return redirect("clinical:decision_confirm", episode_id=episode.pk)
+            return redirect("clinical:decisions", episode_id=episode.pk)
+    audit.record_view(request, episode, action="view.decision_form")
+    context = {"episode": episode, "form": form, "phase": actions.agreed_phase(episode)}
+    return render(request, "clinical/decision_form.html", context)
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
+def decision_confirm(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """The client confirms or annotates a pending decision on the therapist's device."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    form = ConfirmDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = queries.access_decision(request.user, episode, form.cleaned_data["decision_id"])
+        try:
+            actions.confirm_decision(
+                user=request.user,
+                decision=decision,
+                text=form.cleaned_data["text"],
+                today=timezone.localdate(),
+            )
+        except actions.DecisionAlreadyConfirmed:
+            messages.info(request, "That decision was confirmed already.")
+        return render(request, "clinical/decision_confirmed.html", {"episode": episode})
+    pending = queries.pending_decisions(episode)
+    decision = pending[-1] if pending else None
+    if decision is not None and not form.is_bound:
+        form = ConfirmDecisionForm(initial={"decision_id": decision.pk})
+    audit.record_view(request, episode, action="view.decision_confirm")
+    context = {"episode": episode, "decision": decision, "form": form}
+    context["client_phase"] = CLIENT_PHASE_NAMES.get(decision.phase) if decision else None
+    context["options"] = _option_labels(decision.options_discussed) if decision else []
+    return render(request, "clinical/decision_confirm.html", context)
+
+
+def _option_labels(keys: list[str]) -> list[str]:
+    labels = dict(DecisionOption.choices)
+    return [labels.get(k, k) for k in keys]
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("POST",))
+def decision_reverse(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Reverse the latest phase change with a new decision."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    form = ReverseDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write why the decision is reversed.")
+        return redirect("clinical:decisions", episode_id=episode.pk)
+    decision = queries.access_decision(request.user, episode, form.cleaned_data["decision_id"])
+    try:
+        reversal = actions.reverse_decision(
+            user=request.user,
+            decision=decision,
+            reason=form.cleaned_data["reason"],
+            today=timezone.localdate(),
+            confirmed_on=form.cleaned_data["confirmed_on"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("clinical:decisions", episode_id=episode.pk)
+    messages.success(request, "Decision reversed.")
+    if reversal.confirmation == Decision.Confirmation.PENDING:
+        return redirect("clinical:decision_confirm", episode_id=episode.pk)
+    return redirect("clinical:decisions", episode_id=episode.pk)
+
+
+# Measurement plan ------------------------------------------------------------------------
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
+def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Edit the measurement plan: minutes per check-in, refusals, warnings, phase defaults."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    plan = queries.plan_for(episode)
+    action = request.POST.get("action", "")
+    phase = actions.agreed_phase(episode)
+    if action == "defaults":
+        schedule = phase_default_schedule(
+            episode.primary_instrument, episode.secondary_instrument, phase
+        )
+        form = PlanForm(initial=PlanForm.initial_for(schedule, DEFAULT_MIN_INTERVAL_DAYS))
+        messages.info(request, "Defaults for the agreed phase filled in; check and save.")
+    elif request.method == "POST":
+        form = PlanForm(request.POST)
+    else:
+        current = plan.schedule if plan else {}
+        form = PlanForm(
+            initial=PlanForm.initial_for(current, plan.min_interval_days if plan else {})
+        )
+    check = None
+    if form.is_bound and form.is_valid():
+        check = check_plan(
+            form.schedule(),
+            min_interval_days={**DEFAULT_MIN_INTERVAL_DAYS, **form.min_interval_days()},
+            session_interval_days=form.cleaned_data["session_interval_days"],
+        )
+        # A licensed pack without the practice's text cannot be asked: refuse it by name.
+        unlicensed = licensed.plan_problems(episode.practice_id, form.schedule())
+        check = dataclasses.replace(check, problems=(*check.problems, *unlicensed))
+        if action == "save" and check.ok:
+            actions.update_plan(
+                user=request.user,
+                episode=episode,
+                schedule=form.schedule(),
+                min_interval_days=form.min_interval_days(),
+                session_interval_days=form.cleaned_data["session_interval_days"],
+            )
+            messages.success(request, "Measurement plan saved.")
+            return redirect("clinical:plan_editor", episode_id=episode.pk)
+    elif not form.is_bound:
+        check = check_plan(
+            {k: list(v) for k, v in form.initial.items() if isinstance(v, list)},
+            min_interval_days={
+                **DEFAULT_MIN_INTERVAL_DAYS,
+                "mhcsf": form.initial["mhcsf_min_days"],
+            },
+        )
+    audit.record_view(request, episode, action="view.plan_editor")
+    context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}
+    return render(request, "clinical/plan_editor.html", context)
+
+
+# Therapist Rating and rupture/repair -----------------------------------------------------
+
+
+@route(Policy.THERAPIST, examples={"session_id": "session"}, methods=("GET", "POST"))
+def session_relationship(request: HttpRequest, session_id: str) -> HttpResponse:
+    """The session form: the therapist's 3-item rating, and ruptures and repairs."""
+    session = queries.access_session(request.user, session_id, write=True)
+    episode = session.episode
+    which = request.POST.get("form")
+    rating_form = TherapistRatingForm(request.POST if which == "rating" else None)
+    ruptures = queries.unrepaired_ruptures(episode)
+    event_form = RuptureEventForm(request.POST if which == "event" else None, ruptures=ruptures)
+    if which == "rating" and rating_form.is_valid():
+        try:
+            actions.rate_session(user=request.user, session=session, answers=rating_form.answers())
+        except actions.SessionAlreadyRated:
+            rating_form.add_error(None, "This session has a Therapist Rating already.")
+        except ValidationError as exc:
+            rating_form.add_error(None, exc)
+        else:
+            messages.success(request, "Therapist Rating saved.")
+            return redirect("clinical:session_relationship", session_id=session.pk)
+    if which == "event" and event_form.is_valid():
+        try:
+            actions.log_rupture_event(
+                user=request.user,
+                session=session,
+                kind=event_form.cleaned_data["kind"],
+                note=event_form.cleaned_data["note"],
+                repairs=event_form.repaired(),
+            )
+        except ValidationError as exc:
+            event_form.add_error(None, exc)
+        else:
+            messages.success(request, "Logged.")
+            return redirect("clinical:session_relationship", session_id=session.pk)
+    audit.record_view(request, session, action="view.session_relationship")
+    context = {
+        "session": session,
+        "episode": episode,
+        "rating": queries.therapist_rating_for(session),
+        "rating_form": rating_form,
+        "event_form": event_form,
+        "events": [e for e in queries.rupture_events(episode) if e.session_id == session.pk],
+        "notes_enabled": episode.practice.notes_enabled,
+    }
+    return render(request, "clinical/session_relationship.html", context)

@@ -1,0 +1,59 @@
+"""The journey page, the review-together layout and the before-session card.
+
+Parse, call, render. Each reads its episode through ``queries.access_episode``
+(a supervisor reads their consenting clients; "not yours" is a 404) and records
+a view event.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from plusone import audit
+from plusone.charts import render_journey
+from plusone.clinical import journey, queries
+from plusone.web.routes import Policy, route
+
+
+@route(Policy.STAFF_ANY, examples={"episode_id": "episode"})
+def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """One episode's journey for the therapist: lanes, table, gains, proposal and alerts."""
+    episode = queries.access_episode(request.user, episode_id)
+    data = journey.build_journey(episode, today=timezone.localdate())
+    audit.record_view(request, episode, action="view.journey")
+    context = {
+        "episode": episode,
+        "data": data,
+        "chart": render_journey(data.journey, audience="therapist", width=960),
+        "narrow": render_journey(
+            data.journey, audience="therapist", width=360, id_prefix="journey-narrow"
+        ),
+        "checklist": journey.REVIEW_TOGETHER_CHECKLIST,
+        "can_write": episode.client.therapist_id == request.user.pk,
+    }
+    return render(request, "clinical/journey.html", context)
+
+
+@route(Policy.STAFF_ANY, examples={"episode_id": "episode"})
+def review_together(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """The journey in the client's words, large and calm, to look at side by side."""
+    episode = queries.access_episode(request.user, episode_id)
+    data = journey.build_journey(episode, today=timezone.localdate())
+    audit.record_view(request, episode, action="view.review_together")
+    context = {
+        "episode": episode,
+        "data": data,
+        "chart": render_journey(data.journey, audience="client", width=960, id_prefix="together"),
+    }
+    return render(request, "clinical/review_together.html", context)
+
+
+@route(Policy.STAFF_ANY, examples={"episode_id": "episode"})
+def session_card(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """The before-session card: readable in ten seconds."""
+    episode = queries.access_episode(request.user, episode_id)
+    card = journey.session_card(episode, today=timezone.localdate(), now=timezone.now())
+    audit.record_view(request, episode, action="view.session_card")
+    return render(request, "clinical/session_card.html", {"episode": episode, "card": card})

@@ -1,0 +1,174 @@
+"""The caseload dashboard and the journey in a real browser (Chromium, strict CSP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from journey_fixtures import give_history
+from personas import TODAY, login_as, make_personas
+from plusone.clinical import actions
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(context: Any, base: str, user: Any) -> None:
+    """Sign a persona in as MFA-verified by cookie (the sign-in pages have their own test)."""
+    from django.test import Client
+
+    web = Client()
+    login_as(web, user)
+    cookie = web.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+
+
+def _client_in_tier(p: Any, name: str, *, flag: bool = False, **summary: Any) -> None:
+    data = actions.IntakeData(
+        given_name=name,
+        family_name="Tester",
+        date_of_birth=dt.date(1990, 1, 1),
+        email="",
+        primary="phq9",
+        secondary="",
+        prior_therapy=True,
+        s2_intention="to feel steadier",
+        goals=["a goal"],
+        safety_plan="",
+        consent_channels=[],
+    )
+    row = actions.intake_client(therapist=p.alice, practice=p.riverside, data=data, today=TODAY)
+    episode = row.episodes.get()
+    with transaction.atomic():
+        if flag:
+            actions.open_flag(
+                episode=episode,
+                grade=2,
+                source_kind="administration",
+                source_id=uuid.uuid4(),
+                actor=None,
+            )
+        actions.update_summary(episode, **summary)
+
+
+def test_it_orders_the_dashboards_tiers_by_attention(
+    live_server: Any, context: Any, page: Any, csp_watch: Any, axe: Any
+) -> None:
+    p = make_personas()
+    # Created in reverse order of attention, so the page must reorder them.
+    _client_in_tier(p, "Petra", proposal_kind="plus_one")
+    _client_in_tier(p, "Walt", alerts=["not_progressing"])
+    _client_in_tier(p, "Ruth", alerts=["possible_rupture"])
+    _client_in_tier(p, "Rita", flag=True, alerts=["deterioration"])
+    _sign_in(context, live_server.url, p.alice)
+    page.goto(live_server.url + reverse("clinical:caseload"))
+    sections = page.locator("section[data-tier]")
+    slugs = sections.evaluate_all("els => els.map(e => e.dataset.tier)")
+    assert slugs == ["risk", "rupture", "alert", "proposal", "rest"]
+    names = page.locator("tr[data-client]").evaluate_all("els => els.map(e => e.dataset.client)")
+    assert names == [
+        "Rita Tester",
+        "Ruth Tester",
+        "Walt Tester",
+        "Petra Tester",
+        "Bob Brown",
+        "Dave Davis",
+    ]
+    assert page.get_by_role("heading", name="Open risk flags").is_visible()
+    violations = axe(page)
+    assert violations == [], violations
+    assert csp_watch.violations == []
+
+
+def test_it_searches_the_caseload_without_putting_the_name_in_the_url(
+    live_server: Any, context: Any, page: Any, csp_watch: Any
+) -> None:
+    p = make_personas()
+    _sign_in(context, live_server.url, p.alice)
+    page.goto(live_server.url + reverse("clinical:caseload"))
+    page.fill("#caseload-q", "dave")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("1 client matching").wait_for()
+    names = page.locator("tr[data-client]").evaluate_all("els => els.map(e => e.dataset.client)")
+    assert names == ["Dave Davis"]
+    assert "dave" not in page.url.lower()
+    assert csp_watch.violations == []
+
+
+def test_it_renders_all_lanes_of_the_journey_for_a_40_session_client(
+    live_server: Any, context: Any, page: Any, csp_watch: Any, axe: Any
+) -> None:
+    p = make_personas()
+    episode = p.bob.episodes.get()
+    give_history(episode, n=40)
+    _sign_in(context, live_server.url, p.alice)
+    page.goto(live_server.url + reverse("clinical:journey", args=[episode.pk]))
+    chart = page.locator(".journey-wide svg.chart-journey")
+    assert chart.is_visible()
+    lanes = chart.locator("text.lane-title").evaluate_all("els => els.map(e => e.textContent)")
+    assert [lane.split(".")[0] for lane in lanes] == ["1", "2", "3", "4"]
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 300
+    assert not page.locator(".journey-narrow svg").is_visible()
+    rows = page.locator("table.chart-table tbody tr")
+    assert rows.count() == 40
+    page.get_by_text("Why the system asks this (rule trace)").click()
+    assert page.locator("ol.trace li").first.is_visible()
+    violations = axe(page)
+    assert violations == [], violations
+    page.goto(live_server.url + reverse("clinical:review_together", args=[episode.pk]))
+    assert page.locator("svg.chart-journey text.lane-title").count() >= 3
+    assert "Deterioration" not in page.locator("main").inner_text()
+    assert csp_watch.violations == []
+
+
+def test_it_orders_the_demo_caseload_by_attention(
+    live_server: Any, context: Any, page: Any, csp_watch: Any, tmp_path: Any, settings: Any
+) -> None:
+    from plusone.accounts.models import User
+    from plusone.clinical.models import EpisodeSummary, Flag
+    from plusone.demo.load import load_demo
+
+    settings.DATA_DIR = tmp_path
+    load_demo(data_dir=tmp_path)
+    alice = User.objects.get(email="alice@riverside.example")
+    _sign_in(context, live_server.url, alice)
+    page.goto(live_server.url + reverse("clinical:caseload"))
+    slugs = page.locator("section[data-tier]").evaluate_all("els => els.map(e => e.dataset.tier)")
+    assert slugs == ["risk", "rupture", "alert", "proposal", "rest"]
+    shown = page.locator("section[data-tier] tr[data-client]").evaluate_all(
+        "els => els.map(e => [e.closest('section').dataset.tier, e.dataset.client])"
+    )
+    summaries = {
+        s.client.display_name: s
+        for s in EpisodeSummary.objects.filter(
+            therapist=alice, episode__status="open"
+        ).select_related("client")
+    }
+    assert sorted(name for _, name in shown) == sorted(summaries)
+    flagged = set(
+        Flag.objects.filter(client__therapist=alice, status=Flag.Status.OPEN).values_list(
+            "client__given_name", flat=True
+        )
+    )
+    # Checked against the rows themselves, tier by tier, in the order the page shows them.
+    for tier, name in shown:
+        s = summaries[name]
+        has_flag = s.client.given_name in flagged
+        assert (tier == "risk") == has_flag, name
+        if tier == "rupture":
+            assert "possible_rupture" in s.alerts, name
+        if tier == "alert":
+            assert {"deterioration", "not_progressing"} & set(s.alerts), name
+            assert "possible_rupture" not in s.alerts, name
+        if tier == "proposal":
+            assert s.proposal_kind not in ("", "stabilizing") and not s.alerts, name
+        if tier == "rest":
+            assert not s.alerts and s.proposal_kind in ("", "stabilizing"), name
+    assert len({tier for tier, _ in shown}) >= 2
+    assert csp_watch.violations == []

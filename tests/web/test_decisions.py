@@ -1,0 +1,314 @@
+"""Decisions: the +1 decision and every phase change, confirmation, declines, reversal."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from personas import TODAY, login_as, make_personas
+from plusone.audit.models import AuditEvent
+from plusone.clinical import actions
+from plusone.clinical.models import Consent, Decision, EpisodeSummary
+
+PLUS_ONE_POST = {
+    "kind": "phase_change",
+    "phase": "deepening",
+    "proposal_kind": "plus_one",
+    "decided_on": TODAY.isoformat(),
+    "options_discussed": ["go_deeper", "continue", "end_good_enough"],
+    "discomfort_acknowledged": "on",
+    "symptom_rise_acknowledged": "on",
+    "discomfort_note": "Old grief may come up; low mood may rise for a few weeks",
+    "focus": "I want to stop shrinking when my father calls",
+    "review_date": "2027-01-20",
+    "present": ["client", "therapist"],
+    "confirmation": "spoken",
+    "confirmed_on": TODAY.isoformat(),
+    "confirmation_text": "Yes, let's try it",
+}
+
+
+def _data(**overrides):
+    values = {
+        "kind": "phase_change",
+        "phase": "deepening",
+        "decided_on": TODAY,
+        "options_discussed": ["go_deeper", "pause"],
+        "discomfort_acknowledged": True,
+        "symptom_rise_acknowledged": True,
+        "discomfort_note": "",
+        "focus": "Feel at home with my family",
+        "present": ["client", "therapist"],
+        "confirmation": "spoken",
+        "confirmed_on": TODAY,
+    }
+    values.update(overrides)
+    return actions.DecisionData(**values)
+
+
+class DecisionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        cls.new_url = reverse("clinical:decision_new", kwargs={"episode_id": cls.episode.pk})
+        cls.list_url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
+        cls.confirm_url = reverse(
+            "clinical:decision_confirm", kwargs={"episode_id": cls.episode.pk}
+        )
+        cls.reverse_url = reverse(
+            "clinical:decision_reverse", kwargs={"episode_id": cls.episode.pk}
+        )
+
+    def test_it_records_every_field_of_the_plus_one_decision(self):
+        login_as(self.client, self.p.alice)
+        response = self.client.post(self.new_url, PLUS_ONE_POST)
+        self.assertRedirects(response, self.list_url)
+        d = Decision.objects.get(episode=self.episode)
+        self.assertEqual(
+            (d.kind, d.phase, d.proposal_kind), ("phase_change", "deepening", "plus_one")
+        )
+        self.assertEqual(d.options_discussed, ["go_deeper", "continue", "end_good_enough"])
+        self.assertTrue(d.discomfort_acknowledged and d.symptom_rise_acknowledged)
+        self.assertEqual(d.discomfort_note, PLUS_ONE_POST["discomfort_note"])
+        self.assertEqual(d.focus, "I want to stop shrinking when my father calls")
+        self.assertEqual(d.review_date, dt.date(2027, 1, 20))
+        self.assertEqual(d.present, ["client", "therapist"])
+        self.assertEqual((d.confirmation, d.confirmed_on), ("spoken", TODAY))
+        self.assertEqual(d.confirmation_text, "Yes, let's try it")
+        self.assertEqual(d.decided_on, TODAY)
+        self.assertEqual(d.recorded_by, self.p.alice)
+        event = AuditEvent.objects.get(action="decision.record", target_id=str(d.pk))
+        self.assertEqual(event.actor_id, self.p.alice.pk)
+        self.assertEqual(event.detail["phase"], "deepening")
+
+    def test_it_encrypts_the_focus_and_the_discomfort_note_at_rest(self):
+        login_as(self.client, self.p.alice)
+        self.client.post(self.new_url, PLUS_ONE_POST)
+        raw = Decision.objects.values("focus", "discomfort_note").get()
+        for value in raw.values():
+            self.assertTrue(value.startswith("v1:"))
+            self.assertNotIn("father", value)
+
+    def test_it_stores_the_plus_one_decision_as_versioned_treatment_plan_consent(self):
+        login_as(self.client, self.p.alice)
+        self.client.post(self.new_url, PLUS_ONE_POST)
+        d = Decision.objects.get()
+        consent = Consent.objects.get(kind=Consent.Kind.TREATMENT_PLAN)
+        self.assertEqual((consent.decision, consent.client), (d, self.p.bob))
+        self.assertEqual(consent.version, actions.DECISION_CONSENT_VERSION)
+        self.assertIsNone(consent.withdrawn_at)
+        event = AuditEvent.objects.get(action="decision.record")
+        self.assertEqual(event.detail["consent"], str(consent.pk))
+
+    def test_it_changes_the_agreed_phase_only_when_a_decision_is_recorded(self):
+        summary = EpisodeSummary.objects.get(episode=self.episode)
+        self.assertEqual(summary.phase, "none")
+        # A waiting proposal alone changes nothing.
+        EpisodeSummary.objects.filter(pk=summary.pk).update(proposal_kind="plus_one")
+        self.assertEqual(actions.agreed_phase(self.episode), "none")
+        login_as(self.client, self.p.alice)
+        self.client.post(self.new_url, PLUS_ONE_POST)
+        self.assertEqual(actions.agreed_phase(self.episode), "deepening")
+        summary.refresh_from_db()
+        self.assertEqual(summary.phase, "deepening")
+
+    def test_it_defaults_the_review_date_to_six_weeks(self):
+        login_as(self.client, self.p.alice)
+        self.client.post(self.new_url, {**PLUS_ONE_POST, "review_date": ""})
+        d = Decision.objects.get()
+        self.assertEqual(d.review_date, TODAY + dt.timedelta(weeks=6))
+
+    def test_it_refuses_going_deeper_without_both_acknowledgements_and_a_focus(self):
+        login_as(self.client, self.p.alice)
+        post = {**PLUS_ONE_POST, "focus": ""}
+        del post["symptom_rise_acknowledged"]
+        response = self.client.post(self.new_url, post)
+        self.assertEqual(response.status_code, 200)
+        form = response.context["form"]
+        self.assertIn("symptom_rise_acknowledged", form.errors)
+        self.assertIn("focus", form.errors)
+        self.assertContains(response, 'id="id_focus-error"')
+        self.assertFalse(Decision.objects.exists())
+        self.assertFalse(AuditEvent.objects.filter(action="decision.record").exists())
+
+    def test_it_lets_the_client_confirm_in_session_on_the_therapists_device(self):
+        login_as(self.client, self.p.alice)
+        post = {**PLUS_ONE_POST, "confirmation": "pending", "confirmed_on": ""}
+        response = self.client.post(self.new_url, post)
+        self.assertRedirects(response, self.confirm_url)
+        d = Decision.objects.get()
+        self.assertEqual(d.confirmation, "pending")
+        self.assertFalse(Consent.objects.filter(kind="treatment_plan").exists())
+        page = self.client.get(self.confirm_url)
+        # The client sees the client-facing phase name, their own words, no jargon.
+        self.assertContains(page, "Deeper work")
+        self.assertContains(page, "I want to stop shrinking when my father calls")
+        self.assertNotContains(page, "Deepening")
+        self.assertNotContains(page, "+1")
+        done = self.client.post(
+            self.confirm_url, {"decision_id": d.pk, "text": "B.B. - ok, nervous"}
+        )
+        self.assertContains(done, "hand the device back")
+        d.refresh_from_db()
+        self.assertEqual((d.confirmation, d.confirmed_on), ("in_session", timezone.localdate()))
+        self.assertEqual(d.confirmation_text, "B.B. - ok, nervous")
+        consent = Consent.objects.get(kind="treatment_plan")
+        self.assertEqual(consent.decision, d)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="decision.confirm", target_id=str(d.pk)).exists()
+        )
+
+    def test_it_refuses_an_empty_confirmation(self):
+        decision = actions.record_decision(
+            user=self.p.alice,
+            episode=self.episode,
+            data=_data(confirmation="pending", confirmed_on=None),
+            today=TODAY,
+        )
+        login_as(self.client, self.p.alice)
+        response = self.client.post(self.confirm_url, {"decision_id": decision.pk, "text": ""})
+        self.assertIn("text", response.context["form"].errors)
+        decision.refresh_from_db()
+        self.assertEqual(decision.confirmation, "pending")
+
+    def test_it_records_a_decision_not_to_change_with_its_review_date(self):
+        login_as(self.client, self.p.alice)
+        post = {
+            "kind": "declined",
+            "phase": "",
+            "proposal_kind": "plus_one",
+            "decided_on": TODAY.isoformat(),
+            "options_discussed": ["continue", "go_deeper"],
+            "present": ["client", "therapist"],
+            "confirmation": "spoken",
+            "confirmed_on": TODAY.isoformat(),
+        }
+        response = self.client.post(self.new_url, post)
+        self.assertRedirects(response, self.list_url)
+        d = Decision.objects.get()
+        self.assertEqual((d.kind, d.phase, d.proposal_kind), ("declined", "none", "plus_one"))
+        self.assertEqual(d.review_date, TODAY + dt.timedelta(weeks=6))
+        self.assertEqual(actions.agreed_phase(self.episode), "none")
+        # Not a treatment-plan change: no consent row.
+        self.assertFalse(Consent.objects.filter(kind="treatment_plan").exists())
+
+    def test_it_reverses_a_decision_with_a_new_row_and_withdraws_its_consent(self):
+        first = actions.record_decision(
+            user=self.p.alice,
+            episode=self.episode,
+            data=_data(phase="plus_one", focus="", decided_on=TODAY - dt.timedelta(days=14)),
+            today=TODAY,
+        )
+        deeper = actions.record_decision(
+            user=self.p.alice, episode=self.episode, data=_data(), today=TODAY
+        )
+        login_as(self.client, self.p.alice)
+        response = self.client.post(
+            self.reverse_url,
+            {"decision_id": deeper.pk, "reason": "Too much at once", "confirmed_on": TODAY},
+        )
+        self.assertRedirects(response, self.list_url)
+        reversal = Decision.objects.get(reverses=deeper)
+        self.assertEqual((reversal.kind, reversal.phase), ("phase_change", "plus_one"))
+        self.assertEqual(reversal.reversal_reason, "Too much at once")
+        # The reversed decision itself is unchanged.
+        deeper.refresh_from_db()
+        self.assertEqual((deeper.phase, deeper.kind), ("deepening", "phase_change"))
+        self.assertEqual(actions.agreed_phase(self.episode), "plus_one")
+        consent = Consent.objects.get(decision=deeper)
+        self.assertIsNotNone(consent.withdrawn_at)
+        self.assertIsNone(Consent.objects.get(decision=first).withdrawn_at)
+        event = AuditEvent.objects.get(action="decision.reverse")
+        self.assertEqual(event.detail["reverses"], str(deeper.pk))
+        self.assertEqual(Decision.objects.count(), 3)
+
+    def test_it_reverses_only_the_latest_phase_change_and_only_once(self):
+        first = actions.record_decision(
+            user=self.p.alice,
+            episode=self.episode,
+            data=_data(phase="plus_one", decided_on=TODAY - dt.timedelta(days=7)),
+            today=TODAY,
+        )
+        actions.record_decision(user=self.p.alice, episode=self.episode, data=_data(), today=TODAY)
+        login_as(self.client, self.p.alice)
+        response = self.client.post(
+            self.reverse_url, {"decision_id": first.pk, "reason": "x"}, follow=True
+        )
+        self.assertContains(response, "Only the latest phase change can be reversed.")
+        self.assertFalse(Decision.objects.filter(reverses__isnull=False).exists())
+
+    def test_it_shows_the_decisions_and_records_a_view_event(self):
+        actions.record_decision(user=self.p.alice, episode=self.episode, data=_data(), today=TODAY)
+        login_as(self.client, self.p.alice)
+        response = self.client.get(self.list_url)
+        self.assertContains(response, "Feel at home with my family")
+        self.assertContains(response, "Reverse")
+        event = AuditEvent.objects.get(action="view.decisions")
+        self.assertEqual(event.target_id, str(self.episode.pk))
+
+    def test_it_hides_bobs_decisions_from_charlie_like_missing_ones(self):
+        login_as(self.client, self.p.charlie)
+        self.assertEqual(self.client.get(self.list_url).status_code, 404)
+        self.assertEqual(self.client.post(self.new_url, PLUS_ONE_POST).status_code, 404)
+        self.assertFalse(Decision.objects.exists())
+
+    def test_it_gives_the_admin_no_clinical_content(self):
+        login_as(self.client, self.p.erin)
+        self.assertEqual(self.client.get(self.list_url).status_code, 404)
+        self.assertEqual(self.client.get(self.new_url).status_code, 403)
+
+    def test_it_shows_sam_bobs_decisions_read_only(self):
+        actions.record_decision(user=self.p.alice, episode=self.episode, data=_data(), today=TODAY)
+        login_as(self.client, self.p.sam)
+        response = self.client.get(self.list_url)
+        self.assertContains(response, "Feel at home with my family")
+        self.assertNotContains(response, "Reverse")
+        self.assertEqual(self.client.post(self.new_url, PLUS_ONE_POST).status_code, 403)
+        self.assertEqual(Decision.objects.count(), 1)
+
+    def test_it_hides_daves_decisions_from_sam(self):
+        dave_episode = self.p.dave.episodes.get()
+        login_as(self.client, self.p.sam)
+        url = reverse("clinical:decisions", kwargs={"episode_id": dave_episode.pk})
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_it_keeps_the_other_practice_out(self):
+        login_as(self.client, self.p.faye)
+        self.assertEqual(self.client.get(self.list_url).status_code, 404)
+        self.assertEqual(self.client.post(self.reverse_url, {"reason": "x"}).status_code, 404)
+
+
+class DecisionListQueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        cls.url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
+
+    def _record(self, n):
+        for i in range(n):
+            actions.record_decision(
+                user=self.p.alice,
+                episode=self.episode,
+                data=_data(decided_on=TODAY - dt.timedelta(days=60 - i)),
+                today=TODAY,
+            )
+
+    def _count(self):
+        login_as(self.client, self.p.alice)
+        self.client.get(self.url)  # warm the session and caches
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        return len(queries)
+
+    def test_it_reads_the_decision_list_in_a_constant_number_of_queries(self):
+        self._record(1)
+        one = self._count()
+        self._record(29)
+        self.assertEqual(Decision.objects.count(), 30)
+        self.assertEqual(self._count(), one)

@@ -1,0 +1,196 @@
+"""The measurement plan editor: minutes, the 180 s refusal, minimum intervals, risk
+warning and phase-aware defaults."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.test import TestCase
+from django.urls import reverse
+
+from personas import TODAY, login_as, make_personas
+from plusone.audit.models import AuditEvent
+from plusone.clinical import actions
+from plusone.clinical.models import MeasurementPlan
+from plusone.clinical.plans import check_plan, phase_default_schedule, risk_gap_days
+from plusone.measures.plan import due_today
+
+
+def _post(**slots):
+    """A plan form post: only the slots given, weekly sessions, MHC-SF 28 days."""
+    data = {"action": "save", "mhcsf_min_days": "28", "session_interval_days": "7"}
+    data.update(slots)
+    return data
+
+
+class PlanEditorTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        cls.url = reverse("clinical:plan_editor", kwargs={"episode_id": cls.episode.pk})
+
+    def test_it_shows_the_seconds_of_a_routine_check_in(self):
+        login_as(self.client, self.p.alice)
+        # PHQ-9 has 10 rated items (9 + the difficulty item) at 6 s each.
+        response = self.client.post(self.url, _post(action="check", routine=["phq9"]))
+        self.assertContains(response, "about 60 s (1.0 min)")
+        # Personal goals add 3 ratings (18 s); the reflection's free text is its own sitting.
+        both = self.client.post(
+            self.url,
+            _post(
+                action="check",
+                routine=["phq9", "personal_goals"],
+                end_of_session=["session_reflection"],
+            ),
+        )
+        self.assertContains(both, "about 78 s (1.3 min)")
+
+    def test_it_refuses_a_routine_plan_over_180_seconds(self):
+        login_as(self.client, self.p.alice)
+        before = MeasurementPlan.objects.get(episode=self.episode).schedule
+        # 60 + 48 + 60 + 30 = 198 s.
+        response = self.client.post(self.url, _post(routine=["phq9", "gad7", "core10", "swls"]))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "This plan cannot be saved")
+        self.assertContains(response, "about 198 s, over the 180 s budget")
+        self.assertEqual(MeasurementPlan.objects.get(episode=self.episode).schedule, before)
+        self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
+
+    def test_it_saves_a_plan_within_budget_and_audits_it(self):
+        login_as(self.client, self.p.alice)
+        response = self.client.post(
+            self.url,
+            _post(
+                routine=["phq9", "personal_goals"],
+                alternate=["gad7"],
+                review=["phq9", "k10"],
+                intake=["phq9", "k10"],
+            ),
+        )
+        self.assertRedirects(response, self.url)
+        plan = MeasurementPlan.objects.get(episode=self.episode)
+        self.assertEqual(plan.schedule["routine"], ["phq9", "personal_goals"])
+        self.assertEqual(plan.schedule["review"], ["phq9", "k10"])
+        self.assertEqual(plan.min_interval_days["mhcsf"], 28)
+        event = AuditEvent.objects.get(action="plan.update")
+        self.assertEqual(event.target_id, str(plan.pk))
+        self.assertEqual(event.detail["routine_seconds"], 60 + 18 + 48)
+
+    def test_it_keeps_k10_pcl5_and_auditc_to_intake_and_reviews(self):
+        login_as(self.client, self.p.alice)
+        for key, title in (("k10", "K10"), ("pcl5", "PCL-5"), ("auditc", "AUDIT-C")):
+            response = self.client.post(self.url, _post(alternate=[key], routine=["phq9"]))
+            self.assertContains(response, f"{title} is given at intake and reviews only")
+        self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
+
+    def test_it_keeps_mhcsf_to_at_most_every_four_weeks(self):
+        # MHC-SF is a licensed pack: the practice's text must be there before it can be saved.
+        data_dir = Path(tempfile.mkdtemp(prefix="plusone-licensed-"))
+        self.addCleanup(shutil.rmtree, data_dir, True)
+        folder = data_dir / "licensed" / str(self.p.riverside.pk)
+        folder.mkdir(parents=True)
+        items = "\n".join(f'mhcsf_{n} = "Item {n}"' for n in range(1, 15))
+        (folder / "mhcsf.toml").write_text(
+            f'instrument = "mhcsf"\nlicence = "Test licence"\n[items]\n{items}\n', encoding="utf-8"
+        )
+        override = self.settings(DATA_DIR=data_dir)
+        override.enable()
+        self.addCleanup(override.disable)
+        login_as(self.client, self.p.alice)
+        response = self.client.post(self.url, _post(routine=["phq9"], alternate=["mhcsf"]))
+        self.assertContains(response, "MHC-SF may be given at most every 28 days")
+        # Every 4th weekly session is exactly 28 days: allowed.
+        ok = self.client.post(self.url, _post(routine=["phq9"], every_4th=["mhcsf"]))
+        self.assertRedirects(ok, self.url)
+        short = self.client.post(self.url, _post(routine=["phq9"], mhcsf_min_days="14"))
+        self.assertIn("mhcsf_min_days", short.context["form"].errors)
+
+    def test_it_warns_when_two_weeks_would_pass_with_no_risk_item(self):
+        login_as(self.client, self.p.alice)
+        # PHQ-9 only on even weekly sessions (alternate and every 4th): 14 days between item 9s.
+        every_2nd = {"routine": ["personal_goals"], "alternate": ["phq9"], "every_4th": ["phq9"]}
+        response = self.client.post(self.url, _post(action="check", **every_2nd))
+        self.assertContains(response, "Up to 14 days can pass with no risk item")
+        kept = self.client.post(
+            self.url,
+            _post(action="check", risk_item_only=["phq9"], **every_2nd),
+        )
+        self.assertNotContains(kept, "can pass with no risk item")
+        # A warning never refuses the plan.
+        saved = self.client.post(self.url, _post(**every_2nd))
+        self.assertRedirects(saved, self.url)
+        # Alternate sessions alone skip every 4th one too (it takes the every-4th slot).
+        alternate_only = self.client.post(
+            self.url, _post(action="check", routine=["personal_goals"], alternate=["phq9"])
+        )
+        self.assertContains(alternate_only, "Up to 28 days can pass with no risk item")
+
+    def test_it_offers_the_deepening_defaults_once_deepening_is_agreed(self):
+        data = actions.DecisionData(
+            kind="phase_change",
+            phase="deepening",
+            decided_on=TODAY,
+            options_discussed=["go_deeper"],
+            discomfort_acknowledged=True,
+            symptom_rise_acknowledged=True,
+            discomfort_note="",
+            focus="my words",
+            present=["client", "therapist"],
+            confirmation="spoken",
+            confirmed_on=TODAY,
+        )
+        actions.record_decision(user=self.p.alice, episode=self.episode, data=data, today=TODAY)
+        login_as(self.client, self.p.alice)
+        response = self.client.post(self.url, {"action": "defaults"})
+        form = response.context["form"]
+        self.assertEqual(form.initial["routine"], ["personal_goals"])
+        self.assertEqual(form.initial["alternate"], ["phq9", "gad7"])
+        self.assertEqual(form.initial["risk_item_only"], ["phq9"])
+        self.assertContains(response, "Deepening")
+        # Offering defaults saves nothing.
+        self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
+
+    def test_it_records_a_view_event(self):
+        login_as(self.client, self.p.alice)
+        self.client.get(self.url)
+        event = AuditEvent.objects.get(action="view.plan_editor")
+        self.assertEqual(event.target_id, str(self.episode.pk))
+
+    def test_it_hides_bobs_plan_from_charlie_and_refuses_others(self):
+        login_as(self.client, self.p.charlie)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+        self.assertEqual(self.client.post(self.url, _post(routine=["phq9"])).status_code, 404)
+        for persona in (self.p.erin, self.p.sam):
+            login_as(self.client, persona)
+            self.assertEqual(self.client.get(self.url).status_code, 403)
+        login_as(self.client, self.p.faye)
+        self.assertEqual(self.client.get(self.url).status_code, 404)
+
+
+def test_it_gives_the_primary_every_2nd_session_and_item_9_every_session_in_deepening():
+    schedule = phase_default_schedule("phq9", "gad7", "deepening")
+    given = [n for n in range(2, 8) if "phq9" in due_today(schedule, session_number=n)]
+    assert given == [2, 4, 6]
+    assert schedule["risk_item_only"] == ["phq9"]
+    assert risk_gap_days(schedule) == 7
+    assert check_plan(schedule).ok
+
+
+def test_it_uses_the_default_plan_outside_deepening():
+    schedule = phase_default_schedule("phq9", "gad7", "stabilizing")
+    assert [n for n in range(2, 8) if "phq9" in due_today(schedule, session_number=n)] == [
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+    ]
+    assert schedule["risk_item_only"] == []
+
+
+def test_it_counts_6_seconds_per_item_and_20_per_free_text():
+    # Hand count: Session Reflection has 3 rated items and 1 free-text line = 38 s.
+    check = check_plan({"routine": ["session_reflection"]})
+    assert check.routine_seconds == 3 * 6 + 20
