@@ -242,6 +242,7 @@ INSTALLED_APPS = [
     "plusone.notify",
     "plusone.measures",
     "plusone.demo",
+    "plusone.notes",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Idle timeout and absolute lifetime of signed-in sessions (plusone.web.sessions).
+    "plusone.web.sessions.SessionLifetimeMiddleware",
     "plusone.accounts.middleware.StaffMFAMiddleware",
     # In-session (kiosk) check-ins hold a signed-out tablet in the check-in.
     "plusone.measures.kiosk.KioskMiddleware",
@@ -343,7 +346,10 @@ MFA_TOTP_ISSUER = "PlusOne"
 # Accept the neighbouring 30 s step too (RFC 6238 5.2): clock drift and slow typing.
 MFA_TOTP_TOLERANCE = 1
 
-SESSION_COOKIE_AGE = 60 * 60 * 10
+# A signed-in session ends after 30 idle minutes, and 10 hours after sign-in however busy.
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_ABSOLUTE_AGE = 60 * 60 * 10
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

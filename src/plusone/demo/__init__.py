@@ -1,0 +1,1 @@
+"""The demo practice: ``plusone demo`` loads it, ``scripts/run-demo`` serves it."""
