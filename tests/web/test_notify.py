@@ -61,3 +61,12 @@ def test_it_sends_at_most_once_when_the_task_runs_again():
     notify_new_flag.call(str(flag.pk))
     assert notify_new_flag.call(str(flag.pk)) == "already"
     assert len(mail.outbox) == 1
+
+
+def test_it_sends_nothing_for_a_flag_already_acknowledged():
+    p = make_personas()
+    flag = _open(p)
+    actions.acknowledge_flag(user=p.alice, flag=flag, note="Called Bob; safety plan reviewed.")
+    assert notify_new_flag.call(str(flag.pk)) == "handled"
+    assert mail.outbox == []
+    assert not Delivery.objects.filter(target=str(flag.pk)).exists()

@@ -19,13 +19,17 @@ def notify_new_flag(flag_id: str) -> str:
     """Email the flag's therapist that a client needs attention, at most once.
 
     The message names no client and carries no score, grade or answer: only
-    a sign-in link. Returns "sent", "already" (claimed before) or "gone".
+    a sign-in link. Returns "sent", "already" (claimed before), "handled"
+    (acknowledged before the worker got to it) or "gone".
     """
     from plusone.clinical.models import Flag
 
     flag = Flag.objects.select_related("client__therapist").filter(pk=flag_id).first()
     if flag is None:
         return "gone"
+    # A clinician already acted on it: an email now would only alarm.
+    if flag.acknowledged_at is not None:
+        return "handled"
     recipient = flag.client.therapist
     try:
         # Claim before sending: a retry finds the claim and sends nothing.
