@@ -12,7 +12,7 @@ PORT ?= 8000
 
 export PLUSONE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: setup system run demo test lint types pytest-fast bench screenshots security-report clean
+.PHONY: setup system run test lint types pytest-fast bench screenshots security-report clean
 
 # System packages (chromium, poppler, fonts, PostgreSQL client) and a running PostgreSQL.
 system:
@@ -46,6 +46,10 @@ run: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# Refreshes docs/screenshots/ from the demo; never run by the tests.
+screenshots: setup
+	scripts/screenshots
 
 security-report: setup
 	scripts/security-report
