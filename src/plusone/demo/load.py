@@ -726,7 +726,7 @@ def _store_visit(
         _sitting(ctx, episode, session, pre, done, Context.CHECKIN, therapist)
     if end:
         done = starts + dt.timedelta(minutes=SESSION_MINUTES - 3)
-        _sitting(ctx, episode, session, end, done, Context.IN_SESSION, therapist)
+        _sitting(ctx, episode, session, end, done, Context.IN_SESSION, therapist, reflection=True)
     if others:
         done = starts + dt.timedelta(minutes=SESSION_MINUTES + 5)
         _administrations(ctx, episode, session, None, others, done, Context.IN_SESSION, therapist)
@@ -744,8 +744,10 @@ def _sitting(
     done: dt.datetime,
     context: str,
     therapist: Any,
+    *,
+    reflection: bool = False,
 ) -> None:
-    from plusone.measures.models import Sitting, SittingStatus
+    from plusone.measures.models import Sitting, SittingKind, SittingStatus
 
     durations = {k: _seconds(ctx, k, v) for k, v in answers.items()}
     total = sum(durations.values())
@@ -755,6 +757,8 @@ def _sitting(
         episode=episode,
         session=session,
         context=context,
+        # The end-of-session reflection is its own sitting, never a check-in.
+        kind=SittingKind.REFLECTION if reflection else SittingKind.ROUTINE,
         status=SittingStatus.COMPLETED,
         idempotency_key=f"demo:{uuid.uuid4().hex}",
         started_at=done - dt.timedelta(seconds=total),

@@ -4,7 +4,9 @@ Each write runs in one ``transaction.atomic`` and records its audit events in
 it. ``submit_checkin`` is the one door for a client's answers: it consumes the
 token, stores the administrations with their scores, opens a flag on a risk
 answer, refreshes the episode summary, audits, and enqueues the therapist's
-notification, all before commit.
+notification, all before commit. The Session Reflection goes through the same door:
+``issue_reflection_link`` and ``start_reflection_kiosk`` fix its draft as a one-group
+sitting of kind "reflection" (docs/checkin.md, Session Reflection).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from plusone.measures.models import (
     Context,
     Respondent,
     Sitting,
+    SittingKind,
     SittingStatus,
 )
 from plusone.measures.plan import split_key
@@ -43,6 +46,9 @@ log = logging.getLogger(__name__)
 
 CHECKIN_TTL = dt.timedelta(days=7)
 KIOSK_TTL = dt.timedelta(hours=2)
+# The reflection is about today's session: its fallback link works for 2 days.
+REFLECTION_LINK_TTL = dt.timedelta(days=2)
+REFLECTION_KEY = "session_reflection"
 # Neutral on purpose: no practice name, no clinical word (DESIGN.md: no health information).
 EMAIL_SUBJECT = "Your link"
 LINK_DELIVERY = "checkin_link"
@@ -88,7 +94,59 @@ def issue_checkin_link(
     the link: neutral subject and sender, no health information. It is sent
     after commit, so a rolled-back issue never mails a dead link.
     """
+    return _issue_link(
+        acting_user=acting_user,
+        client=client,
+        session=session,
+        send_email=send_email,
+        replaces=replaces,
+        ttl=ttl,
+        reflection=False,
+    )
+
+
+def issue_reflection_link(
+    *,
+    acting_user: Any,
+    client: Client,
+    session: Session | None = None,
+    send_email: bool,
+    replaces: AccessToken | None = None,
+    ttl: dt.timedelta = REFLECTION_LINK_TTL,
+    now: dt.datetime | None = None,
+) -> IssuedLink:
+    """Issue a Session Reflection link (``/c/<token>``), the fallback when the reflection
+    cannot be taken in session; optionally email it, exactly like a check-in link.
+
+    The link asks one group: the Session Reflection. It belongs to ``session``,
+    or else to today's session (:func:`plusone.measures.checkin.reflection_session`).
+    """
+    return _issue_link(
+        acting_user=acting_user,
+        client=client,
+        session=session,
+        send_email=send_email,
+        replaces=replaces,
+        ttl=ttl,
+        reflection=True,
+        now=now,
+    )
+
+
+def _issue_link(
+    *,
+    acting_user: Any,
+    client: Client,
+    session: Session | None,
+    send_email: bool,
+    replaces: AccessToken | None,
+    ttl: dt.timedelta,
+    reflection: bool,
+    now: dt.datetime | None = None,
+) -> IssuedLink:
     episode = open_episode(client)
+    if reflection:
+        session = _reflection_session(episode, session, now=now or timezone.now())
     emailed = bool(send_email and client.email)
     with transaction.atomic():
         if replaces is not None and replaces.client_id == client.pk and replaces.used_at is None:
@@ -102,6 +160,8 @@ def issue_checkin_link(
             ttl=ttl,
             replaces=replaces if replaces is not None and replaces.client_id == client.pk else None,
         )
+        if reflection:
+            _reflection_draft(token, now=now)
         url = link_url(raw)
         if emailed:
             expires = timezone.localtime(token.expires_at).strftime("%B %-d, %Y")
@@ -117,7 +177,7 @@ def issue_checkin_link(
         audit.record(
             practice=client.practice,
             actor=acting_user,
-            action="checkin.issue_link",
+            action="reflection.issue_link" if reflection else "checkin.issue_link",
             target_type="tokens.accesstoken",
             target_id=token.pk,
             detail={
@@ -159,6 +219,69 @@ def start_kiosk(*, acting_user: Any, client: Client) -> AccessToken:
     return token
 
 
+def start_reflection_kiosk(
+    *,
+    acting_user: Any,
+    client: Client,
+    session: Session | None = None,
+    now: dt.datetime | None = None,
+) -> AccessToken:
+    """Issue a short-lived, never-sent token for the client's Session Reflection, taken at the
+    end of the session on the therapist's own device (kiosk mode).
+
+    The reflection belongs to ``session``, or else to today's session.
+    """
+    episode = open_episode(client)
+    session = _reflection_session(episode, session, now=now or timezone.now())
+    with transaction.atomic():
+        _, token = tokens.issue(
+            Purpose.CHECKIN,
+            practice=client.practice,
+            client=client,
+            episode=episode,
+            session=session,
+            ttl=KIOSK_TTL,
+        )
+        _reflection_draft(token, now=now)
+        audit.record(
+            practice=client.practice,
+            actor=acting_user,
+            action="reflection.kiosk_start",
+            target_type="tokens.accesstoken",
+            target_id=token.pk,
+            detail={"client": client.pk, "session": session.pk if session else None},
+        )
+    return token
+
+
+def _reflection_session(
+    episode: Episode, session: Session | None, *, now: dt.datetime
+) -> Session | None:
+    """The given session when it is the episode's, else today's (see checkin.reflection_session)."""
+    if session is not None and session.episode_id == episode.pk:
+        return session
+    return plan_queries.reflection_session(episode, now=now)
+
+
+def _reflection_draft(token: AccessToken, *, now: dt.datetime | None = None) -> CheckinDraft:
+    """Fix the token's sitting as a Session Reflection: one group, its own kind.
+
+    The check-in pages then take it like any check-in (drafts, exactly-once
+    submit, audit, summary refresh); the draft's kind is what makes it a
+    reflection, never the plan.
+    """
+    now = now or timezone.now()
+    return CheckinDraft.objects.create(
+        practice_id=token.practice_id,
+        token_id=str(token.pk),
+        instruments=[REFLECTION_KEY],
+        rolled_on=[],
+        kind=SittingKind.REFLECTION,
+        started_at=now,
+        updated_at=now,
+    )
+
+
 # Drafts -------------------------------------------------------------------------------
 
 
@@ -167,6 +290,10 @@ def open_draft(token: AccessToken, *, now: dt.datetime | None = None) -> Checkin
     now = now or timezone.now()
     draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
     if draft is not None:
+        if not draft.shown_at and not draft.answers:
+            # A draft fixed when the link was issued (a reflection) starts when first opened.
+            draft.started_at = draft.updated_at = now
+            draft.save(update_fields=["started_at", "updated_at"])
         return draft
     today = plan_queries.plan_for(token, now=now)
     with transaction.atomic():
@@ -512,7 +639,10 @@ def skip_checkin(
             else:
                 today = plan_queries.plan_for(token, now=now)
                 asked, rolled, kind = today.asked, today.rolled, today.kind
-            carry = [*asked, *rolled, *(carried_over or [])]
+            # A skipped reflection is not carried: the next session has its own.
+            carry = (
+                [] if kind == SittingKind.REFLECTION else [*asked, *rolled, *(carried_over or [])]
+            )
             sitting = Sitting.objects.create(
                 practice_id=token.practice_id,
                 client_id=token.client_id,
@@ -573,9 +703,10 @@ def refresh_summary(episode: Episode, *, today: dt.date) -> None:
         .first()
     )
     fields: dict[str, Any] = {
-        "not_completed_count": Sitting.objects.filter(
-            episode=episode, status=SittingStatus.SKIPPED
-        ).count(),
+        # Check-ins not completed; a skipped Session Reflection is not a check-in.
+        "not_completed_count": Sitting.objects.filter(episode=episode, status=SittingStatus.SKIPPED)
+        .exclude(kind=SittingKind.REFLECTION)
+        .count(),
         # The caseload's sparkline: recent primary totals, oldest first (None = invalid).
         "primary_trend": [a.total if a.valid else None for a in reversed(recent)],
         # The latest rating of each goal, by position (goal_1..goal_3).

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan
+from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
 from plusone.measures import forms, licensed
 from plusone.measures.plan import (
     LONG_SITTING_BUDGET_SECONDS,
@@ -103,6 +103,37 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
     return phase_default_schedule(primary, secondary, _agreed_phase(episode))
 
 
+def check_ins(episode: Episode) -> Any:
+    """The episode's check-in sittings: every sitting except Session Reflections, which are
+    their own end-of-session sittings and never count, carry over or number a check-in."""
+    from plusone.measures.models import Sitting, SittingKind
+
+    return Sitting.objects.filter(episode=episode).exclude(kind=SittingKind.REFLECTION)
+
+
+def reflection_session(episode: Episode, *, now: dt.datetime) -> Session | None:
+    """The session a Session Reflection started now belongs to, when none is given.
+
+    Today's (America/Toronto) latest attended or scheduled session that has
+    started by ``now``, or else today's earliest one still to come; None when
+    there is no session today.
+    """
+    start = dt.datetime.combine(
+        timezone.localdate(now), dt.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    today = list(
+        episode.sessions.filter(
+            status__in=(Session.Status.ATTENDED, Session.Status.SCHEDULED),
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+        ).order_by("starts_at")
+    )
+    started = [s for s in today if s.starts_at <= now]
+    if started:
+        return started[-1]
+    return today[0] if today else None
+
+
 @dataclass(frozen=True)
 class Today:
     """What a check-in asks: the sitting's kind, the groups asked, and those rolled on."""
@@ -124,7 +155,7 @@ def sitting_kind(episode: Episode, *, session: Any, number: int) -> str:
 
     if session is not None and session.kind in LONG_SITTINGS:
         return str(session.kind)
-    last = Sitting.objects.filter(episode=episode).order_by("-completed_at").first()
+    last = check_ins(episode).order_by("-completed_at").first()
     if last is not None and last.status == SittingStatus.SKIPPED and last.kind in LONG_SITTINGS:
         return str(last.kind)
     if number >= REVIEW_EVERY and number % REVIEW_EVERY == 0:
@@ -186,18 +217,16 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
     intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked only at
     intake and reviews, and carried ones wait for the next.
     """
-    from plusone.measures.models import Sitting
-
     today = timezone.localdate(now or timezone.now())
     episode = token.episode or Episode.objects.get(client=token.client, status=Episode.Status.OPEN)
     if token.session is not None:
         number = episode.sessions.filter(starts_at__lt=token.session.starts_at).count() + 1
     else:
-        number = Sitting.objects.filter(episode=episode).count() + 1
+        number = check_ins(episode).count() + 1
     kind = sitting_kind(episode, session=token.session, number=number)
     plan = MeasurementPlan.objects.filter(episode=episode).first()
     due = due_today(_schedule(episode, plan), session_number=number, kind=kind)
-    last = Sitting.objects.filter(episode=episode).order_by("-completed_at").first()
+    last = check_ins(episode).order_by("-completed_at").first()
     carried = list(last.carried_over) if last is not None else []
     budget = LONG_SITTING_BUDGET_SECONDS if kind in LONG_SITTINGS else ROUTINE_BUDGET_SECONDS
     practice = episode.practice_id

@@ -1,6 +1,7 @@
 """Sittings, administrations and check-in drafts.
 
-A Sitting is one check-in (or kiosk or in-session) occasion; it holds the
+A Sitting is one check-in (or kiosk or in-session) occasion, or one
+end-of-session Session Reflection (kind "reflection"); it holds the
 idempotency key, so a double submit or a retry stores once. An Administration
 is one instrument answered in a sitting, with its scores from plusone.core.
 Free-text answers live in an EncryptedTextField, never in the JSON answers.
@@ -40,6 +41,8 @@ class SittingKind(models.TextChoices):
     ROUTINE = "routine", "routine"
     # Every 8th session and each phase decision (DESIGN.md, Burden: review_every).
     REVIEW = "review", "review"
+    # The client's end-of-session Session Reflection: its own sitting, never the check-in.
+    REFLECTION = "reflection", "session reflection"
 
 
 class Sitting(models.Model):

@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("checkin/exit/", views.kiosk_exit, name="kiosk_exit"),
     path("practice/checkin/link/", views.issue_link, name="issue_link"),
     path("practice/checkin/kiosk/", views.start_kiosk, name="start_kiosk"),
+    path("practice/reflection/link/", views.issue_reflection_link, name="issue_reflection_link"),
+    path("practice/reflection/kiosk/", views.start_reflection_kiosk, name="start_reflection_kiosk"),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from plusone import audit
 from plusone.clinical import queries
 from plusone.clinical.models import SafetyPlan
 from plusone.measures import actions, checkin, forms, safety
-from plusone.measures.models import Context, Sitting, SittingStatus
+from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
@@ -211,6 +211,7 @@ def _render_group(
     )
     context = {
         "group": group,
+        "reflection": draft.kind == SittingKind.REFLECTION,
         "errors": errors,
         "position": index + 1,
         "total": len(draft.instruments),
@@ -274,6 +275,8 @@ def done(request: HttpRequest) -> HttpResponse:
                 detail={"sitting": sitting.pk},
             )
     context = {
+        # The reflection's thanks never shows a score, like every acknowledgement.
+        "reflection": sitting.kind == SittingKind.REFLECTION,
         "skipped": sitting.status == SittingStatus.SKIPPED,
         "response": response,
         "hand_back": kiosk and response != "none",
@@ -307,7 +310,15 @@ def issue_link(request: HttpRequest) -> HttpResponse:
         )
     except actions.NoOpenEpisode:
         return render(request, "measures/link_issued.html", {"no_episode": True, "client": found})
+    return _link_page(request, found, issued, reflection=False)
+
+
+def _link_page(
+    request: HttpRequest, found: Any, issued: actions.IssuedLink, *, reflection: bool
+) -> HttpResponse:
     context = {
+        "reflection": reflection,
+        "session": issued.token.session,
         "client": found,
         "link_url": issued.url,
         "token_id": issued.token.pk,
@@ -339,6 +350,78 @@ def start_kiosk(request: HttpRequest) -> HttpResponse:
     token = actions.start_kiosk(acting_user=request.user, client=found)
     therapist_id = str(request.user.pk)
     # Signed out on this device: nothing but the check-in is reachable until she signs in.
+    logout(request)
+    request.session[TOKEN_KEY] = str(token.pk)
+    request.session[KIOSK_KEY] = therapist_id
+    return redirect("measures:checkin")
+
+
+def _reflection_target(request: HttpRequest) -> tuple[Any, Any]:
+    """The client (and the session, if one is named) a reflection is started for; 404 if
+    either is not the therapist's to change, or the session is another client's."""
+    found = queries.access_client(request.user, request.POST.get("client_id"), write=True)
+    session = None
+    if request.POST.get("session_id"):
+        session = queries.access_session(request.user, request.POST["session_id"], write=True)
+        if session.episode.client_id != found.pk:
+            raise Http404
+    return found, session
+
+
+@route(Policy.THERAPIST, methods=("POST",))
+def issue_reflection_link(request: HttpRequest) -> HttpResponse:
+    """Issue a Session Reflection link, the fallback to the in-session reflection: shown to
+    copy, or emailed."""
+    found, session = _reflection_target(request)
+    replaces = None
+    if request.POST.get("replaces"):
+        replaces = AccessToken.objects.filter(
+            pk=_uuid_or_none(request.POST["replaces"]), client=found, purpose=Purpose.CHECKIN
+        ).first()
+        # A resend keeps the replaced link's session.
+        session = session or (replaces.session if replaces is not None else None)
+    try:
+        issued = actions.issue_reflection_link(
+            acting_user=request.user,
+            client=found,
+            session=session,
+            send_email=request.POST.get("email") == "1",
+            replaces=replaces,
+        )
+    except actions.NoOpenEpisode:
+        return render(
+            request,
+            "measures/link_issued.html",
+            {"no_episode": True, "client": found, "reflection": True},
+        )
+    return _link_page(request, found, issued, reflection=True)
+
+
+@route(Policy.THERAPIST, methods=("POST",))
+def start_reflection_kiosk(request: HttpRequest) -> HttpResponse:
+    """Start the client's end-of-session Session Reflection on this device, then sign the
+    therapist out of it, exactly as kiosk check-ins do."""
+    found, session = _reflection_target(request)
+    replaced = request.POST.get("replaces")
+    if replaced:
+        old = AccessToken.objects.filter(
+            pk=_uuid_or_none(replaced), client=found, purpose=Purpose.CHECKIN
+        ).first()
+        if old is not None:
+            tokens.revoke(old)
+            session = session or old.session
+    try:
+        token = actions.start_reflection_kiosk(
+            acting_user=request.user, client=found, session=session
+        )
+    except actions.NoOpenEpisode:
+        return render(
+            request,
+            "measures/link_issued.html",
+            {"no_episode": True, "client": found, "reflection": True},
+        )
+    therapist_id = str(request.user.pk)
+    # Signed out on this device: nothing but the reflection is reachable until she signs in.
     logout(request)
     request.session[TOKEN_KEY] = str(token.pk)
     request.session[KIOSK_KEY] = therapist_id
