@@ -234,7 +234,12 @@ def acknowledge_flag(*, user: Any, flag: Flag, note: str) -> Flag:
             action="flag.acknowledge",
             target_type="clinical.flag",
             target_id=locked.pk,
-            detail={"episode": locked.episode_id, "grade": locked.grade},
+            # True when a cover (not the client's own therapist) closed it.
+            detail={
+                "episode": locked.episode_id,
+                "grade": locked.grade,
+                "cover": locked.client.therapist_id != getattr(user, "pk", None),
+            },
         )
     return locked
 

@@ -370,3 +370,46 @@ class RuptureEventForm(forms.Form):
 
     def repaired(self) -> RuptureEvent | None:
         return self.ruptures.get(self.cleaned_data.get("repairs") or "")
+
+
+# Risk cover ------------------------------------------------------------------------------
+
+
+class AbsenceForm(forms.Form):
+    """Away dates and the colleague who covers. ``therapists`` are the practice's therapists."""
+
+    therapist = forms.ModelChoiceField(queryset=None, label="Who is away")
+    starts_on = forms.DateField(label="First day away", widget=forms.DateInput({"type": "date"}))
+    ends_on = forms.DateField(label="Last day away", widget=forms.DateInput({"type": "date"}))
+    cover = forms.ModelChoiceField(queryset=None, label="Who covers risk flags")
+
+    def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = therapists  # type: ignore[attr-defined]
+        self.fields["cover"].queryset = therapists  # type: ignore[attr-defined]
+
+
+class RiskSettingsForm(forms.Form):
+    """The practice's crisis text, stated read-by time, clinical contact and escalation delay."""
+
+    crisis_text = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Crisis text shown to clients (blank: the default text)",
+    )
+    read_by = forms.CharField(
+        required=False,
+        max_length=120,
+        label='"Your therapist reads it by ..." (blank: the next business day)',
+    )
+    clinical_contact = forms.ModelChoiceField(
+        queryset=None, required=False, label="Designated clinical contact for escalations"
+    )
+    escalate_after_hours = forms.IntegerField(
+        min_value=1, max_value=200, label="Escalate an unacknowledged flag after (business hours)"
+    )
+
+    def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clinical_contact"].queryset = therapists  # type: ignore[attr-defined]

@@ -234,6 +234,15 @@ class Flag(models.Model):
         related_name="+",
     )
     action_note = EncryptedTextField(blank=True)
+    # Set once, by plusone.notify.escalation, when the flag stayed open too long.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -518,3 +527,85 @@ class RuptureEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} in session {self.session_id}"
+
+
+class Absence(models.Model):
+    """A therapist's away dates, with the colleague who covers their risk flags.
+
+    From ``starts_on`` to ``ends_on`` inclusive (practice dates), new flag
+    notifications for the therapist's clients go to ``cover``, and the cover may
+    read and acknowledge those flags (``plusone.clinical.queries.access_flag``).
+    The cover must be a therapist of the same practice: ``plusone.clinical.risk``
+    checks that, since a constraint cannot reach Membership.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="absences"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    cover = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covering"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(cover=models.F("therapist")), name="absence_cover_is_someone_else"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"absence {self.pk} ({self.starts_on} to {self.ends_on})"
+
+
+class RiskSettings(models.Model):
+    """A practice's risk settings: escalation, business hours and the stated read-by time.
+
+    The crisis text itself stays on ``Practice.crisis_text``. Absent a row, the
+    defaults below apply (24 business hours, Mon-Fri 09:00-17:00 America/Toronto).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="risk")
+    # A therapist of the practice who receives escalations when no cover is set.
+    clinical_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    escalate_after_hours = models.PositiveSmallIntegerField(default=24)
+    # "Your therapist reads it by <read_by>"; blank: the computed next business day.
+    read_by = models.CharField(max_length=120, blank=True)
+    opens = models.TimeField(default=dt.time(9, 0))
+    closes = models.TimeField(default=dt.time(17, 0))
+    # Comma-separated weekday numbers, Monday = 0.
+    weekdays = models.CharField(max_length=20, default="0,1,2,3,4")
+    time_zone = models.CharField(max_length=60, default="America/Toronto")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")), name="risk_settings_closes_after_opens"
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_after_hours__gte=1, escalate_after_hours__lte=200),
+                name="risk_settings_escalation_1_200_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"risk settings {self.pk}"

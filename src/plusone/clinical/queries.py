@@ -3,21 +3,25 @@
 - A therapist sees their own clients (in a practice where they are a therapist).
 - A supervisor sees, read-only, clients who consented to supervision by them
   (consent not withdrawn), in a practice where they are a supervisor.
-- An admin or privacy officer reads no clinical content through these.
+- An admin or privacy officer reads no clinical content through these, except an
+  admin holding an unexpired break-glass grant for that client (read-only).
 
 ``write=True`` asks for the right to change the record: only the therapist.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from plusone.accounts.models import Membership, Role
 from plusone.clinical.models import (
+    Absence,
     Client,
     Consent,
     Decision,
@@ -53,7 +57,11 @@ def _client_filter(user: Any, *, write: bool, prefix: str = "") -> Q:
         withdrawn_at__isnull=True,
     )
     supervised = Q(**{f"{prefix}practice__in": supervisor_in}) & Q(Exists(consented))
-    return own | supervised
+    # An admin reads a record only through an unexpired break-glass grant (plusone.privacy).
+    from plusone.privacy.queries import break_glass_client_ids
+
+    broken = Q(**{f"{prefix}pk__in": break_glass_client_ids(user, timezone.now())})
+    return own | supervised | broken
 
 
 def visible_clients(user: Any, *, write: bool = False) -> QuerySet[Client]:
@@ -82,17 +90,58 @@ def access_episode(user: Any, episode_id: Any, *, write: bool = False) -> Episod
     return found
 
 
-def access_flag(user: Any, flag_id: Any, *, write: bool = False) -> Flag:
-    """The flag if ``user`` may read (or acknowledge) its client's record; else Http404."""
+def _covered_flags(user: Any, today: dt.date) -> Q:
+    """A Q over Flag: flags ``user`` covers today as a therapist of the flag's practice.
+
+    That is the open flags of a colleague who is away today with ``user`` as cover,
+    and the open flags escalated to ``user``. Only the flag: the rest of the
+    client's record stays with their own therapist.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    therapist_in = Membership.objects.filter(user=user, role=Role.THERAPIST).values("practice")
+    away = Absence.objects.filter(
+        practice=OuterRef("practice"),
+        therapist=OuterRef("client__therapist"),
+        cover=user,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    )
+    return Q(practice__in=therapist_in, status=Flag.Status.OPEN) & (
+        Q(Exists(away)) | Q(escalated_to=user)
+    )
+
+
+def access_flag(
+    user: Any, flag_id: Any, *, write: bool = False, today: dt.date | None = None
+) -> Flag:
+    """The flag if ``user`` may read (or acknowledge) its client's record; else Http404.
+
+    A cover (see ``_covered_flags``) may also read and acknowledge an open flag
+    while the therapist is away, or once it escalated to them. ``today`` is the
+    practice date (default: today in settings.TIME_ZONE).
+    """
     clients = visible_clients(user, write=write)
+    today = today or timezone.localdate()
     found = (
         Flag.objects.select_related("client", "episode")
-        .filter(pk=_uuid(flag_id), client__in=clients)
+        .filter(Q(client__in=clients) | _covered_flags(user, today), pk=_uuid(flag_id))
         .first()
     )
     if found is None:
         raise Http404
     return found
+
+
+def covered_flags(user: Any, *, today: dt.date | None = None) -> list[Flag]:
+    """Open flags ``user`` covers for an away colleague, or that escalated to them."""
+    today = today or timezone.localdate()
+    return list(
+        Flag.objects.select_related("client")
+        .filter(_covered_flags(user, today))
+        .exclude(client__therapist=user)
+        .order_by("opened_at")
+    )
 
 
 def caseload(user: Any) -> list[EpisodeSummary]:

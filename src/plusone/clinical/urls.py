@@ -1,12 +1,15 @@
 from django.urls import include, path
 
-from plusone.clinical import journey_views, views
+from plusone.clinical import journey_views, risk_views, views
 
 app_name = "clinical"
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("clients/new/", views.intake, name="intake"),
     path("flags/<uuid:flag_id>/acknowledge/", views.acknowledge_flag, name="acknowledge_flag"),
+    path("flags/covering/", risk_views.covering, name="covering"),
+    path("away/", risk_views.absences, name="absences"),
+    path("settings/risk/", risk_views.risk_settings, name="risk_settings"),
     path("episodes/<uuid:episode_id>/decisions/", views.decisions, name="decisions"),
     path("episodes/<uuid:episode_id>/decisions/new/", views.decision_new, name="decision_new"),
     path(

@@ -78,6 +78,9 @@ def intake(request: HttpRequest) -> HttpResponse:
 def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
     """Close a flag with an action note, from the caseload page."""
     flag = queries.access_flag(request.user, flag_id, write=True)
+    # A cover acknowledges from the covered-flags page; a therapist from the caseload.
+    own = flag.client.therapist_id == request.user.pk
+    back = "clinical:caseload" if own else "clinical:covering"
     form = AcknowledgeFlagForm(request.POST)
     if form.is_valid():
         try:
@@ -88,9 +91,9 @@ def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
             messages.info(request, "That flag was already acknowledged.")
         else:
             messages.success(request, "Flag acknowledged.")
-        return redirect("clinical:caseload")
+        return redirect(back)
     messages.error(request, "Write an action note to acknowledge the flag.")
-    return redirect("clinical:caseload")
+    return redirect(back)
 
 
 # Decisions -------------------------------------------------------------------------------

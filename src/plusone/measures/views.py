@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import logout
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.utils import timezone
 from plusone import audit
 from plusone.clinical import queries
 from plusone.clinical.models import SafetyPlan
+from plusone.clinical.risk import default_crisis_text
 from plusone.measures import actions, checkin, forms, safety
 from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
 from plusone.tokens import TokenError
@@ -282,7 +282,9 @@ def done(request: HttpRequest) -> HttpResponse:
         "hand_back": kiosk and response != "none",
         "kiosk": kiosk,
         "safety_plan": plan_text,
-        "crisis_text": safety.crisis_text(sitting.practice, settings.DEFAULT_CRISIS_TEXT),
+        "crisis_text": safety.crisis_text(
+            sitting.practice, default_crisis_text(sitting.practice, timezone.now())
+        ),
         "resources": safety.RESOURCES,
         "exit_url": reverse("measures:kiosk_exit"),
     }

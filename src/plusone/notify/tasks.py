@@ -14,23 +14,43 @@ from plusone.notify.models import Delivery
 NEW_FLAG = "new_flag"
 
 
+SUBJECT = "PlusOne: a client needs your attention"
+
+
+def send_attention_email(recipient_email: str) -> None:
+    """The neutral message: no client, score, grade or answer; only a sign-in link."""
+    sign_in = settings.SITE_URL + reverse("account_login")
+    send_mail(
+        subject=SUBJECT,
+        message=(
+            "A client's check-in needs your attention.\n\n"
+            f"Sign in to PlusOne to see it: {sign_in}\n\n"
+            "This message contains no client information on purpose."
+        ),
+        from_email=None,
+        recipient_list=[recipient_email],
+    )
+
+
 @task()
 def notify_new_flag(flag_id: str) -> str:
-    """Email the flag's therapist that a client needs attention, at most once.
+    """Email the flag's therapist (or their cover, while they are away) that a client
+    needs attention, at most once.
 
     The message names no client and carries no score, grade or answer: only
     a sign-in link. Returns "sent", "already" (claimed before), "handled"
     (acknowledged before the worker got to it) or "gone".
     """
     from plusone.clinical.models import Flag
+    from plusone.clinical.risk import flag_recipient
 
-    flag = Flag.objects.select_related("client__therapist").filter(pk=flag_id).first()
+    flag = Flag.objects.select_related("client__therapist", "practice").filter(pk=flag_id).first()
     if flag is None:
         return "gone"
     # A clinician already acted on it: an email now would only alarm.
     if flag.acknowledged_at is not None:
         return "handled"
-    recipient = flag.client.therapist
+    recipient = flag_recipient(flag, flag.opened_at)
     try:
         # Claim before sending: a retry finds the claim and sends nothing.
         with transaction.atomic():
@@ -43,17 +63,7 @@ def notify_new_flag(flag_id: str) -> str:
             )
     except IntegrityError:
         return "already"
-    sign_in = settings.SITE_URL + reverse("account_login")
-    send_mail(
-        subject="PlusOne: a client needs your attention",
-        message=(
-            "A client's check-in needs your attention.\n\n"
-            f"Sign in to PlusOne to see it: {sign_in}\n\n"
-            "This message contains no client information on purpose."
-        ),
-        from_email=None,
-        recipient_list=[recipient.email],
-    )
+    send_attention_email(recipient.email)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )
