@@ -243,6 +243,7 @@ INSTALLED_APPS = [
     "plusone.measures",
     "plusone.demo",
     "plusone.notes",
+    "plusone.privacy",
 ]
 
 MIDDLEWARE = [

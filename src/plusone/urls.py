@@ -8,4 +8,5 @@ urlpatterns = [
     path("practice/", include("plusone.clinical.urls")),
     # The check-in app (engineer E) owns /c/<token>, /checkin/ and /o/<token>.
     path("", include("plusone.measures.urls")),
+    path("privacy/", include("plusone.privacy.urls")),
 ]

@@ -1,0 +1,42 @@
+"""Break-glass grants: one row per emergency access by an admin to one client's record.
+
+The row is also what the client portal (later work) shows the client: who opened
+their record, when, until when, and why.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from plusone.accounts.models import Practice
+from plusone.clinical.models import Client
+from plusone.crypto.fields import EncryptedTextField
+
+
+class BreakGlass(models.Model):
+    """An admin's time-limited, read-only access to one client's record, with a reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="break_glass")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("opened_at")), name="break_glass_expires_after_open"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="break_glass_reason_required"),
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"], name="break_glass_user_idx")]
+
+    def __str__(self) -> str:
+        return f"break-glass {self.opened_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,86 @@
+"""Shared set-up for the access tests: example objects of every kind, and a signed-in
+web client per persona (tests/personas.py says who is who)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.test import Client as WebClient
+from django.utils import timezone
+
+from personas import login_as
+from plusone.clinical.models import Flag, Session
+from plusone.measures import actions
+from plusone.notes import actions as notes
+from plusone.notes.models import REQUIRED_SECTIONS
+
+# A sentinel in Bob's signed note: it must never reach an audit row.
+NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
+
+# Every persona of the matrix. "bob_checkin"/"dave_checkin" hold a check-in link
+# session; "olive" opened her observer link; "faye" is Lakeview's therapist.
+PERSONAS = (
+    "anonymous",
+    "bob_checkin",
+    "dave_checkin",
+    "alice",
+    "charlie",
+    "erin",
+    "sam",
+    "olive",
+    "faye",
+)
+STAFF = ("alice", "charlie", "erin", "sam", "faye")
+
+
+def example_objects(p: Any) -> dict[str, Any]:
+    """One of Bob's objects of every kind a route's ``examples`` may name."""
+    episode = p.bob.episodes.get()
+    flag = Flag.objects.create(
+        practice=p.riverside,
+        client=p.bob,
+        episode=episode,
+        grade=1,
+        source_kind="test",
+        source_id=episode.pk,
+        opened_at=timezone.now(),
+    )
+    session = Session.objects.create(
+        practice=p.riverside,
+        episode=episode,
+        starts_at=timezone.now() - dt.timedelta(days=1),
+        status=Session.Status.ATTENDED,
+    )
+    sections = {name: f"{NOTE_SENTINEL} ({name})" for name in REQUIRED_SECTIONS}
+    draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
+    notes.sign_note(user=p.alice, session=session, base_version=draft.version)
+    issued = actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
+    return {
+        "client": p.bob,
+        "episode": episode,
+        "flag": flag,
+        "goal": episode.goals.first(),
+        "session": session,
+        "token": urlsplit(issued.url).path.rsplit("/c/", 1)[1],
+        "observer_token": p.olive_token,
+        "practice": p.riverside,
+        "user": p.alice,
+    }
+
+
+def web_as(p: Any, persona: str) -> WebClient:
+    """A fresh web client for ``persona``: signed in, or holding a link session."""
+    web = WebClient()
+    if persona in STAFF:
+        login_as(web, getattr(p, persona))
+    elif persona in ("bob_checkin", "dave_checkin"):
+        person = p.bob if persona == "bob_checkin" else p.dave
+        issued = actions.issue_checkin_link(acting_user=p.alice, client=person, send_email=False)
+        opened = web.get(urlsplit(issued.url).path)
+        assert opened.status_code == 302, opened.status_code
+    elif persona == "olive":
+        # Her observer link: there is no observer form yet, so this opens nothing.
+        web.get(f"/o/{p.olive_token}")
+    return web
