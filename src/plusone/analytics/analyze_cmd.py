@@ -29,12 +29,10 @@ import numpy as np
 from plusone.analytics.io import (
     RowError,
     UsageError,
-    _clean,
     add_format_argument,
     progress,
     report_error,
     resolve_format,
-    write_rows,
 )
 from plusone.core.batch import (
     NEVER,
@@ -48,7 +46,7 @@ from plusone.core.batch import (
 from plusone.core.history import PHASES
 from plusone.core.instruments import Instrument, all_instruments
 from plusone.core.policy import Policy, PolicyError, load_policy
-from plusone.core.propose import MeasureInfo, _instrument_infos, propose
+from plusone.core.propose import ALERTS, KINDS, MeasureInfo, _instrument_infos, propose
 from plusone.core.scoring import score_many
 
 REQUIRED = ("client", "date", "session", "instrument", "phase", "primary", "prior_therapy")
@@ -72,6 +70,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: latest date)")
     p.add_argument("--policy", help="TOML file overriding policy values (docs/policy.md)")
     p.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    p.add_argument(
+        "--no-trace",
+        dest="trace",
+        action="store_false",
+        help="json only: leave out each client's trace and question (much faster)",
+    )
     add_format_argument(p)
     p.set_defaults(func=run)
 
@@ -324,8 +328,9 @@ def load(
             totals = rows_of(conv, codes, np.float64, np.nan)
     clients_conv, client_codes = check("client", as_client, "is blank")
     # Item answers: blank = not answered; text that is not a number counts as "answered".
-    answers = np.full((n, n_items), np.nan)
-    texts = np.zeros((n, n_items), dtype=bool)
+    # Column-major: each item column is written and checked as one contiguous block.
+    answers = np.full((n, n_items), np.nan, order="F")
+    texts = np.zeros((n, n_items), dtype=bool, order="F")
     for k, ci in item_cols:
         given = columns[ci]
         if isinstance(given, np.ndarray):
@@ -351,15 +356,14 @@ def load(
     risk = np.zeros(n, dtype=np.int64)
     flourishing = np.zeros(n, dtype=bool)
     risk_item: dict[int, str] = {}
+    _check_items(instruments, inst, answers, texts, n_items, reject_rows)
     for key, code in inst_code.items():
+        if key in (GOALS, FELT, REFLECTION):
+            continue
         rows_k = np.flatnonzero((inst == code) & ~bad)
         if not len(rows_k):
             continue
         instrument = instruments[key]
-        _check_items(instrument, rows_k, answers, texts, n_items, reject_rows)
-        rows_k = rows_k[~bad[rows_k]]
-        if key in (GOALS, FELT, REFLECTION) or not len(rows_k):
-            continue
         lo, hi = instrument.score_range
         given = ~np.isnan(totals[rows_k])
         outside = given & ((totals[rows_k] < lo) | (totals[rows_k] > hi))
@@ -409,11 +413,9 @@ def load(
     # Clients with no usable rows keep their place (blank names are dropped).
     good = np.flatnonzero(~bad)
     keys = list(instruments)
-    primary = [
-        keys[int(prim[first[c]])] if first[c] < n and prim[first[c]] >= 0 else "phq9"
-        for c in range(C)
-    ]
-    prior = np.array([bool(prior_rows[first[c]]) if first[c] < n else False for c in range(C)])
+    # Every client code occurs in some row, so first[c] < n for all of them.
+    primary = [keys[p] if p >= 0 else "phq9" for p in prim[first].tolist()] if C else []
+    prior = prior_rows[first] if C else np.zeros(0, dtype=bool)
     kg = inst[good]
     is_goal = kg == inst_code[GOALS]
     is_felt = kg == inst_code[FELT]
@@ -429,7 +431,7 @@ def load(
 
     # Attended sessions: each (client, session number) once, on its first date.
     sg = good[sessions[good] >= 0]
-    order = np.lexsort((days[sg], sessions[sg], client_codes[sg]))
+    order = _stable_order(client_codes[sg], sessions[sg], days[sg])
     sg = sg[order]
     pair_c, pair_s = client_codes[sg], sessions[sg]
     first_of_pair = np.ones(len(sg), dtype=bool)
@@ -438,7 +440,7 @@ def load(
     sess_rows = sg[first_of_pair]
     # Decisions: where the phase column (blank rows aside) changes, in date order.
     pg = good[phase[good] != NO_PHASE]
-    pg = pg[np.lexsort((days[pg], client_codes[pg]))]
+    pg = pg[_stable_order(client_codes[pg], days[pg])]
     change = np.ones(len(pg), dtype=bool)
     if len(pg):
         same_client = client_codes[pg][1:] == client_codes[pg][:-1]
@@ -491,45 +493,99 @@ def load(
     return Loaded(cl, errors, latest, seconds=time.perf_counter() - started)
 
 
+def _stable_order(*keys: np.ndarray) -> np.ndarray:
+    """The stable order by ``keys`` (the first is the major key), as ``np.lexsort`` gives it.
+
+    Non-negative-offset keys are packed into one int64 when they fit; rows
+    that are already in order (as exports usually are) then cost one pass.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    packed = np.zeros(n, dtype=np.int64)
+    room = 1
+    for key in reversed(keys):
+        lo, hi = int(key.min()), int(key.max())
+        span = hi - lo + 1
+        if room * span >= 1 << 62:
+            return np.lexsort(tuple(reversed(keys)))
+        packed += (key - lo) * room
+        room *= span
+    if bool(np.all(packed[1:] >= packed[:-1])):
+        return np.arange(n, dtype=np.int64)
+    return np.argsort(packed, kind="stable")
+
+
 def _check_items(
-    inst: Instrument,
-    rows: np.ndarray,
+    instruments: dict[str, Instrument],
+    inst: np.ndarray,
     answers: np.ndarray,
     texts: np.ndarray,
     n_items: int,
     reject_rows: Callable[[np.ndarray, Callable[[int], str]], None],
 ) -> None:
-    """Reject answers that are not an option of their item, and items beyond the instrument."""
-    block, text = answers[rows], texts[rows]
+    """Reject answers that are not an option of their item, and items beyond the instrument.
+
+    Each item column is checked for every row at once, against per-instrument
+    tables indexed by the row's instrument code (rows with an unknown
+    instrument are already rejected). A row's first failing item is its reason.
+    """
+    insts = list(instruments.values())
+    # One slot more than there are instruments: code -1 (unknown) reads the last, empty one.
+    size = np.array([len(x.items) for x in insts] + [0], dtype=np.int64)[inst]
     for k in range(n_items):
-        col = block[:, k]
-        if k >= len(inst.items):
+        text = texts[:, k]
+        beyond = text & (size <= k)
+        if beyond.any():
             reject_rows(
-                rows[text[:, k]],
-                lambda i, k=k: f"item{k + 1}: {inst.key} has only {len(inst.items)} items",
+                np.flatnonzero(beyond),
+                lambda i, k=k: (
+                    f"item{k + 1}: {insts[inst[i]].key} has only {len(insts[inst[i]].items)} items"
+                ),
             )
+        items = [x.items[k] if k < len(x.items) and x.items[k].numeric else None for x in insts]
+        numeric = np.array([it is not None for it in items] + [False], dtype=bool)[inst]
+        if not numeric.any():
             continue
-        item = inst.items[k]
-        if not item.numeric:
-            continue
+        ids = [it.id if it is not None else "" for it in items]
+        shown = [f"({it.min_value}-{it.max_value})" if it is not None else "" for it in items]
+        col = answers[:, k]
         blank = np.isnan(col)
-        if (text[:, k] & blank).any():
+        not_number = numeric & text & blank
+        if not_number.any():
             reject_rows(
-                rows[text[:, k] & blank],
-                lambda i, k=k, item=item: f"item{k + 1}: not a number ({item.id})",
+                np.flatnonzero(not_number),
+                lambda i, k=k, ids=ids: f"item{k + 1}: not a number ({ids[inst[i]]})",
             )
-        values = item.values
-        if list(values) == list(range(values[0], values[-1] + 1)):
-            # Whole-number options in one run: a range test instead of a set lookup.
-            wrong = ~blank & ((col < values[0]) | (col > values[-1]) | (col != np.floor(col)))
-        else:
-            wrong = ~blank & ~np.isin(col, np.asarray(values, dtype=np.float64))
+        # Whole-number options in one run: a range test; any other option set: a set lookup.
+        runs = [
+            it is not None and list(it.values) == list(range(it.values[0], it.values[-1] + 1))
+            for it in items
+        ]
+        lo = np.array(
+            [it.values[0] if it is not None and r else 0 for it, r in zip(items, runs, strict=True)]
+        )
+        hi = np.array(
+            [
+                it.values[-1] if it is not None and r else 0
+                for it, r in zip(items, runs, strict=True)
+            ]
+        )
+        answered = numeric & ~blank
+        ranged = answered & np.array([*runs, False], dtype=bool)[inst]
+        lo_r, hi_r = np.append(lo, 0)[inst], np.append(hi, 0)[inst]
+        wrong = ranged & ((col < lo_r) | (col > hi_r) | (col != np.floor(col)))
+        for code, (it, r) in enumerate(zip(items, runs, strict=True)):
+            if it is None or r:
+                continue
+            mine = answered & (inst == code)
+            wrong |= mine & ~np.isin(col, np.asarray(it.values, dtype=np.float64))
         if wrong.any():
             reject_rows(
-                rows[wrong],
-                lambda i, k=k, item=item: (
+                np.flatnonzero(wrong),
+                lambda i, k=k, ids=ids, shown=shown: (
                     f"item{k + 1}: {answers[i, k]:g} is not an answer of "
-                    f"{item.id} ({item.min_value}-{item.max_value})"
+                    f"{ids[inst[i]]} {shown[inst[i]]}"
                 ),
             )
 
@@ -548,26 +604,18 @@ def _client_payload(
     i: int,
     loaded: Loaded,
     result: BatchResult,
-    history_trace: tuple[str, ...],
+    history_trace: tuple[str, ...] | None,
     question: str | None,
     infos: dict[str, MeasureInfo],
     gains: list[dict[str, Any]],
+    risk: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """One client's JSON object; without a trace (None) the question and trace are left out."""
     cl = loaded.caseload
     key = cl.primary[i]
     info = infos.get(key) or MeasureInfo(key=key, title=key)
     n = int(result.n[i])
     flat = int(result.flat[i])
-    risk_rows = np.flatnonzero((cl.flag_client == i) & result.open_flag)
-    risk = [
-        {
-            "instrument": cl.instruments[int(cl.flag_instrument[r])],
-            "item": cl.flag_item[r],
-            "grade": int(cl.flag_grade[r]),
-            "opened": date.fromordinal(int(cl.flag_opened[r])).isoformat(),
-        }
-        for r in risk_rows
-    ]
     intake = float(result.intake[i]) if n else None
     latest = float(result.latest[i]) if n else None
     change = None
@@ -582,7 +630,7 @@ def _client_payload(
             "direction": "better" if diff * info.sign < 0 else "worse" if diff else "same",
         }
     phase = int(result.phase[i])
-    return {
+    payload = {
         "client": cl.clients[i],
         "primary": key,
         "phase": None if phase == NO_PHASE else PHASES[phase],
@@ -606,8 +654,11 @@ def _client_payload(
         "alerts": list(result.alert_names(i)),
         "spike_review": bool(result.spike_review[i]),
         "risk": risk,
-        "trace": list(history_trace),
+        "trace": None if history_trace is None else list(history_trace),
     }
+    if history_trace is None:
+        del payload["question"], payload["trace"]
+    return payload
 
 
 _BANDS: dict[str, Instrument] = {}
@@ -643,7 +694,52 @@ def _gains_by_client(result: BatchResult, n_clients: int) -> list[list[dict[str,
     return out
 
 
-# Set in the parent before worker processes fork, read by _explain_chunk.
+def _risk_by_client(cl: Caseload, result: BatchResult) -> list[list[dict[str, Any]]]:
+    """Each client's open flags, in the order of the flag table (one pass, not one per client)."""
+    out: list[list[dict[str, Any]]] = [[] for _ in range(cl.n_clients)]
+    for r in np.flatnonzero(result.open_flag).tolist():
+        out[int(cl.flag_client[r])].append(
+            {
+                "instrument": cl.instruments[int(cl.flag_instrument[r])],
+                "item": cl.flag_item[r],
+                "grade": int(cl.flag_grade[r]),
+                "opened": date.fromordinal(int(cl.flag_opened[r])).isoformat(),
+            }
+        )
+    return out
+
+
+def _scores_by_client(cl: Caseload) -> list[dict[str, dict[str, Any]]]:
+    """Every client's latest valid score per scored instrument, as ``_latest_scores`` gives it.
+
+    The latest is the one with the latest date, and on a tie the last row;
+    instruments come in key order.
+    """
+    out: list[dict[str, dict[str, Any]]] = [{} for _ in range(cl.n_clients)]
+    rows = np.flatnonzero(cl.adm_valid & ~np.isnan(cl.adm_total))
+    if not len(rows):
+        return out
+    by_name = {k: j for j, k in enumerate(sorted(cl.instruments))}
+    rank = np.array([by_name[k] for k in cl.instruments], dtype=np.int64)
+    client, inst, day = cl.adm_client[rows], rank[cl.adm_instrument[rows]], cl.adm_day[rows]
+    # lexsort is stable: on equal days the later row stays later.
+    order = np.lexsort((day, inst, client))
+    rows, client, inst = rows[order], client[order], inst[order]
+    last = np.append((client[1:] != client[:-1]) | (inst[1:] != inst[:-1]), True)
+    rows = rows[last]
+    for c, k, d, x in zip(
+        cl.adm_client[rows].tolist(),
+        cl.adm_instrument[rows].tolist(),
+        cl.adm_day[rows].tolist(),
+        cl.adm_total[rows].tolist(),
+        strict=True,
+    ):
+        key = cl.instruments[k]
+        out[c][key] = {"date": date.fromordinal(d).isoformat(), "total": x, "band": _band(key, x)}
+    return out
+
+
+# Set in the parent before worker processes fork, read by _explain_chunk and _summary_chunk.
 _SHARED: dict[str, Any] = {}
 
 
@@ -655,6 +751,8 @@ def _explain_chunk(span: tuple[int, int]) -> list[dict[str, Any]]:
     policy: Policy = _SHARED["policy"]
     infos: dict[str, MeasureInfo] = _SHARED["infos"]
     gains: list[list[dict[str, Any]]] = _SHARED["gains"]
+    risk: list[list[dict[str, Any]]] = _SHARED["risk"]
+    scores: list[dict[str, dict[str, Any]]] = _SHARED["scores"]
     cl = loaded.caseload
     out = []
     for i, h in zip(range(*span), histories_of(cl, range(*span)), strict=True):
@@ -665,27 +763,67 @@ def _explain_chunk(span: tuple[int, int]) -> list[dict[str, Any]]:
                 f"client {cl.clients[i]}: batch gave {result.kind_name(i)} "
                 f"{result.alert_names(i)}, propose gave {p.kind} {p.alerts}"
             )
-        payload = _client_payload(i, loaded, result, p.trace, p.question, infos, gains[i])
-        payload["scores"] = _latest_scores(h)
+        payload = _client_payload(i, loaded, result, p.trace, p.question, infos, gains[i], risk[i])
+        payload["scores"] = scores[i]
         out.append(payload)
     return out
 
 
-def _latest_scores(h: Any) -> dict[str, dict[str, Any]]:
-    """The latest valid score of every scored instrument, with its date and band."""
-    latest: dict[str, Any] = {}
-    for a in sorted(h.administrations, key=lambda a: a.completed):
-        if a.valid and a.total is not None:
-            latest[a.instrument] = a
-    return {
-        key: {"date": a.completed.isoformat(), "total": a.total, "band": _band(key, a.total)}
-        for key, a in sorted(latest.items())
-    }
+def _summary_chunk(span: tuple[int, int]) -> list[dict[str, Any]]:
+    """Payloads without trace and question for clients in [start, stop), from the batch only."""
+    loaded: Loaded = _SHARED["loaded"]
+    result: BatchResult = _SHARED["result"]
+    infos: dict[str, MeasureInfo] = _SHARED["infos"]
+    gains: list[list[dict[str, Any]]] = _SHARED["gains"]
+    risk: list[list[dict[str, Any]]] = _SHARED["risk"]
+    scores: list[dict[str, dict[str, Any]]] = _SHARED["scores"]
+    out = []
+    for i in range(*span):
+        payload = _client_payload(i, loaded, result, None, None, infos, gains[i], risk[i])
+        payload["scores"] = scores[i]
+        out.append(payload)
+    return out
+
+
+def _num(x: Any) -> Any:
+    """A float as ``io._clean`` writes it: rounded to 6 places, NaN and infinity as null."""
+    if isinstance(x, float):
+        return None if math.isnan(x) or math.isinf(x) else round(x, 6)
+    return x
+
+
+def _clean_payload(p: dict[str, Any]) -> dict[str, Any]:
+    """``io._clean`` for one client object, visiting only the fields that can hold floats.
+
+    The generic walk also visits every trace sentence and costs more than
+    encoding the object; the output is the same.
+    """
+    if p["latest"] is not None:
+        p["latest"]["total"] = _num(p["latest"]["total"])
+    if p["change"] is not None:
+        for k in ("intake", "latest", "difference", "rc_points"):
+            p["change"][k] = _num(p["change"][k])
+    for gain in p["gains"]:
+        for k in ("pre", "post", "magnitude"):
+            gain[k] = _num(gain[k])
+    p["window_range"] = _num(p["window_range"])
+    for score in p["scores"].values():
+        score["total"] = _num(score["total"])
+    return p
+
+
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _explain_json(span: tuple[int, int]) -> list[str]:
     """As _explain_chunk, each payload already encoded as one line of JSON."""
-    return [json.dumps(_clean(p), ensure_ascii=False) for p in _explain_chunk(span)]
+    return [_ENCODE(_clean_payload(p)) for p in _explain_chunk(span)]
+
+
+def _summary_json(span: tuple[int, int]) -> list[str]:
+    """As _summary_chunk, each payload already encoded as one line of JSON."""
+    return [_ENCODE(_clean_payload(p)) for p in _summary_chunk(span)]
 
 
 def analyze(
@@ -695,12 +833,15 @@ def analyze(
     policy: Policy,
     workers: int | None = None,
     as_json: bool = False,
+    trace: bool = True,
 ) -> tuple[list[Any], dict[str, float]]:
     """The per-client payloads (JSON lines with ``as_json``) and the timings in seconds.
 
     The rules run once for everyone (``run_batch``); each client's trace and
     question then come from ``propose``, split over ``workers`` processes
-    (default: one per core, for caseloads of 2,000 clients or more).
+    (default: one per core, for caseloads of 2,000 clients or more). With
+    ``trace=False`` the payloads come from the batch arrays alone, without
+    trace and question.
     """
     cl = loaded.caseload
     infos = _instrument_infos()
@@ -714,15 +855,22 @@ def analyze(
         policy=policy,
         infos=infos,
         gains=_gains_by_client(result, cl.n_clients),
+        risk=_risk_by_client(cl, result),
+        scores=_scores_by_client(cl),
     )
     C = cl.n_clients
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if C >= 2000 else 1
+        # Without traces a client costs tens of microseconds: forking only pays on big caseloads.
+        big = cl.n_clients >= (2000 if trace else 20000)
+        workers = min(os.cpu_count() or 1, 4) if big else 1
     step = max(1, -(-C // (workers * 4)))
     spans = [(a, min(C, a + step)) for a in range(0, C, step)]
     payloads: list[Any] = []
     # Encoding JSON in the workers spreads that cost over the cores too.
-    explain = _explain_json if as_json else _explain_chunk
+    if trace:
+        explain = _explain_json if as_json else _explain_chunk
+    else:
+        explain = _summary_json if as_json else _summary_chunk
     try:
         if workers > 1 and len(spans) > 1:
             import multiprocessing
@@ -753,43 +901,75 @@ def _write_json(today: date, lines: list[str], errors: list[dict[str, Any]]) -> 
     out.write("\n]}\n")
 
 
-def _summary_rows(loaded: Loaded, result: BatchResult) -> list[dict[str, Any]]:
-    """One summary row per client for table and csv output, straight from the batch arrays."""
+def _cell_number(x: float) -> str:
+    """A number as ``io.write_rows`` writes it: up to 3 decimals, blank for NaN."""
+    if math.isnan(x) or math.isinf(x):
+        return ""
+    return f"{round(x, 6):.3f}".rstrip("0").rstrip(".")
+
+
+def _summary_cells(loaded: Loaded, result: BatchResult) -> list[list[str]]:
+    """One row of text cells per client for table and csv output, straight from the batch arrays.
+
+    The cells are what ``io.write_rows`` makes of the values (blank for none,
+    yes/no, up to 3 decimals, lists joined with "; "), built here directly
+    because its generic per-cell conversion costs more than the rules.
+    """
     cl = loaded.caseload
     instruments = all_instruments()
-    bands: list[str | None] = [None] * cl.n_clients
+    bands: list[str] = [""] * cl.n_clients
     has = result.n > 0
+    primary = np.array(cl.primary)
     for key in set(cl.primary):
         inst = instruments.get(key)
         if inst is None or not inst.bands:
             continue
-        mine = np.flatnonzero(has & (np.array(cl.primary) == key))
+        mine = np.flatnonzero(has & (primary == key))
         lows = np.array([b.min for b in inst.bands])
         idx = np.searchsorted(lows, result.latest[mine], side="right") - 1
         inside = (idx >= 0) & (result.latest[mine] <= inst.bands[-1].max)
         for c, j, ok in zip(mine.tolist(), idx.tolist(), inside.tolist(), strict=True):
-            bands[c] = inst.bands[j].label if ok else None
+            bands[c] = inst.bands[j].label if ok else ""
     risk: list[list[str]] = [[] for _ in range(cl.n_clients)]
     for r in np.flatnonzero(result.open_flag).tolist():
         risk[int(cl.flag_client[r])].append(f"{cl.flag_item[r]} grade {int(cl.flag_grade[r])}")
     change = np.where(has, result.latest - result.intake, np.nan).tolist()
     latest = np.where(has, result.latest, np.nan).tolist()
-    flat = result.flat.tolist()
+    flat = ["" if f < 0 else "yes" if f else "no" for f in result.flat.tolist()]
+    phases = ["" if p == NO_PHASE else PHASES[p] for p in result.phase.tolist()]
+    kinds = [KINDS[k] for k in result.kind.tolist()]
+    alert_rows = result.alerts.tolist()
     return [
-        {
-            "client": cl.clients[i],
-            "primary": cl.primary[i],
-            "phase": "" if result.phase[i] == NO_PHASE else PHASES[int(result.phase[i])],
-            "latest": latest[i],
-            "band": bands[i],
-            "change": change[i],
-            "flat": None if flat[i] < 0 else bool(flat[i]),
-            "proposal": result.kind_name(i),
-            "alerts": list(result.alert_names(i)),
-            "risk": risk[i],
-        }
+        [
+            cl.clients[i],
+            cl.primary[i],
+            phases[i],
+            _cell_number(latest[i]),
+            bands[i],
+            _cell_number(change[i]),
+            flat[i],
+            kinds[i],
+            "; ".join(a for a, on in zip(ALERTS, alert_rows[i], strict=True) if on),
+            "; ".join(risk[i]),
+        ]
         for i in range(cl.n_clients)
     ]
+
+
+def _write_summary(cells: list[list[str]], fmt: str) -> None:
+    """Write the summary cells as CSV or as an aligned table, exactly as ``io.write_rows`` does."""
+    stream = sys.stdout
+    if fmt == "csv":
+        w = csv.writer(stream, lineterminator="\n")
+        w.writerow(TABLE_COLUMNS)
+        w.writerows(cells)
+        return
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(TABLE_COLUMNS)]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(TABLE_COLUMNS)).rstrip()]
+    lines.extend(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+    stream.write("\n".join(lines) + "\n")
 
 
 TABLE_COLUMNS = (
@@ -833,7 +1013,7 @@ def run(ns: argparse.Namespace) -> int:
     progress(f"analysing {loaded.caseload.n_clients} clients as of {today.isoformat()}")
     errors = [e.as_dict() for e in loaded.errors]
     if fmt == "json":
-        lines, timings = analyze(loaded, today=today, policy=policy, as_json=True)
+        lines, timings = analyze(loaded, today=today, policy=policy, as_json=True, trace=ns.trace)
         _write_json(today, lines, errors)
     else:
         # table and csv carry no trace: the rules run once for everyone and nothing more.
@@ -842,7 +1022,7 @@ def run(ns: argparse.Namespace) -> int:
             loaded.caseload, today=today, policy=policy, measures=_instrument_infos()
         )
         timings = {"compute": time.perf_counter() - started, "explain": 0.0}
-        write_rows(_summary_rows(loaded, result), TABLE_COLUMNS, fmt)
+        _write_summary(_summary_cells(loaded, result), fmt)
     if os.environ.get("PLUSONE_TIMINGS"):
         print(
             f"timings: parse {loaded.seconds:.3f} s, compute {timings['compute']:.3f} s, "

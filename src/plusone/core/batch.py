@@ -868,30 +868,47 @@ def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHisto
 
     span = clients if clients is not None else range(cl.n_clients)
     lo, hi = span.start, span.stop
-    dates: dict[int, date] = {}
 
-    def d(day: int) -> date:
-        found = dates.get(day)
-        if found is None:
-            found = dates[day] = date.fromordinal(day)
-        return found
-
-    def rows(client: I) -> tuple[list[int], I]:
+    def rows(client: I) -> tuple[I, I]:
         """Row indices of the clients in range, grouped by client (stable), and group bounds."""
         sel = np.flatnonzero((client >= lo) & (client < hi))
         sel = sel[np.argsort(client[sel], kind="stable")]
         bounds = np.searchsorted(client[sel], np.arange(lo, hi + 1))
-        return sel.tolist(), bounds
+        return sel, bounds
+
+    a_idx, a_b = rows(cl.adm_client)
+    g_idx, g_b = rows(cl.goal_client)
+    f_idx, f_b = rows(cl.felt_client)
+    r_idx, r_b = rows(cl.refl_client)
+    s_idx, s_b = rows(cl.sess_client)
+    d_idx, d_b = rows(cl.dec_client)
+    fl_idx, fl_b = rows(cl.flag_client)
+    # One date object per distinct day, shared by every row that has it.
+    days = [
+        cl.adm_day[a_idx],
+        cl.goal_day[g_idx],
+        cl.felt_day[f_idx],
+        cl.refl_day[r_idx],
+        cl.sess_day[s_idx],
+        cl.dec_day[d_idx],
+        cl.dec_review[d_idx][cl.dec_review[d_idx] >= 0],
+        cl.flag_opened[fl_idx],
+        cl.flag_ack[fl_idx][cl.flag_ack[fl_idx] < NEVER],
+    ]
+    distinct = np.unique(np.concatenate(days)).tolist() if any(len(x) for x in days) else []
+    dates = {day: date.fromordinal(day) for day in distinct}
+
+    def dlist(values: I) -> list[date]:
+        return list(map(dates.__getitem__, values.tolist()))
 
     def nan_none(values: F) -> list[float | None]:
         return [None if x != x else x for x in values.tolist()]
 
-    a_idx, a_b = rows(cl.adm_client)
     adm = [
-        Administration(cl.instruments[k], d(day), x, valid=v, risk_grade=r, band=b)
+        Administration(k, day, x, valid=v, risk_grade=r, band=b)
         for k, day, x, v, r, b in zip(
-            cl.adm_instrument[a_idx].tolist(),
-            cl.adm_day[a_idx].tolist(),
+            [cl.instruments[k] for k in cl.adm_instrument[a_idx].tolist()],
+            dlist(cl.adm_day[a_idx]),
             nan_none(cl.adm_total[a_idx]),
             cl.adm_valid[a_idx].tolist(),
             cl.adm_risk[a_idx].tolist(),
@@ -899,47 +916,42 @@ def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHisto
             strict=True,
         )
     ]
-    g_idx, g_b = rows(cl.goal_client)
     names = cl.goal_names
     goals = [
-        GoalRating(names[gid] if gid < len(names) else f"g{gid}", ver, d(day), rating)
+        GoalRating(names[gid] if gid < len(names) else f"g{gid}", ver, day, rating)
         for gid, ver, day, rating in zip(
             cl.goal_id[g_idx].tolist(),
             cl.goal_version[g_idx].tolist(),
-            cl.goal_day[g_idx].tolist(),
+            dlist(cl.goal_day[g_idx]),
             cl.goal_rating[g_idx].tolist(),
             strict=True,
         )
     ]
-    f_idx, f_b = rows(cl.felt_client)
     felts = [
-        FeltChange(d(day), h, None, s)
+        FeltChange(day, h, None, s)
         for day, h, s in zip(
-            cl.felt_day[f_idx].tolist(),
+            dlist(cl.felt_day[f_idx]),
             nan_none(cl.felt_holds[f_idx]),
             nan_none(cl.felt_stuck[f_idx]),
             strict=True,
         )
     ]
-    r_idx, r_b = rows(cl.refl_client)
     refls = [
-        Reflection(d(day), tuple(None if x != x else x for x in items), text)
+        Reflection(day, tuple(None if x != x else x for x in items), text)
         for day, items, text in zip(
-            cl.refl_day[r_idx].tolist(),
+            dlist(cl.refl_day[r_idx]),
             cl.refl_items[r_idx].tolist(),
             cl.refl_text[r_idx].tolist(),
             strict=True,
         )
     ]
-    s_idx, s_b = rows(cl.sess_client)
-    sess = [d(day) for day in cl.sess_day[s_idx].tolist()]
-    d_idx, d_b = rows(cl.dec_client)
+    sess = dlist(cl.sess_day[s_idx])
     decs = [
         Decision(
             None if ph < 0 else PHASES[ph],
-            d(day),
+            dates[day],
             kind="no_change" if nc else "change",
-            review_date=None if rv < 0 else d(rv),
+            review_date=None if rv < 0 else dates[rv],
             proposal=None if pr < 0 else KINDS[pr],
         )
         for ph, day, nc, rv, pr in zip(
@@ -951,17 +963,16 @@ def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHisto
             strict=True,
         )
     ]
-    fl_idx, fl_b = rows(cl.flag_client)
     flags = [
         RiskFlag(
             cl.instruments[k],
             cl.flag_item[i],
             grade,
-            d(opened),
-            None if ack >= NEVER else d(ack),
+            dates[opened],
+            None if ack >= NEVER else dates[ack],
         )
         for i, k, grade, opened, ack in zip(
-            fl_idx,
+            fl_idx.tolist(),
             cl.flag_instrument[fl_idx].tolist(),
             cl.flag_grade[fl_idx].tolist(),
             cl.flag_opened[fl_idx].tolist(),
@@ -969,6 +980,8 @@ def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHisto
             strict=True,
         )
     ]
+    a_b, g_b, f_b, r_b = a_b.tolist(), g_b.tolist(), f_b.tolist(), r_b.tolist()
+    s_b, d_b, fl_b = s_b.tolist(), d_b.tolist(), fl_b.tolist()
     out = []
     for j, c in enumerate(span):
         out.append(
