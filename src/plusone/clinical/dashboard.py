@@ -170,6 +170,7 @@ def _cells_html(row: Row) -> SafeString:
     upcoming = (
         escape(_local(row.next_session, "M j, H:i")) if row.next_session else _muted("not booked")
     )
+    card_text = f'Before-session card<span class="visually-hidden"> for {name}</span>'
     missed = row.summary.not_completed_count
     missed_line = (
         f'<span class="session-line">Check-ins not completed: {missed}</span>' if missed else ""
@@ -183,7 +184,7 @@ def _cells_html(row: Row) -> SafeString:
     return mark_safe(  # noqa: S308 - every interpolated value is escaped above
         f"""<th scope="row">
           <a href="{escape(row.journey_url)}">{name}</a>
-          <br><a class="small" href="{escape(row.card_url)}">Before-session card<span class="visually-hidden"> for {name}</span></a>
+          <br><a class="small" href="{escape(row.card_url)}">{card_text}</a>
         </th>
         <td>{intention}</td>
         <td>{escape(row.phase)}</td>
@@ -215,6 +216,18 @@ def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
             | Q(client__family_name__icontains=word)
             | Q(client__preferred_name__icontains=word)
         )
+    # The rows read only the client's names and the episode's intention: building the
+    # other joined columns (dates, UUIDs) for every row was a measurable cost.
+    rows = rows.defer(
+        "client__date_of_birth",
+        "client__email",
+        "client__portal_user",
+        "client__created_at",
+        "episode__secondary_instrument",
+        "episode__prior_therapy",
+        "episode__opened_on",
+        "episode__closed_on",
+    )
     return list(rows.order_by("client__family_name", "client__given_name"))
 
 
