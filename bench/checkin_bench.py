@@ -148,6 +148,9 @@ def measure_submit(runs: int, *, per_client: int = 10) -> list[float]:
         issued = actions.issue_checkin_link(acting_user=therapist, client=person, send_email=False)
         web = Client(enforce_csrf_checks=True)
         web.get(urlsplit(issued.url).path)
+        # The client agrees on the consent page before the first group, as a client would.
+        web.get("/checkin/consent/")
+        web.post("/checkin/consent/", {"csrfmiddlewaretoken": _csrf(web), "choice": "agree"})
         while True:
             html = web.get("/checkin/").content.decode()
             position, total = map(int, re.search(r"Part (\d+) of (\d+)", html).groups())  # type: ignore[union-attr]
@@ -192,6 +195,7 @@ def measure_transfer() -> dict[str, Any]:
     issued = actions.issue_checkin_link(acting_user=therapist, client=person, send_email=False)
     web = Client()
     web.get(urlsplit(issued.url).path)
+    web.post("/checkin/consent/", {"choice": "agree"})
     html = web.get("/checkin/").content
     parts = {"html": len(gzip.compress(html, 6))}
     text = html.decode()

@@ -67,6 +67,13 @@ def answer_checkin(page: Any, *, item9: int = 0, submit: bool = True) -> None:
         page.get_by_role("button", name="Send my answers").click()
 
 
+def agree_to_consent(page: Any) -> None:
+    """Agree on the consent page shown before the first check-in, as Bob would."""
+    page.wait_for_url("**/checkin/consent/")
+    page.get_by_role("button", name="I agree, continue").click()
+    page.wait_for_url("**/checkin/")
+
+
 def checkin_url(live_server: Any, p: Any) -> str:
     issued = actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
     return live_server.url + issued.url.removeprefix(settings.SITE_URL)
@@ -86,6 +93,9 @@ def test_it_lets_a_therapist_issue_a_link_that_a_client_completes_on_a_phone(
 
     path = link.split("/c/", 1)[1]
     phone_page.goto(f"{live_server.url}/c/{path}")
+    assert phone_page.url.endswith("/checkin/consent/")
+    assert axe(phone_page) == []
+    agree_to_consent(phone_page)
     assert phone_page.url.endswith("/checkin/")
     # Nothing overflows sideways on a 390 px phone.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -101,6 +111,7 @@ def test_it_lets_a_therapist_issue_a_link_that_a_client_completes_on_a_phone(
 def test_it_stores_a_double_tap_once(live_server: Any, phone_page: Any) -> None:
     p = make_personas()
     phone_page.goto(checkin_url(live_server, p))
+    agree_to_consent(phone_page)
     answer_checkin(phone_page, submit=False)
     phone_page.get_by_role("button", name="Send my answers").dblclick()
     phone_page.get_by_text("Your answers are saved").wait_for()
@@ -113,6 +124,7 @@ def test_it_stores_once_when_the_response_is_lost_and_the_client_retries(
 ) -> None:
     p = make_personas()
     phone_page.goto(checkin_url(live_server, p))
+    agree_to_consent(phone_page)
     answer_checkin(phone_page, submit=False)
     lost: list[int] = []
 
@@ -141,6 +153,7 @@ def test_it_shows_the_crisis_text_to_the_client_and_the_flag_to_the_therapist(
 ) -> None:
     p = make_personas()
     phone_page.goto(checkin_url(live_server, p))
+    agree_to_consent(phone_page)
     answer_checkin(phone_page, item9=2)
     phone_page.get_by_text("This form is not watched in real time.").wait_for()
     assert (
@@ -159,6 +172,7 @@ def test_it_shows_the_crisis_text_to_the_client_and_the_flag_to_the_therapist(
 def test_it_shows_the_safety_plan_at_grade_1(live_server: Any, phone_page: Any) -> None:
     p = make_personas()
     phone_page.goto(checkin_url(live_server, p))
+    agree_to_consent(phone_page)
     answer_checkin(phone_page, item9=1)
     phone_page.get_by_text("Your safety plan").wait_for()
     assert phone_page.get_by_text("Bob's safety plan: call my sister").count() == 1
@@ -173,6 +187,7 @@ def test_it_shows_errors_next_to_the_question_without_javascript(
     try:
         nojs = context.new_page()
         nojs.goto(checkin_url(live_server, p))
+        agree_to_consent(nojs)
         choose(nojs, "phq9", {"phq9_1": 1})
         nojs.get_by_role("button", name="Next").click()
         nojs.get_by_text("Please check 8 answers").wait_for()
@@ -193,7 +208,7 @@ def test_it_holds_the_client_in_kiosk_mode_and_asks_for_the_tablet_back(
     tablet_page.goto(f"{live_server.url}/practice/caseload/")
     tablet_page.get_by_role("button", name="Check-in link for Bob Brown").click()
     tablet_page.get_by_role("button", name="Start the check-in here").click()
-    tablet_page.wait_for_url("**/checkin/")
+    agree_to_consent(tablet_page)
     assert tablet_page.locator("nav").count() == 0
 
     # The client tries to leave: nothing of the practice is reachable.

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from test_checkin_browser import choose, sign_in, sign_in_by_cookie
+from test_checkin_browser import agree_to_consent, choose, sign_in, sign_in_by_cookie
 
 from personas import make_personas
 from plusone.clinical.models import EpisodeSummary, Session
@@ -38,7 +38,7 @@ def test_it_takes_a_low_reflection_in_kiosk_mode_and_shows_the_rupture_on_the_ca
     page.goto(f"{live_server.url}/practice/caseload/")
     page.get_by_role("button", name="Check-in link for Bob Brown").click()
     page.get_by_role("button", name="Session Reflection on this device for Bob Brown").click()
-    page.wait_for_url("**/checkin/")
+    agree_to_consent(page)
     assert page.locator("nav").count() == 0
     page.get_by_text("I felt heard and understood").wait_for()
 

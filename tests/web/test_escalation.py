@@ -53,6 +53,8 @@ def complete_grade3(web, p):
         acting_user=p.alice, client=p.bob, send_email=False
     )
     web.get(urlsplit(issued.url).path)
+    # Bob agrees on the consent page before his first check-in, as a client would.
+    web.post("/checkin/consent/", {"choice": "agree"})
     for _ in range(10):
         page = web.get("/checkin/")
         if page.status_code == 302:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from plusone import audit
 from plusone.clinical.models import Client, Episode, Flag, Goal, Session
 from plusone.measures import checkin as plan_queries
+from plusone.measures import consent
 from plusone.measures.models import (
     Administration,
     CheckinDraft,
@@ -65,6 +66,8 @@ class IssuedLink:
     url: str
     token: AccessToken
     emailed: bool
+    # True when an email was asked for but the client withdrew the email channel.
+    email_withdrawn: bool = False
 
 
 def open_episode(client: Client) -> Episode:
@@ -147,7 +150,9 @@ def _issue_link(
     episode = open_episode(client)
     if reflection:
         session = _reflection_session(episode, session, now=now or timezone.now())
-    emailed = bool(send_email and client.email)
+    # A withdrawn email channel is never used: the therapist copies the link instead.
+    email_withdrawn = bool(send_email and consent.channel_withdrawn(client, "email"))
+    emailed = bool(send_email and client.email and not email_withdrawn)
     with transaction.atomic():
         if replaces is not None and replaces.client_id == client.pk and replaces.used_at is None:
             tokens.revoke(replaces)
@@ -183,10 +188,11 @@ def _issue_link(
             detail={
                 "client": client.pk,
                 "emailed": emailed,
+                "email_withdrawn": email_withdrawn,
                 "session": session.pk if session else None,
             },
         )
-    return IssuedLink(url=url, token=token, emailed=emailed)
+    return IssuedLink(url=url, token=token, emailed=emailed, email_withdrawn=email_withdrawn)
 
 
 def _send_link(delivery_id: Any, address: str, body: str) -> None:

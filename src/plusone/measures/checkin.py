@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
 from plusone.measures import forms, licensed
+from plusone.measures.consent import withdrawn_instruments
 from plusone.measures.plan import (
     LONG_SITTING_BUDGET_SECONDS,
     ROUTINE_BUDGET_SECONDS,
@@ -239,8 +240,20 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
     carried = [
         k for k in carried if administrable(k, episode) and not _too_soon(episode, k, plan, today)
     ]
+    # Instruments the client withdrew consent to are never asked, nor carried on.
+    withdrawn = withdrawn_instruments(episode.client)
+    due = [k for k in due if split_key(k)[0] not in withdrawn]
+    carried = [k for k in carried if split_key(k)[0] not in withdrawn]
     asked, rolled = fit_budget(due, carried, lambda k: seconds_for(k, practice), budget=budget)
     return Today(kind=kind, asked=asked, rolled=list(dict.fromkeys([*rolled, *waiting])))
+
+
+def plan_instruments(episode: Episode) -> set[str]:
+    """Every instrument key the episode's plan may ask (the risk-only groups by their
+    instrument)."""
+    plan = MeasurementPlan.objects.filter(episode=episode).first()
+    schedule = _schedule(episode, plan)
+    return {split_key(k)[0] for keys in schedule.values() for k in keys}
 
 
 def instruments_for(token: AccessToken) -> tuple[list[str], list[str]]:

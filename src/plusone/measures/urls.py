@@ -6,9 +6,15 @@ app_name = "measures"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<str:token>", views.open_link, name="open_link"),
     path("checkin/", views.checkin_page, name="checkin"),
+    path("checkin/consent/", views.consent_page, name="consent"),
     path("checkin/skip/", views.skip, name="skip"),
     path("checkin/done/", views.done, name="done"),
     path("checkin/exit/", views.kiosk_exit, name="kiosk_exit"),
+    path(
+        "practice/clients/<uuid:client_id>/consent/",
+        views.consent_withdrawal,
+        name="consent_withdrawal",
+    ),
     path("practice/checkin/link/", views.issue_link, name="issue_link"),
     path("practice/checkin/kiosk/", views.start_kiosk, name="start_kiosk"),
     path("practice/reflection/link/", views.issue_reflection_link, name="issue_reflection_link"),

@@ -21,6 +21,7 @@ from plusone.clinical import queries
 from plusone.clinical.models import SafetyPlan
 from plusone.clinical.risk import default_crisis_text
 from plusone.measures import actions, checkin, forms, safety
+from plusone.measures import consent as consent_service
 from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
@@ -145,6 +146,9 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
     problem = _live_problem(token)
     if problem:
         return _problem(request, problem)
+    # Before the first group: the client agrees to this consent wording, once per version.
+    if not consent_service.has_current_consent(token.client):
+        return redirect("measures:consent")
     draft = actions.open_draft(token)
     if not draft.instruments:
         return _nothing_due(request, token)
@@ -155,6 +159,29 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
     actions.mark_shown(draft, key)
     values = actions.draft_answers(draft).get(key, {})
     return _render_group(request, token, draft, index, key, values, {})
+
+
+@route(Policy.CHECKIN_SESSION, methods=("GET", "POST"))
+def consent_page(request: HttpRequest) -> HttpResponse:
+    """The consent step before a client's first check-in: agree, or decline kindly."""
+    token = _session_token(request)
+    if token is None:
+        return _problem(request, "none")
+    problem = _live_problem(token)
+    if problem:
+        return _problem(request, problem)
+    if request.method == "POST":
+        choice = request.POST.get("choice")
+        if choice in ("agree", "decline"):
+            consent_service.record_checkin_consent(token=token, agreed=choice == "agree")
+            if choice == "agree":
+                return redirect("measures:checkin")
+            # Declining ends the sitting; the link stays usable if they change their mind.
+            request.session.pop(TOKEN_KEY, None)
+            context = {"kiosk": _kiosk(request), "exit_url": reverse("measures:kiosk_exit")}
+            return render(request, "measures/consent_declined.html", context)
+    context = {"version": consent_service.CONSENT_VERSION, "resources": safety.RESOURCES}
+    return render(request, "measures/consent.html", context)
 
 
 def _post_group(
@@ -326,6 +353,7 @@ def _link_page(
         "token_id": issued.token.pk,
         "expires_at": issued.token.expires_at,
         "emailed": issued.emailed,
+        "email_withdrawn": issued.email_withdrawn,
         "has_email": bool(found.email),
     }
     response = render(request, "measures/link_issued.html", context)
@@ -442,3 +470,49 @@ def kiosk_exit(request: HttpRequest) -> HttpResponse:
         else reverse("measures:done"),
     }
     return render(request, "measures/kiosk_exit.html", context)
+
+
+@route(Policy.THERAPIST, examples={"client_id": "client"}, methods=("GET", "POST"))
+def consent_withdrawal(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """The client's therapist records a withdrawal or re-consent per instrument or channel."""
+    found = queries.access_client(request.user, client_id, write=True)
+    episode = found.episodes.filter(status="open").first()
+    instruments = sorted(checkin.plan_instruments(episode)) if episode is not None else []
+    if request.method == "POST":
+        instrument = request.POST.get("instrument", "")
+        channel = request.POST.get("channel", "")
+        withdraw = request.POST.get("action") == "withdraw"
+        valid = (instrument in instruments and not channel) or (
+            channel in consent_service.CONTACT_CHANNELS and not instrument
+        )
+        if valid and request.POST.get("action") in ("withdraw", "reconsent"):
+            consent_service.record_withdrawal(
+                acting_user=request.user,
+                client=found,
+                instrument=instrument,
+                channel=channel,
+                withdraw=withdraw,
+            )
+            return redirect("measures:consent_withdrawal", client_id=found.pk)
+        return HttpResponse("Choose one instrument or one channel.", status=400)
+    withdrawn = consent_service.withdrawn_instruments(found)
+    context = {
+        "client": found,
+        "instruments": [
+            {
+                "key": k,
+                "name": checkin.instrument(k, found.practice_id).title,
+                "off": k in withdrawn,
+            }
+            for k in instruments
+        ],
+        "channels": [
+            {
+                "key": c.value,
+                "name": c.label,
+                "off": consent_service.channel_withdrawn(found, c.value),
+            }
+            for c in consent_service.CONTACT_CHANNELS
+        ],
+    }
+    return render(request, "measures/consent_withdrawal.html", context)

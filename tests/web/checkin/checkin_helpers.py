@@ -21,10 +21,29 @@ def phq9_with_item9(value: int) -> dict[str, int]:
 
 def issue(user: Any, person: Any, **kwargs: Any) -> tuple[str, Any]:
     """Issue a check-in link; return (the /c/<token> path, the token row)."""
+    consent = kwargs.pop("consent", True)
     issued = actions.issue_checkin_link(
         acting_user=user, client=person, send_email=kwargs.pop("send_email", False), **kwargs
     )
+    if consent:
+        agree_to_consent(issued.token)
     return urlsplit(issued.url).path, issued.token
+
+
+def agree_to_consent(token: Any) -> None:
+    """Record the client's agreement to the current consent wording, as the consent page
+    does when they press "I agree" (so tests of later pages start past it)."""
+    from plusone.measures.consent import has_current_consent, record_checkin_consent
+
+    if not has_current_consent(token.client):
+        record_checkin_consent(token=token, agreed=True)
+
+
+def agree_on_the_page(web: Any) -> None:
+    """Press "I agree" on the consent page when the check-in asks for it."""
+    page = web.get("/checkin/")
+    if page.status_code == 302 and page.url.endswith("/checkin/consent/"):
+        web.post("/checkin/consent/", {"choice": "agree"})
 
 
 def form_data(key: str, answers: Mapping[str, Any], action: str = "next") -> dict[str, Any]:
@@ -38,6 +57,7 @@ def complete(web: Any, path: str, answers_by_key: Mapping[str, Mapping[str, Any]
     """Open the link and answer each group the page asks for; return the last response."""
     response = web.get(path)
     assert response.status_code == 302, response.status_code
+    agree_on_the_page(web)
     for _ in range(10):
         page = web.get("/checkin/")
         if page.status_code == 302:

@@ -3,7 +3,7 @@ therapist's password and TOTP code; a risk answer says "please hand the tablet b
 
 from __future__ import annotations
 
-from checkin_helpers import PHQ9_MODERATE, form_data, phq9_with_item9
+from checkin_helpers import PHQ9_MODERATE, agree_on_the_page, form_data, phq9_with_item9
 from django.test import TestCase
 
 from personas import PASSWORD, login_as, make_personas, totp_code
@@ -23,6 +23,7 @@ class KioskTests(TestCase):
         login_as(self.client, self.p.alice)
         response = self.client.post("/practice/checkin/kiosk/", {"client_id": str(self.p.bob.pk)})
         self.assertRedirects(response, "/checkin/", fetch_redirect_response=False)
+        agree_on_the_page(self.client)
 
     def _answer(self, phq9: dict[str, int]) -> None:
         self.client.post("/checkin/", form_data("phq9", phq9))

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import time_machine
-from checkin_helpers import form_data
+from checkin_helpers import agree_on_the_page, form_data
 from django.core import mail
 from django.db import connection
 from django.test import Client as WebClient
@@ -72,9 +72,11 @@ class ReflectionTests(TestCase):
 
     def _start_kiosk(self, **post: str) -> Any:
         login_as(self.client, self.p.alice)
-        return self.client.post(
+        response = self.client.post(
             "/practice/reflection/kiosk/", {"client_id": str(self.p.bob.pk), **post}
         )
+        agree_on_the_page(self.client)
+        return response
 
     def _answer(self, web: Any, answers: dict[str, Any]) -> Any:
         return web.post("/checkin/", form_data(KEY, answers, "submit"))
@@ -86,6 +88,7 @@ class ReflectionTests(TestCase):
         self.assertEqual(page.status_code, 200)
         bob_device = WebClient()
         self.assertEqual(bob_device.get(urlsplit(page.context["link_url"]).path).status_code, 302)
+        agree_on_the_page(bob_device)
         self.assertEqual(bob_device.get("/checkin/").status_code, 200)
         return self._answer(bob_device, answers)
 
@@ -267,6 +270,7 @@ class ReflectionTests(TestCase):
                 )
             bob_device = WebClient()
             opened = bob_device.get(urlsplit(page.context["link_url"]).path)
+            agree_on_the_page(bob_device)
             bob_device.get("/checkin/")
             sent = self._answer(bob_device, reflection(3, 8, 8, SECRET_LINE))
             done = bob_device.get("/checkin/done/")

@@ -1,0 +1,129 @@
+"""The client's consent to check-ins, asked before their first check-in.
+
+The wording lives in the template ``measures/consent.html``; ``CONSENT_VERSION``
+names that wording. A new version asks again. Every answer is a new ``Consent``
+row (never an update), written with its audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from plusone import audit
+from plusone.clinical.models import Consent
+
+# Bump this whenever measures/consent.html changes in substance.
+CONSENT_VERSION = "2026-11-1"
+# Consent rows name an instrument; the check-in as a whole is recorded under this key.
+CHECKIN_INSTRUMENT = "checkin"
+
+
+def has_current_consent(client: Any) -> bool:
+    """True when the client's latest check-in consent is for this version and not withdrawn."""
+    latest = (
+        Consent.objects.filter(
+            client=client, kind=Consent.Kind.MEASUREMENT, instrument=CHECKIN_INSTRUMENT
+        )
+        .order_by("-given_at")
+        .first()
+    )
+    return latest is not None and latest.version == CONSENT_VERSION and latest.withdrawn_at is None
+
+
+def record_checkin_consent(*, token: Any, agreed: bool) -> Consent:
+    """Record the client's answer on the consent page, with its audit event.
+
+    Declining is stored as a row withdrawn at the moment it was given, so the
+    client is asked again next time. The client has no user account, so the row
+    is recorded under their therapist and the audit actor is the token.
+    """
+    client = token.client
+    now = timezone.now()
+    with transaction.atomic():
+        row = Consent.objects.create(
+            practice=client.practice,
+            client=client,
+            kind=Consent.Kind.MEASUREMENT,
+            version=CONSENT_VERSION,
+            instrument=CHECKIN_INSTRUMENT,
+            channel=Consent.Channel.NONE,
+            given_at=now,
+            withdrawn_at=None if agreed else now,
+            recorded_by=client.therapist,
+        )
+        audit.record(
+            practice=client.practice,
+            actor=f"token:{token.pk}",
+            action="consent.checkin_agree" if agreed else "consent.checkin_decline",
+            target_type="clinical.consent",
+            target_id=row.pk,
+            detail={"client": client.pk, "version": CONSENT_VERSION},
+        )
+    return row
+
+
+# Consent rows for a whole channel (not one instrument) name this key.
+ALL_INSTRUMENTS = "all"
+# The wording of the therapist's withdrawal page; a re-consent or withdrawal records it.
+WITHDRAWAL_VERSION = "2026-11-1"
+CONTACT_CHANNELS = (Consent.Channel.EMAIL, Consent.Channel.SMS)
+
+
+def withdrawn_instruments(client: Any) -> set[str]:
+    """Instrument keys whose latest measurement consent (any channel) is withdrawn."""
+    latest: dict[str, Consent] = {}
+    rows = Consent.objects.filter(client=client, kind=Consent.Kind.MEASUREMENT).exclude(
+        instrument__in=(CHECKIN_INSTRUMENT, ALL_INSTRUMENTS)
+    )
+    for row in rows.order_by("given_at"):
+        latest[row.instrument] = row
+    return {key for key, row in latest.items() if row.withdrawn_at is not None}
+
+
+def channel_withdrawn(client: Any, channel: str) -> bool:
+    """True when the client's latest measurement consent on ``channel`` is withdrawn."""
+    latest = (
+        Consent.objects.filter(client=client, kind=Consent.Kind.MEASUREMENT, channel=channel)
+        .order_by("-given_at")
+        .first()
+    )
+    return latest is not None and latest.withdrawn_at is not None
+
+
+def record_withdrawal(
+    *, acting_user: Any, client: Any, instrument: str = "", channel: str = "", withdraw: bool
+) -> Consent:
+    """Record a withdrawal (or a re-consent) of one instrument or one contact channel.
+
+    Always a new row, never an update of an older one: the latest row decides.
+    Exactly one of ``instrument`` and ``channel`` is given.
+    """
+    if bool(instrument) == bool(channel):
+        raise ValueError("name one instrument or one channel")
+    if channel and channel not in CONTACT_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        row = Consent.objects.create(
+            practice=client.practice,
+            client=client,
+            kind=Consent.Kind.MEASUREMENT,
+            version=WITHDRAWAL_VERSION,
+            instrument=instrument or ALL_INSTRUMENTS,
+            channel=channel,
+            given_at=now,
+            withdrawn_at=now if withdraw else None,
+            recorded_by=acting_user,
+        )
+        audit.record(
+            practice=client.practice,
+            actor=acting_user,
+            action="consent.withdraw" if withdraw else "consent.reconsent",
+            target_type="clinical.consent",
+            target_id=row.pk,
+            detail={"client": client.pk, "instrument": instrument, "channel": channel},
+        )
+    return row
