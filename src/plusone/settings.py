@@ -433,12 +433,3 @@ LOGGING = {
         "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
     },
 }
-
-# PlusOne --------------------------------------------------------------------
-
-# Shown on the check-in acknowledgement until the practice sets its own text.
-DEFAULT_CRISIS_TEXT = (
-    "This form is not watched in real time. Your therapist reads it by the next "
-    "business day. If you might act on these thoughts now, call or text 9-8-8, "
-    "call 911, or go to the nearest emergency department."
-)

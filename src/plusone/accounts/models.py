@@ -53,7 +53,7 @@ class Practice(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
-    # Blank until the practice sets its own; settings.DEFAULT_CRISIS_TEXT applies meanwhile.
+    # Blank until the practice sets its own; clinical.risk.default_crisis_text applies meanwhile.
     crisis_text = models.TextField(blank=True)
     # Off for a practice that keeps its session notes elsewhere (note pages then 404).
     notes_enabled = models.BooleanField(default=True)
