@@ -33,6 +33,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
@@ -46,7 +47,10 @@ from plusone.clinical import actions
 from plusone.clinical.models import Client, Consent
 
 PASSWORD = "a long persona passphrase"
-TODAY = dt.date(2026, 11, 25)
+# The practice's today: the actions read the real clock (timezone.now), so a fixed
+# date here drifts from it after midnight in Toronto. Tests that need a set date
+# travel there with time-machine.
+TODAY = dt.datetime.now(ZoneInfo("America/Toronto")).date()
 
 
 def _secret(name: str) -> str:
