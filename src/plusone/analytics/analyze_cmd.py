@@ -48,7 +48,11 @@ from plusone.core.instruments import Instrument, all_instruments
 from plusone.core.policy import Policy, PolicyError, load_policy
 from plusone.core.propose import ALERTS, KINDS, MeasureInfo, _instrument_infos, propose
 from plusone.core.scoring import score_many
+from plusone.web import normalize
 
+MAX_CELL = normalize.MAX_CSV_CELL
+# The highest session number a row may give (as plusone gains).
+MAX_SESSION = 10_000
 REQUIRED = ("client", "date", "session", "instrument", "phase", "primary", "prior_therapy")
 TRUE = {"yes", "true", "1", "y"}
 FALSE = {"no", "false", "0", "n", ""}
@@ -106,15 +110,21 @@ def _read(path: str) -> tuple[list[str], list[Column], np.ndarray, list[RowError
         raise UsageError(f"{path}: no such file")
     raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
     try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    if not raw.strip():
+        text = normalize.csv_text(raw, field=path)
+    except normalize.InputError as exc:
+        raise UsageError(str(exc)) from None
+    if not text.strip():
         raise UsageError(f"{path}: the file is empty")
+    # Control characters are refused row by row, which only the csv module path does.
+    if normalize.has_control_bytes(raw):
+        return _slow_columns(text, path)
+    if not text.isascii():
+        # NFC may have changed the text: parse what was normalised.
+        raw = text.encode("utf-8")
     fast = _fast_columns(raw)
     if fast is not None:
         return fast
-    return _slow_columns(raw.decode("utf-8-sig"), path)
+    return _slow_columns(text, path)
 
 
 def _fast_columns(raw: bytes) -> tuple[list[str], list[Column], np.ndarray, list[RowError]] | None:
@@ -174,10 +184,13 @@ def _slow_columns(
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
+        normalize.check_characters(",".join(header), field=path)
     except StopIteration:
         raise UsageError(f"{path}: the file is empty") from None
     except csv.Error as exc:
         raise UsageError(f"{path}: {exc}") from exc
+    except normalize.InputError as exc:
+        raise UsageError(f"{path}: line 1 (the header) {exc.message}") from None
     width = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -194,12 +207,28 @@ def _slow_columns(
         if len(row) != width:
             errors.append(RowError(reader.line_num, f"expected {width} fields, found {len(row)}"))
             continue
+        refused = _refused_cell(header, row)
+        if refused:
+            errors.append(RowError(reader.line_num, refused))
+            continue
         rows.append(row)
         lines.append(reader.line_num)
     columns = [_codes(list(c)) for c in zip(*rows, strict=True)] if rows else []
     if not rows:
         columns = [([], np.zeros(0, dtype=np.int64)) for _ in header]
     return header, columns, np.asarray(lines, dtype=np.int64), errors
+
+
+def _refused_cell(header: list[str], row: list[str]) -> str | None:
+    """Why the normalisation layer refuses one of the row's cells, or None."""
+    if normalize.find_control(",".join(row)) is None and max(map(len, row)) <= MAX_CELL:
+        return None
+    for name, value in zip(header, row, strict=True):
+        try:
+            normalize.csv_cell(value, column=name)
+        except normalize.InputError as exc:
+            return str(exc)
+    return None
 
 
 def _codes(values: list[str]) -> Column:
@@ -269,7 +298,8 @@ def load(
             return -1
         if not v.isdigit():
             raise ValueError(v)
-        return int(v)
+        # Bounded: a 30-digit session number overflowed numpy's int64 (found by fuzzing).
+        return normalize.integer(v, field="session", minimum=0, maximum=MAX_SESSION)
 
     def as_instrument(v: str) -> int:
         key = v.lower()
@@ -308,7 +338,7 @@ def load(
 
     conv, codes = check("date", as_day, "is not a date (YYYY-MM-DD)")
     days = rows_of(conv, codes, np.int64, 0)
-    conv, codes = check("session", as_session, "is not a whole number")
+    conv, codes = check("session", as_session, f"is not a whole number from 0 to {MAX_SESSION}")
     sessions = rows_of(conv, codes, np.int64, -1)
     conv, codes = check("instrument", as_instrument, "is not a known instrument")
     inst = rows_of(conv, codes, np.int64, -1)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from plusone.web import normalize
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -61,18 +63,21 @@ def open_csv(path: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]
     p = Path(path)
     if path != "-" and not p.is_file():
         raise UsageError(f"{path}: no such file")
+    raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
     try:
-        raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        text = normalize.csv_text(raw, field=path)
+    except normalize.InputError as exc:
+        raise UsageError(str(exc)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
+        normalize.check_characters(",".join(header), field=path)
     except StopIteration:
         raise UsageError(f"{path}: the file is empty") from None
     except csv.Error as exc:
         raise UsageError(f"{path}: {exc}") from exc
+    except normalize.InputError as exc:
+        raise UsageError(f"{path}: line 1 (the header) {exc.message}") from None
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         while True:
@@ -91,7 +96,15 @@ def open_csv(path: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]
                     {"__error__": f"expected {len(header)} fields, found {len(values)}"},
                 )
                 continue
-            yield reader.line_num, dict(zip(header, (v.strip() for v in values), strict=True))
+            try:
+                cells = [
+                    normalize.csv_cell(v.strip(), column=h)
+                    for h, v in zip(header, values, strict=True)
+                ]
+            except normalize.InputError as exc:
+                yield reader.line_num, {"__error__": str(exc)}
+                continue
+            yield reader.line_num, dict(zip(header, cells, strict=True))
 
     return header, rows()
 

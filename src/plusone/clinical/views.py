@@ -28,6 +28,7 @@ from plusone.clinical.forms import (
 from plusone.clinical.models import CLIENT_PHASE_NAMES, Decision, DecisionOption, Phase
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
 from plusone.measures import licensed
+from plusone.web import normalize
 from plusone.web.routes import Policy, route
 
 
@@ -43,6 +44,12 @@ def _issue_link_url() -> str | None:
 def caseload(request: HttpRequest) -> HttpResponse:
     """The therapist's clients in tiers of attention, from summary rows; POST searches by name."""
     search = request.POST.get("q", "") if request.method == "POST" else ""
+    try:
+        search = normalize.text(search, field="q")
+    except normalize.InputError as exc:
+        # A NUL here reached PostgreSQL as a 500 ("cannot contain NUL"): refuse it kindly.
+        messages.error(request, f"The search {exc.message}.")
+        search = ""
     tiers = dashboard.dashboard(request.user, now=timezone.now(), search=search)
     audit.record_view(request, staff_practice(request.user), action="view.caseload")  # type: ignore[arg-type]
     context = {

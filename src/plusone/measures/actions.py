@@ -42,6 +42,7 @@ from plusone.notify.models import Delivery
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web import normalize
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +353,7 @@ def save_group(
     now = now or timezone.now()
     choices = {k: v for k, v in answers.items() if not isinstance(v, str)}
     texts = {k: v for k, v in answers.items() if isinstance(v, str)}
-    all_text = json.loads(draft.free_text or "{}")
+    all_text = _draft_texts(draft)
     all_text[key] = texts
     spent = seconds_on(draft, key, now=now)
     with transaction.atomic():
@@ -366,9 +367,23 @@ def save_group(
         draft.save()
 
 
+def _draft_texts(draft: CheckinDraft) -> dict[str, Any]:
+    """The draft's free text by group, read through the normalisation layer.
+
+    A draft that is not a JSON object (never written by save_group) reads as no
+    free text, so the client retypes it rather than meeting an error page.
+    """
+    try:
+        texts = normalize.json_value(draft.free_text or "{}", field="draft")
+    except normalize.InputError:
+        log.warning("check-in draft %s: free text unreadable, starting empty", draft.pk)
+        return {}
+    return texts if isinstance(texts, dict) else {}
+
+
 def draft_answers(draft: CheckinDraft) -> dict[str, dict[str, int | str | None]]:
     """Every group's answers so far, free text included."""
-    texts = json.loads(draft.free_text or "{}")
+    texts = _draft_texts(draft)
     merged: dict[str, dict[str, int | str | None]] = {}
     for key in draft.instruments:
         merged[key] = {**draft.answers.get(key, {}), **texts.get(key, {})}

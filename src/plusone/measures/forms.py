@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from plusone.web import normalize
+
 FREE_TEXT_MAX = 2000
 CHOOSE_ONE = "Choose one answer for this question."
 NOT_AN_OPTION = "That answer isn't one of the choices. Choose one of the answers shown."
 TOO_LONG = f"Please keep this to {FREE_TEXT_MAX} characters or fewer."
+CONTROL_CHARACTER = (
+    "This answer holds an invisible control character that can't be saved. Please retype it."
+)
 
 
 def item_is_text(item: Any) -> bool:
@@ -64,6 +69,12 @@ def parse_group(instrument: Any, data: Mapping[str, Any]) -> GroupResult:
         if item_is_text(item):
             if raw and len(raw) > FREE_TEXT_MAX:
                 errors[item.id] = TOO_LONG
+            elif raw:
+                try:
+                    raw = normalize.text(raw, field=item.id, max_length=FREE_TEXT_MAX)
+                except normalize.InputError:
+                    errors[item.id] = CONTROL_CHARACTER
+                    raw = None
             answers[item.id] = raw or None
             continue
         if raw in (None, ""):

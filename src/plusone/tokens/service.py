@@ -18,6 +18,7 @@ from plusone.accounts.models import Practice
 from plusone.clinical.models import Client, Episode, Session
 from plusone.tokens import TokenError
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web import normalize
 
 
 def hash_token(raw: str) -> str:
@@ -57,9 +58,13 @@ def issue(
 def resolve(raw: str, purpose: Purpose | str) -> AccessToken:
     """Find a live token for ``purpose`` without changing it.
 
-    Raises TokenError with code "unknown" (no such token, or another purpose),
-    "revoked", "used" or "expired".
+    Raises TokenError with code "unknown" (no such token, another purpose, or
+    not a token at all: plusone.web.normalize.token), "revoked", "used" or "expired".
     """
+    try:
+        raw = normalize.token(raw)
+    except normalize.InputError:
+        raise TokenError("unknown") from None
     token = (
         AccessToken.objects.select_related("practice", "client", "episode", "session")
         .filter(token_hash=hash_token(raw), purpose=purpose)
