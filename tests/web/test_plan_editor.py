@@ -17,8 +17,9 @@ from plusone.measures.plan import due_today
 
 
 def _post(**slots):
-    """A plan form post: only the slots given, weekly sessions, MHC-SF 28 days."""
-    data = {"action": "save", "mhcsf_min_days": "28", "session_interval_days": "7"}
+    """A plan form post: only the slots given, weekly sessions, MHC-SF 28 days, made from
+    the plan as intake stored it (version 1)."""
+    data = {"action": "save", "mhcsf_min_days": "28", "session_interval_days": "7", "version": "1"}
     data.update(slots)
     return data
 

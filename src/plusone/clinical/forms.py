@@ -14,6 +14,17 @@ from plusone.clinical.models import Decision, DecisionOption, Phase, Present, Ru
 PRIMARY_CHOICES = [("phq9", "PHQ-9 (low mood)"), ("gad7", "GAD-7 (worry)"), ("core10", "CORE-10")]
 SECONDARY_CHOICES = [("", "None"), *PRIMARY_CHOICES]
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# The largest version a form may carry (a 32-bit column), so a forged one is an error, not a 500.
+MAX_VERSION = 2**31 - 1
+STALE_FORM = "This page is out of date. Reload it, make your changes again, and save."
+
+
+def version_field() -> forms.IntegerField:
+    """The hidden version an edit form was loaded at (optimistic concurrency)."""
+    message = dict.fromkeys(("required", "invalid", "min_value", "max_value"), STALE_FORM)
+    return forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION, error_messages=message
+    )
 
 
 class IntakeForm(forms.Form):
@@ -269,6 +280,16 @@ PLAN_SLOTS = [
 ]
 
 
+def plan_rows(schedule: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """A stored schedule as (slot label, instrument names) rows, for showing it to a person."""
+    names = dict(PLAN_INSTRUMENTS)
+    slots = [*PLAN_SLOTS, ("risk_item_only", "Risk item alone")]
+    return [
+        (label, ", ".join(names.get(k, k) for k in schedule.get(slot, ())) or "nothing")
+        for slot, label in slots
+    ]
+
+
 class PlanForm(forms.Form):
     """One multi-select per schedule slot, plus the risk-item slot and intervals."""
 
@@ -287,6 +308,8 @@ class PlanForm(forms.Form):
         initial=7,
         label="How often sessions are (for the risk-item check)",
     )
+    # The plan version this form was loaded at: a save over a newer one is a conflict.
+    version = version_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -302,11 +325,14 @@ class PlanForm(forms.Form):
             }
 
     @staticmethod
-    def initial_for(schedule: dict[str, list[str]], min_days: dict[str, int]) -> dict[str, Any]:
+    def initial_for(
+        schedule: dict[str, list[str]], min_days: dict[str, int], version: int = 0
+    ) -> dict[str, Any]:
         initial: dict[str, Any] = {slot: list(schedule.get(slot, ())) for slot, _ in PLAN_SLOTS}
         initial["risk_item_only"] = list(schedule.get("risk_item_only", ()))
         initial["mhcsf_min_days"] = min_days.get("mhcsf", 28)
         initial["session_interval_days"] = 7
+        initial["version"] = version
         return initial
 
     def slot_fields(self) -> list[Any]:
@@ -413,3 +439,15 @@ class RiskSettingsForm(forms.Form):
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinical_contact"].queryset = therapists  # type: ignore[attr-defined]
+
+
+class SafetyPlanForm(forms.Form):
+    """The client's safety plan, and the version the therapist loaded."""
+
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        label="The client's safety plan (written together)",
+        max_length=5000,
+    )
+    version = version_field()

@@ -179,12 +179,18 @@ class MeasurementPlan(models.Model):
     budget_seconds = models.PositiveSmallIntegerField(default=180)
     min_interval_days = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: raised by one on every save; a stale editor gets a conflict.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(budget_seconds__lte=180), name="plan_budget_at_most_180s"
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +205,18 @@ class SafetyPlan(models.Model):
     client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="safety_plan")
     text = EncryptedTextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: raised by one on every save; a stale editor gets a conflict.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="safety_plan_version_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"safety plan {self.pk}"

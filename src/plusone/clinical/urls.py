@@ -23,6 +23,7 @@ urlpatterns = [
         name="decision_reverse",
     ),
     path("episodes/<uuid:episode_id>/plan/", views.plan_editor, name="plan_editor"),
+    path("clients/<uuid:client_id>/safety-plan/", views.safety_plan, name="safety_plan"),
     path("episodes/<uuid:episode_id>/journey/", journey_views.journey_page, name="journey"),
     path(
         "episodes/<uuid:episode_id>/journey/together/",

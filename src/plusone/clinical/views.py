@@ -23,9 +23,17 @@ from plusone.clinical.forms import (
     PlanForm,
     ReverseDecisionForm,
     RuptureEventForm,
+    SafetyPlanForm,
     TherapistRatingForm,
+    plan_rows,
 )
-from plusone.clinical.models import CLIENT_PHASE_NAMES, Decision, DecisionOption, Phase
+from plusone.clinical.models import (
+    CLIENT_PHASE_NAMES,
+    Decision,
+    DecisionOption,
+    Phase,
+    SafetyPlan,
+)
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
 from plusone.measures import licensed
 from plusone.web import normalize
@@ -205,6 +213,13 @@ def decision_reverse(request: HttpRequest, episode_id: str) -> HttpResponse:
 # Measurement plan ------------------------------------------------------------------------
 
 
+def _loaded(request: HttpRequest) -> int:
+    """The version the posted form was loaded at (0 when missing or not a number)."""
+    form = PlanForm({"version": request.POST.get("version", "")})
+    form.is_valid()
+    return int(form.cleaned_data.get("version") or 0)
+
+
 @route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
 def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
     """Edit the measurement plan: minutes per check-in, refusals, warnings, phase defaults."""
@@ -216,16 +231,22 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
         schedule = phase_default_schedule(
             episode.primary_instrument, episode.secondary_instrument, phase
         )
-        form = PlanForm(initial=PlanForm.initial_for(schedule, DEFAULT_MIN_INTERVAL_DAYS))
+        # Keep the version the page was loaded at, so the defaults never save over a newer plan.
+        form = PlanForm(
+            initial=PlanForm.initial_for(schedule, DEFAULT_MIN_INTERVAL_DAYS, _loaded(request))
+        )
         messages.info(request, "Defaults for the agreed phase filled in; check and save.")
     elif request.method == "POST":
         form = PlanForm(request.POST)
     else:
         current = plan.schedule if plan else {}
         form = PlanForm(
-            initial=PlanForm.initial_for(current, plan.min_interval_days if plan else {})
+            initial=PlanForm.initial_for(
+                current, plan.min_interval_days if plan else {}, plan.version if plan else 0
+            )
         )
     check = None
+    conflict = None
     if form.is_bound and form.is_valid():
         check = check_plan(
             form.schedule(),
@@ -236,15 +257,21 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
         unlicensed = licensed.plan_problems(episode.practice_id, form.schedule())
         check = dataclasses.replace(check, problems=(*check.problems, *unlicensed))
         if action == "save" and check.ok:
-            actions.update_plan(
-                user=request.user,
-                episode=episode,
-                schedule=form.schedule(),
-                min_interval_days=form.min_interval_days(),
-                session_interval_days=form.cleaned_data["session_interval_days"],
-            )
-            messages.success(request, "Measurement plan saved.")
-            return redirect("clinical:plan_editor", episode_id=episode.pk)
+            try:
+                actions.update_plan(
+                    user=request.user,
+                    episode=episode,
+                    schedule=form.schedule(),
+                    min_interval_days=form.min_interval_days(),
+                    session_interval_days=form.cleaned_data["session_interval_days"],
+                    base_version=form.cleaned_data["version"],
+                )
+            except actions.EditConflict as exc:
+                conflict = exc.current
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Measurement plan saved.")
+                return redirect("clinical:plan_editor", episode_id=episode.pk)
     elif not form.is_bound:
         check = check_plan(
             {k: list(v) for k, v in form.initial.items() if isinstance(v, list)},
@@ -255,7 +282,46 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
         )
     audit.record_view(request, episode, action="view.plan_editor")
     context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}
+    context.update(
+        conflict=conflict, conflict_rows=plan_rows(conflict.schedule) if conflict else []
+    )
     return render(request, "clinical/plan_editor.html", context)
+
+
+# Safety plan -----------------------------------------------------------------------------
+
+
+@route(Policy.THERAPIST, examples={"client_id": "client"}, methods=("GET", "POST"))
+def safety_plan(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Edit the client's safety plan; saving over a colleague's newer version is a conflict."""
+    person = queries.access_client(request.user, client_id, write=True)
+    stored = SafetyPlan.objects.filter(client=person).first()
+    conflict = None
+    if request.method == "POST":
+        form = SafetyPlanForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.update_safety_plan(
+                    user=request.user,
+                    client=person,
+                    text=form.cleaned_data["text"].strip(),
+                    base_version=form.cleaned_data["version"],
+                )
+            except actions.EditConflict as exc:
+                conflict = exc.current
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Safety plan saved.")
+                return redirect("clinical:safety_plan", client_id=person.pk)
+    else:
+        initial = {
+            "text": stored.text if stored else "",
+            "version": stored.version if stored else 0,
+        }
+        form = SafetyPlanForm(initial=initial)
+    audit.record_view(request, stored or person, action="view.safety_plan")
+    context = {"person": person, "form": form, "conflict": conflict}
+    return render(request, "clinical/safety_plan.html", context)
 
 
 # Therapist Rating and rupture/repair -----------------------------------------------------

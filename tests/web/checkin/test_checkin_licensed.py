@@ -70,6 +70,8 @@ class LicensedPackTests(_DataDirMixin, TestCase):
             "session_interval_days": "7",
             "routine": ["phq9", "personal_goals"],
             "every_4th": ["mhcsf"],
+            # The plan's version as intake stored it, as the page's hidden field carries it.
+            "version": "1",
         }
         response = self.client.post(url, data)
         self.assertContains(response, "This plan cannot be saved")
