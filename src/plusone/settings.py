@@ -244,6 +244,7 @@ INSTALLED_APPS = [
     "plusone.demo",
     "plusone.notes",
     "plusone.privacy",
+    "plusone.backup",
 ]
 
 MIDDLEWARE = [
