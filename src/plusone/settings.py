@@ -245,6 +245,9 @@ INSTALLED_APPS = [
     "plusone.notes",
     "plusone.privacy",
     "plusone.backup",
+    "plusone.rights",
+    "plusone.lockbox",
+    "plusone.custodian",
 ]
 
 MIDDLEWARE = [

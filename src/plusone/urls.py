@@ -9,4 +9,7 @@ urlpatterns = [
     # The check-in app (engineer E) owns /c/<token>, /checkin/ and /o/<token>.
     path("", include("plusone.measures.urls")),
     path("privacy/", include("plusone.privacy.urls")),
+    path("lockbox/", include("plusone.lockbox.urls")),
+    path("rights/", include("plusone.rights.urls")),
+    path("custodian/", include("plusone.custodian.urls")),
 ]

@@ -4,6 +4,7 @@ web client per persona (tests/personas.py says who is who)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,9 @@ from django.utils import timezone
 
 from personas import login_as
 from plusone.clinical.models import Flag, Session
+from plusone.custodian import actions as custodian
+from plusone.custodian.models import DestructionCertificate
+from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.measures import actions
 from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
@@ -57,8 +61,20 @@ def example_objects(p: Any) -> dict[str, Any]:
     draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
     notes.sign_note(user=p.alice, session=session, base_version=draft.version)
     issued = actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
+    # A consent directive withholding Bob's first goal (plusone.lockbox): changes no access.
+    directive = ConsentDirective.objects.create(
+        practice=p.riverside,
+        client=p.bob,
+        scope=Scope.ITEM,
+        item_kind=ItemKind.GOAL,
+        item_id=episode.goals.first().goal_id,
+        instructed_on=timezone.localdate(),
+        recorded_by=p.alice,
+        recorded_at=timezone.now(),
+    )
     return {
         "client": p.bob,
+        "directive": directive,
         "episode": episode,
         "flag": flag,
         "goal": episode.goals.first(),
@@ -67,7 +83,68 @@ def example_objects(p: Any) -> dict[str, Any]:
         "observer_token": p.olive_token,
         "practice": p.riverside,
         "user": p.alice,
+        **custodian_examples(p),
+        **rights_examples(p),
     }
+
+
+def custodian_examples(p: Any) -> dict[str, Any]:
+    """A breach, a legal hold on Bob, and a destruction certificate (plusone.custodian)."""
+    incident = custodian.record_incident(
+        user=p.erin,
+        practice=p.riverside,
+        data=custodian.IncidentData(
+            category="lost",
+            discovered_on=timezone.localdate(),
+            description="A laptop was left on a train",
+            clients_affected=1,
+            trigger="none",
+            clients=[p.bob],
+        ),
+    )
+    hold = custodian.place_hold(user=p.erin, client=p.bob, reason="Litigation pending")
+    # A certificate for a record destroyed earlier (no client row is needed).
+    certificate = DestructionCertificate.objects.create(
+        practice=p.riverside,
+        client_ref=uuid.uuid4(),
+        initials="ZZ",
+        birth_year=1950,
+        destroyed={"clinical.Client": 1},
+        college="crpo",
+        last_contact=dt.date(2010, 1, 4),
+        retention_end=dt.date(2020, 1, 4),
+        basis="CRPO: 10 years after the last contact",
+        method="row deletion",
+        authorised_by=p.erin,
+        destroyed_at=timezone.now(),
+    )
+    return {"incident": incident, "hold": hold, "certificate": certificate}
+
+
+def rights_examples(p: Any) -> dict[str, Any]:
+    """An access request by Bob, and his request to correct his signed note (plusone.rights)."""
+    from plusone.notes.models import SessionNote
+    from plusone.rights import actions as rights
+
+    today = timezone.localdate()
+    access = rights.record_access_request(
+        user=p.erin,
+        client=p.bob,
+        received_on=today,
+        how_received="email",
+        asked_for="My whole record",
+        today=today,
+    )
+    correction = rights.record_correction_request(
+        user=p.erin,
+        client=p.bob,
+        note=SessionNote.objects.filter(episode__client=p.bob).first(),
+        received_on=today,
+        how_received="mail",
+        asked="The date in my note is wrong",
+        today=today,
+    )
+    return {"access_request": access, "correction_request": correction}
 
 
 def web_as(p: Any, persona: str) -> WebClient:

@@ -59,7 +59,7 @@ def test_it_opens_bobs_record_to_erin_for_an_hour_with_a_recorded_reason(
             "clinical.client",
             str(p.bob.pk),
         )
-        assert event.detail == {"break_glass_id": str(grant.pk), "minutes": 60}
+        assert event.detail == {"break_glass_id": str(grant.pk), "minutes": 60, "purpose": "care"}
         page = web.get(_journey(p))
         assert page.status_code == 200
         viewed = AuditEvent.objects.filter(action="view.journey", actor_id=p.erin.pk)

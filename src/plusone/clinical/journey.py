@@ -40,6 +40,7 @@ from plusone.clinical.models import (
 )
 from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
+from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,9 @@ class EpisodeJourney:
     gains: tuple[GainNote, ...]
     milestones: tuple[Milestone, ...]
     flags: tuple[Flag, ...] = field(default=())
+    # Marker rows for what the client withheld from this reader (plusone.lockbox).
+    withheld: tuple[str, ...] = field(default=())
+    withheld_record: bool = False
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -159,7 +163,7 @@ def _administrations(episode: Episode) -> list[Any]:
         _Row(*values)
         for values in Administration.objects.filter(episode=episode)
         .order_by("completed_at")
-        .values_list(*fields, "completed_at")
+        .values_list(*fields, "completed_at", "pk")
     ]
 
 
@@ -172,6 +176,7 @@ class _Row:
     total: float | None
     valid: bool
     completed_at: dt.datetime
+    pk: Any = None
 
 
 def _skipped_sessions(episode: Episode, axis: _Axis) -> set[int]:
@@ -265,8 +270,37 @@ def _alerts(proposal: Any | None, episode: Episode) -> tuple[str, ...]:
     return tuple(a for a in ALERT_ORDER if a in found)
 
 
-def build_journey(episode: Episode, *, today: dt.date) -> EpisodeJourney:
-    """Assemble the journey of ``episode``: chart input, proposal, alerts, gains, milestones."""
+def _withheld_journey(episode: Episode) -> EpisodeJourney:
+    """The journey of a record the client withheld whole: one marker, no content."""
+    return EpisodeJourney(
+        episode=episode,
+        journey=charts.Journey(sessions=()),
+        phase=WITHHELD_MARKER,
+        client_phase=WITHHELD_MARKER,
+        proposal=None,
+        alerts=(),
+        gains=(),
+        milestones=(),
+        withheld=(f"The whole record: {WITHHELD_MARKER}",),
+        withheld_record=True,
+    )
+
+
+def _item_kind(a: _Row) -> str:
+    return "observer_answer" if a.respondent == "observer" else "administration"
+
+
+def build_journey(
+    episode: Episode, *, today: dt.date, withheld: Withholding = NOTHING
+) -> EpisodeJourney:
+    """Assemble the journey of ``episode``: chart input, proposal, alerts, gains, milestones.
+
+    ``withheld`` (``plusone.lockbox.queries.withheld_from``) leaves out what the
+    client withheld from this reader and lists a marker row for each part.
+    """
+    if withheld.record:
+        return _withheld_journey(episode)
+    markers: list[str] = []
     axis = _Axis(_attended(episode))
     skipped = _skipped_sessions(episode, axis)
     primary_key = episode.primary_instrument
@@ -279,6 +313,9 @@ def build_journey(episode: Episode, *, today: dt.date) -> EpisodeJourney:
     for a in _administrations(episode):
         number = axis.number(a.session_id, a.completed_at)
         if number is None:
+            continue
+        if withheld and withheld.hides(_item_kind(a), a.pk):
+            markers.append(f"Session {number}, one measure: {WITHHELD_MARKER}")
             continue
         key = a.instrument_key
         if key == primary_key and a.respondent == "client":
@@ -310,6 +347,10 @@ def build_journey(episode: Episode, *, today: dt.date) -> EpisodeJourney:
     for position, goal in sorted(goals.items()):
         values = goal_values[position]
         _fill_not_completed(values, skipped)
+        if withheld and withheld.hides("goal", goal.goal_id):
+            markers.append(f"Goal {position}: {WITHHELD_MARKER}")
+            chart_goals.append(charts.Goal(wording=WITHHELD_MARKER, values={}))
+            continue
         chart_goals.append(charts.Goal(wording=goal.text, values=values))
     felt_instrument = load_instrument("felt_change")
     felt_texts = {item.id: item.text or item.id for item in felt_instrument.items}
@@ -351,7 +392,10 @@ def build_journey(episode: Episode, *, today: dt.date) -> EpisodeJourney:
         symptoms=symptoms_from_instrument(instrument, primary, sudden_gains=tuple(marks)),
         decisions=tuple(charts.Decision(m.session, m.decision.phase, m.label) for m in milestones),
     )
-    proposal = _proposal(episode, today)
+    # The rule trace quotes scores, so a reader with withheld items gets no proposal.
+    proposal = None if withheld else _proposal(episode, today)
+    if withheld:
+        markers.append(f"Proposal and alerts: {WITHHELD_MARKER}")
     phase = _agreed_phase(decisions)
     return EpisodeJourney(
         episode=episode,
@@ -359,10 +403,11 @@ def build_journey(episode: Episode, *, today: dt.date) -> EpisodeJourney:
         phase=str(Phase(phase).label),
         client_phase=CLIENT_PHASE_NAMES[Phase(phase)],
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
-        alerts=_alerts(proposal, episode),
+        alerts=() if withheld else _alerts(proposal, episode),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
         flags=tuple(_open_flags(episode)),
+        withheld=tuple(markers),
     )
 
 
@@ -386,6 +431,7 @@ class Reflection:
     items: tuple[tuple[str, float | None], ...]
     score: float | None
     text: str
+    pk: Any = None
 
 
 @dataclass(frozen=True)
@@ -399,6 +445,8 @@ class SessionCard:
     focus: str
     proposal: Any | None
     next_session: Session | None
+    # Marker rows for what the client withheld from this reader (plusone.lockbox).
+    withheld: tuple[str, ...] = field(default=())
 
 
 def _last_reflection(episode: Episode) -> Reflection | None:
@@ -423,24 +471,40 @@ def _last_reflection(episode: Episode) -> Reflection | None:
         items=tuple((texts.get(i, i), _num(latest.answers.get(i))) for i in REFLECTION_ITEMS),
         score=latest.total if latest.valid else None,
         text=str(free.get(REFLECTION_TEXT_ITEM, "")).strip() if isinstance(free, dict) else "",
+        pk=latest.pk,
     )
 
 
-def session_card(episode: Episode, *, today: dt.date, now: dt.datetime) -> SessionCard:
+def session_card(
+    episode: Episode, *, today: dt.date, now: dt.datetime, withheld: Withholding = NOTHING
+) -> SessionCard:
     """The before-session card: last reflection and its text, open flags, the agreed
-    focus (the latest decision's focus in the client's words) and a proposal, if any."""
+    focus (the latest decision's focus in the client's words) and a proposal, if any.
+
+    Under a whole-record directive (``withheld``) the card holds only its marker.
+    """
+    if withheld.record:
+        marker = f"The whole record: {WITHHELD_MARKER}"
+        return SessionCard(episode, WITHHELD_MARKER, None, (), "", None, None, (marker,))
     decisions = list(Decision.objects.filter(episode=episode).order_by("decided_on", "created_at"))
     focus = next((d.focus for d in reversed(decisions) if d.focus.strip()), "")
-    proposal = _proposal(episode, today)
+    proposal = None if withheld else _proposal(episode, today)
     upcoming = (
         Session.objects.filter(episode=episode, status=Session.Status.SCHEDULED, starts_at__gt=now)
         .order_by("starts_at")
         .first()
     )
+    reflection = _last_reflection(episode)
+    markers: tuple[str, ...] = ()
+    if reflection is not None and withheld.hides("administration", reflection.pk):
+        reflection, markers = None, (f"Last Session Reflection: {WITHHELD_MARKER}",)
+    if withheld:
+        markers += (f"Proposal: {WITHHELD_MARKER}",)
     return SessionCard(
         episode=episode,
         phase=str(Phase(_agreed_phase(decisions)).label),
-        reflection=_last_reflection(episode),
+        reflection=reflection,
+        withheld=markers,
         flags=tuple(_open_flags(episode)),
         focus=focus,
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,

@@ -14,6 +14,8 @@ from django.utils import timezone
 from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import journey, queries
+from plusone.lockbox.queries import can_manage, withheld_from
+from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
 
 
@@ -21,7 +23,8 @@ from plusone.web.routes import Policy, route
 def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
     """One episode's journey for the therapist: lanes, table, gains, proposal and alerts."""
     episode = queries.access_episode(request.user, episode_id)
-    data = journey.build_journey(episode, today=timezone.localdate())
+    withheld = withheld_from(request.user, episode.client)
+    data = journey.build_journey(episode, today=timezone.localdate(), withheld=withheld)
     audit.record_view(request, episode, action="view.journey")
     context = {
         "episode": episode,
@@ -32,7 +35,13 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         ),
         "checklist": journey.REVIEW_TOGETHER_CHECKLIST,
         "can_write": episode.client.therapist_id == request.user.pk,
+        # The client's statements of disagreement go with their record (PHIPA s.55(11)).
+        "statements": [] if withheld.record else statements_for(episode.client),
     }
+    if can_manage(request.user, episode.client):
+        # The treating therapist's page, or the privacy officer's (under break-glass).
+        mine = context["can_write"]
+        context["directives_url"] = "lockbox:directives" if mine else "lockbox:officer_directives"
     return render(request, "clinical/journey.html", context)
 
 
@@ -40,7 +49,8 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
 def review_together(request: HttpRequest, episode_id: str) -> HttpResponse:
     """The journey in the client's words, large and calm, to look at side by side."""
     episode = queries.access_episode(request.user, episode_id)
-    data = journey.build_journey(episode, today=timezone.localdate())
+    withheld = withheld_from(request.user, episode.client)
+    data = journey.build_journey(episode, today=timezone.localdate(), withheld=withheld)
     audit.record_view(request, episode, action="view.review_together")
     context = {
         "episode": episode,
@@ -54,6 +64,9 @@ def review_together(request: HttpRequest, episode_id: str) -> HttpResponse:
 def session_card(request: HttpRequest, episode_id: str) -> HttpResponse:
     """The before-session card: readable in ten seconds."""
     episode = queries.access_episode(request.user, episode_id)
-    card = journey.session_card(episode, today=timezone.localdate(), now=timezone.now())
+    withheld = withheld_from(request.user, episode.client)
+    card = journey.session_card(
+        episode, today=timezone.localdate(), now=timezone.now(), withheld=withheld
+    )
     audit.record_view(request, episode, action="view.session_card")
     return render(request, "clinical/session_card.html", {"episode": episode, "card": card})

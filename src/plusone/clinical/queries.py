@@ -61,7 +61,10 @@ def _client_filter(user: Any, *, write: bool, prefix: str = "") -> Q:
     from plusone.privacy.queries import break_glass_client_ids
 
     broken = Q(**{f"{prefix}pk__in": break_glass_client_ids(user, timezone.now())})
-    return own | supervised | broken
+    # A consent directive naming ``user`` closes the record to them (plusone.lockbox).
+    from plusone.lockbox.queries import named_clinician_block
+
+    return (own | supervised | broken) & ~named_clinician_block(user, f"{prefix}pk")
 
 
 def visible_clients(user: Any, *, write: bool = False) -> QuerySet[Client]:
@@ -134,10 +137,11 @@ def access_flag(
 
 
 def covered_flags(user: Any, *, today: dt.date | None = None) -> list[Flag]:
-    """Open flags ``user`` covers for an away colleague, or that escalated to them."""
+    """Open flags ``user`` covers for an away colleague, or that escalated to them, with
+    the client's safety plan (shown to the cover even under a consent directive)."""
     today = today or timezone.localdate()
     return list(
-        Flag.objects.select_related("client")
+        Flag.objects.select_related("client", "client__safety_plan")
         .filter(_covered_flags(user, today))
         .exclude(client__therapist=user)
         .order_by("opened_at")

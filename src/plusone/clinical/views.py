@@ -35,7 +35,9 @@ from plusone.clinical.models import (
     SafetyPlan,
 )
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
+from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
 from plusone.measures import licensed
+from plusone.rights.queries import reminders_for_therapist
 from plusone.web import normalize
 from plusone.web.routes import Policy, route
 
@@ -65,6 +67,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "count": sum(len(t.rows) for t in tiers),
         "search": search.strip()[: dashboard.SEARCH_MAX_LENGTH],
         "issue_link_url": _issue_link_url(),
+        # Open PHIPA access and correction requests about these clients, due within 7 days.
+        "rights_due": reminders_for_therapist(request.user, timezone.localdate()),
     }
     return render(request, "clinical/caseload.html", context)
 
@@ -119,9 +123,12 @@ def decisions(request: HttpRequest, episode_id: str) -> HttpResponse:
     """The episode's decisions, with reversal for the therapist (read-only for a supervisor)."""
     episode = queries.access_episode(request.user, episode_id)
     can_write = episode.client.therapist_id == request.user.pk
-    rows = queries.decisions_for(episode)
+    # Under a whole-record consent directive others see its marker (plusone.lockbox).
+    withheld = withheld_from(request.user, episode.client).record
+    rows = [] if withheld else queries.decisions_for(episode)
     audit.record_view(request, episode, action="view.decisions")
     context = {"episode": episode, "decisions": rows, "can_write": can_write}
+    context["withheld"] = (f"The whole record: {WITHHELD_MARKER}",) if withheld else ()
     context["latest_change"] = next(
         (d for d in reversed(rows) if d.kind == Decision.Kind.PHASE_CHANGE), None
     )

@@ -37,6 +37,19 @@ class NoteState:
     draft: NoteDraft | None
 
 
+def readable_note_state(user: Any, session: Session) -> tuple[NoteState, bool]:
+    """The note as ``user`` may read it, and whether the client withheld it from them.
+
+    A withheld note (a "note" directive on this session, or the whole record;
+    plusone.lockbox) reads as empty and the page shows its marker instead.
+    """
+    from plusone.lockbox.queries import withheld_from
+
+    if withheld_from(user, session.episode.client).hides("note", session.pk):
+        return NoteState(None, [], None), True
+    return note_state(session), False
+
+
 def note_state(session: Session) -> NoteState:
     """The session's signed note (with addenda, oldest first) or its draft."""
     signed = (

@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 
 from plusone import audit
 from plusone.clinical.models import Session
+from plusone.lockbox.queries import WITHHELD_MARKER
 from plusone.notes import actions, queries
 from plusone.notes.forms import AddendumForm, NoteForm
 from plusone.notes.models import SECTIONS
+from plusone.rights.queries import note_rights
 from plusone.web.routes import Policy, route
 
 
@@ -21,7 +23,7 @@ def note(request: HttpRequest, session_id: str) -> HttpResponse:
     write = request.method == "POST"
     session = queries.access_note_session(request.user, session_id, write=write)
     can_write = session.episode.client.therapist_id == request.user.pk
-    state = queries.note_state(session)
+    state, withheld = queries.readable_note_state(request.user, session)
     form, conflict = _draft_form(state), None
     if write:
         form = NoteForm(request.POST)
@@ -42,7 +44,11 @@ def note(request: HttpRequest, session_id: str) -> HttpResponse:
                 form = failed
     audit.record_view(request, session, action="view.note")
     context = {"session": session, "state": state, "form": form, "conflict": conflict}
-    context.update(can_write=can_write, addendum_form=AddendumForm())
+    context.update(can_write=can_write, addendum_form=AddendumForm(), withheld=withheld)
+    context["withheld_markers"] = (f"This session's note: {WITHHELD_MARKER}",)
+    if state.signed is not None:
+        # Struck-through corrections and statements of disagreement (PHIPA s.55) go with the note.
+        context["note_view"] = note_rights(state.signed)
     return render(request, "notes/note.html", context)
 
 

@@ -11,19 +11,30 @@ from django.http import Http404
 from plusone import audit
 from plusone.accounts.models import Membership, Role
 from plusone.clinical.models import Client
-from plusone.privacy.models import BreakGlass
+from plusone.privacy.models import BreakGlass, BreakGlassPurpose
 
 # Break-glass access lasts one hour; a longer need is a new grant with a new reason.
 BREAK_GLASS_TTL = dt.timedelta(hours=1)
 
 
-def open_break_glass(*, user: Any, client_id: Any, reason: str, now: dt.datetime) -> BreakGlass:
+def open_break_glass(
+    *,
+    user: Any,
+    client_id: Any,
+    reason: str,
+    now: dt.datetime,
+    purpose: str = BreakGlassPurpose.CARE,
+) -> BreakGlass:
     """Give admin ``user`` read-only access to one client's record for an hour.
 
-    The reason is required (stored encrypted) and the audit event is written at
-    once. Raises ValueError on a blank reason and Http404 when the client is not
-    in a practice where ``user`` is an admin.
+    The reason is required (stored encrypted) and the audit event, with the purpose
+    code, is written at once. Only a purpose in ``OVERRIDE_PURPOSES`` lifts the
+    client's consent directives (plusone.lockbox). Raises ValueError on a blank
+    reason or an unknown purpose, and Http404 when the client is not in a practice
+    where ``user`` is an admin.
     """
+    if purpose not in BreakGlassPurpose.values:
+        raise ValueError("Choose a purpose from the list.")
     reason = reason.strip()
     if not reason:
         raise ValueError("A reason is required.")
@@ -37,6 +48,7 @@ def open_break_glass(*, user: Any, client_id: Any, reason: str, now: dt.datetime
             client=client,
             user=user,
             reason=reason,
+            purpose=purpose,
             opened_at=now,
             expires_at=now + BREAK_GLASS_TTL,
         )
@@ -49,6 +61,7 @@ def open_break_glass(*, user: Any, client_id: Any, reason: str, now: dt.datetime
             detail={
                 "break_glass_id": grant.pk,
                 "minutes": int(BREAK_GLASS_TTL.total_seconds() // 60),
+                "purpose": purpose,
             },
         )
     return grant

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from plusone.accounts.models import Membership, Role
 from plusone.clinical.models import Client
 from plusone.privacy import queries
+from plusone.privacy.models import BreakGlassPurpose
 
 
 class BreakGlassForm(forms.Form):
@@ -19,6 +20,20 @@ class BreakGlassForm(forms.Form):
         max_length=2000,
         help_text="Why you need this record now. The privacy officer and the client will see it.",
     )
+    purpose = forms.ChoiceField(
+        choices=BreakGlassPurpose.choices,
+        initial=BreakGlassPurpose.CARE,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=(
+            "Parts the client has withheld stay hidden unless the purpose is a serious risk "
+            "of bodily harm or a legal requirement."
+        ),
+    )
+
+    def clean_purpose(self) -> str:
+        # Absent means the least: a purpose that overrides nothing.
+        return str(self.cleaned_data.get("purpose") or BreakGlassPurpose.CARE)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

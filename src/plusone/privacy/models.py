@@ -17,6 +17,23 @@ from plusone.clinical.models import Client
 from plusone.crypto.fields import EncryptedTextField
 
 
+class BreakGlassPurpose(models.TextChoices):
+    """Why the record is opened. Only the permitted purposes override a consent directive
+    (plusone.lockbox); any other purpose leaves the withheld parts behind their marker."""
+
+    CARE = "care", "Continuity of care (does not override a consent directive)"
+    RISK = (
+        "risk",
+        "To eliminate or reduce a significant risk of serious bodily harm (PHIPA s.40(1))",
+    )
+    LAW = "law", "Required by law, such as a court order or summons"
+    OTHER = "other", "Another reason (does not override a consent directive)"
+
+
+# The purposes for which a client's consent directive may be overridden (docs/lockbox.md).
+OVERRIDE_PURPOSES = (BreakGlassPurpose.RISK, BreakGlassPurpose.LAW)
+
+
 class BreakGlass(models.Model):
     """An admin's time-limited, read-only access to one client's record, with a reason."""
 
@@ -25,6 +42,9 @@ class BreakGlass(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="break_glass")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = EncryptedTextField()
+    purpose = models.CharField(
+        max_length=8, choices=BreakGlassPurpose.choices, default=BreakGlassPurpose.CARE
+    )
     opened_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 
@@ -35,6 +55,9 @@ class BreakGlass(models.Model):
                 condition=Q(expires_at__gt=F("opened_at")), name="break_glass_expires_after_open"
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="break_glass_reason_required"),
+            models.CheckConstraint(
+                condition=Q(purpose__in=BreakGlassPurpose.values), name="break_glass_purpose_valid"
+            ),
         ]
         indexes = [models.Index(fields=["user", "expires_at"], name="break_glass_user_idx")]
 

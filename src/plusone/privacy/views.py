@@ -46,6 +46,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             client_id=client.pk,
             reason=form.cleaned_data["reason"],
             now=timezone.now(),
+            purpose=form.cleaned_data["purpose"],
         )
         episode = client.episodes.order_by("-opened_on").first()
         if episode is not None:

@@ -1,0 +1,1 @@
+"""Consent directives (the PHIPA "lockbox"): what a client withholds, and from whom."""
