@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from plusone.accounts.queries import has_role
 from plusone.web.routes import Policy, route
@@ -38,7 +39,34 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @route(Policy.STAFF_ANY)
 def signed_in(request: HttpRequest) -> HttpResponse:
-    """A plain page for staff roles without a caseload (admin pages come later)."""
-    from django.shortcuts import render
+    """The home of staff without a caseload: each role's tools, and what is due.
 
-    return render(request, "web/signed_in.html")
+    The privacy officer's reminders (access and correction requests near or past
+    their 30-day clock, clients still to be told of a breach, records whose
+    retention has ended) lead the page, so nothing waits unseen.
+    """
+    from plusone.privacy.queries import office_reminders
+
+    user = request.user
+    context = {
+        "is_admin": has_role(user, "admin"),  # type: ignore[arg-type]
+        "is_officer": has_role(user, "privacy_officer"),  # type: ignore[arg-type]
+        "is_supervisor": has_role(user, "supervisor"),  # type: ignore[arg-type]
+        "is_therapist": has_role(user, "therapist"),  # type: ignore[arg-type]
+    }
+    if context["is_officer"]:
+        context["reminders"] = office_reminders(user, today=timezone.localdate())
+    if context["is_supervisor"]:
+        from plusone.clinical.queries import visible_clients
+
+        # Clients who consented to this supervisor, each with their latest episode.
+        supervised = (
+            visible_clients(user)
+            .exclude(therapist=user)
+            .prefetch_related("episodes")
+            .order_by("family_name", "given_name")
+        )
+        context["supervised"] = [
+            (c, max(c.episodes.all(), key=lambda e: e.opened_on, default=None)) for c in supervised
+        ]
+    return render(request, "web/signed_in.html", context)
