@@ -176,6 +176,17 @@ class DemoTests(TestCase):
             instrument = instruments.setdefault(a.instrument_key, load_instrument(a.instrument_key))
             self.assertEqual(score(instrument, a.answers).total, a.total, a.instrument_key)
 
+    def test_it_shows_erin_a_request_near_its_clock_and_alice_a_logged_referral(self) -> None:
+        from plusone.custodian.models import Disclosure
+        from plusone.rights.models import AccessRequest
+
+        request = AccessRequest.objects.get(practice_id=DEMO_PRACTICE_ID)
+        self.assertTrue(request.client.therapist.email.startswith("alice"))
+        self.assertEqual((request.due_on - request.received_on).days, 30)
+        disclosure = Disclosure.objects.get(practice_id=DEMO_PRACTICE_ID)
+        self.assertEqual(disclosure.client_id, request.client_id)
+        self.assertEqual(disclosure.legal_basis, "referral")
+
     def test_it_keeps_an_audit_chain_that_verifies(self) -> None:
         verification = audit.verify_chain(self.result.practice)
         self.assertTrue(verification.ok, verification.reason)

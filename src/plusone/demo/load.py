@@ -403,7 +403,43 @@ def _load(clients: Sequence[DemoClient], *, passwords: Mapping[str, str], today:
             therapist=therapist,
             door=demo.key == flag_key,
         )
+    _privacy_office(ctx)
     return practice
+
+
+def _privacy_office(ctx: _Ctx) -> None:
+    """One open access request near its 30-day clock and one logged referral, through the
+    real actions, so Erin's home and Alice's caseload show what the privacy work looks like."""
+    from plusone.clinical.models import Client
+    from plusone.custodian import actions as custodian
+    from plusone.custodian.models import LegalBasis
+    from plusone.rights import actions as rights
+    from plusone.rights.models import HowReceived
+
+    alice, erin = ctx.staff["alice"], ctx.staff["erin"]
+    first = Client.objects.filter(practice=ctx.practice, therapist=alice).order_by("pk").first()
+    if first is None:
+        return
+    rights.record_access_request(
+        user=erin,
+        client=first,
+        received_on=ctx.today - dt.timedelta(days=25),
+        how_received=HowReceived.EMAIL,
+        asked_for="A copy of everything you hold about me, including session notes.",
+        today=ctx.today,
+    )
+    custodian.record_disclosure(
+        user=alice,
+        client=first,
+        data=custodian.DisclosureData(
+            recipient_name="Dr. Demo Physician",
+            recipient_organisation="Family health team (demo)",
+            legal_basis=LegalBasis.REFERRAL,
+            legal_basis_other="",
+            content="Referral letter: reason for referral and current measures.",
+            disclosed_on=ctx.today - dt.timedelta(days=10),
+        ),
+    )
 
 
 def _staff_user(practice: Any, persona: Any, password: str) -> Any:
