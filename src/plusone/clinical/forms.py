@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from plusone.clinical.actions import DecisionData, IntakeData, refuse_minor
 from plusone.clinical.models import Decision, DecisionOption, Phase, Present, RuptureEvent
+from plusone.web.fields import TextField
 
 PRIMARY_CHOICES = [("phq9", "PHQ-9 (low mood)"), ("gad7", "GAD-7 (worry)"), ("core10", "CORE-10")]
 SECONDARY_CHOICES = [("", "None"), *PRIMARY_CHOICES]
@@ -28,8 +29,8 @@ def version_field() -> forms.IntegerField:
 
 
 class IntakeForm(forms.Form):
-    given_name = forms.CharField(max_length=100, label="Given name")
-    family_name = forms.CharField(max_length=100, label="Family name")
+    given_name = TextField(max_length=100, label="Given name")
+    family_name = TextField(max_length=100, label="Family name")
     date_of_birth = forms.DateField(
         label="Date of birth",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -43,15 +44,15 @@ class IntakeForm(forms.Form):
     prior_therapy = forms.ChoiceField(
         choices=YES_NO, widget=forms.RadioSelect, label="Has the client had therapy before?"
     )
-    s2_intention = forms.CharField(
+    s2_intention = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What the client wants to be different, in their words",
         max_length=2000,
     )
-    goal_1 = forms.CharField(required=False, max_length=300, label="Goal 1, in their words")
-    goal_2 = forms.CharField(required=False, max_length=300, label="Goal 2, in their words")
-    goal_3 = forms.CharField(required=False, max_length=300, label="Goal 3, in their words")
-    safety_plan = forms.CharField(
+    goal_1 = TextField(required=False, max_length=300, label="Goal 1, in their words")
+    goal_2 = TextField(required=False, max_length=300, label="Goal 2, in their words")
+    goal_3 = TextField(required=False, max_length=300, label="Goal 3, in their words")
+    safety_plan = TextField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         label="The client's safety plan (written together)",
@@ -100,7 +101,7 @@ class IntakeForm(forms.Form):
 
 
 class AcknowledgeFlagForm(forms.Form):
-    action_note = forms.CharField(
+    action_note = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Action note: what you did or will do",
         max_length=4000,
@@ -158,13 +159,13 @@ class DecisionForm(forms.Form):
     symptom_rise_acknowledged = forms.BooleanField(
         required=False, label="We talked about a possible rise in symptoms for a while"
     )
-    discomfort_note = forms.CharField(
+    discomfort_note = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=4000,
         label="What was said about discomfort and a possible rise in symptoms",
     )
-    focus = forms.CharField(
+    focus = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
@@ -190,7 +191,7 @@ class DecisionForm(forms.Form):
         label="Date the client confirmed (spoken)",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    confirmation_text = forms.CharField(
+    confirmation_text = TextField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -234,7 +235,7 @@ class DecisionForm(forms.Form):
 
 class ConfirmDecisionForm(forms.Form):
     decision_id = forms.UUIDField(widget=forms.HiddenInput)
-    text = forms.CharField(
+    text = TextField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Your initials, or a note in your own words",
@@ -243,7 +244,7 @@ class ConfirmDecisionForm(forms.Form):
 
 class ReverseDecisionForm(forms.Form):
     decision_id = forms.UUIDField(widget=forms.HiddenInput)
-    reason = forms.CharField(
+    reason = TextField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why reverse it"
     )
     confirmed_on = forms.DateField(
@@ -374,7 +375,7 @@ class RuptureEventForm(forms.Form):
         choices=RuptureEvent.Kind.choices, widget=forms.RadioSelect, label="Log a"
     )
     repairs = forms.ChoiceField(required=False, label="The rupture this repairs")
-    note = forms.CharField(
+    note = TextField(
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -418,13 +419,13 @@ class AbsenceForm(forms.Form):
 class RiskSettingsForm(forms.Form):
     """The practice's crisis text, stated read-by time, clinical contact and escalation delay."""
 
-    crisis_text = forms.CharField(
+    crisis_text = TextField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Crisis text shown to clients (blank: the default text)",
     )
-    read_by = forms.CharField(
+    read_by = TextField(
         required=False,
         max_length=120,
         label='"Your therapist reads it by ..." (blank: the next business day)',
@@ -444,7 +445,7 @@ class RiskSettingsForm(forms.Form):
 class SafetyPlanForm(forms.Form):
     """The client's safety plan, and the version the therapist loaded."""
 
-    text = forms.CharField(
+    text = TextField(
         widget=forms.Textarea(attrs={"rows": 10}),
         required=False,
         label="The client's safety plan (written together)",

@@ -17,6 +17,7 @@ from plusone.custodian.models import (
     NotificationMethod,
     ReportingTrigger,
 )
+from plusone.web.fields import TextField
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -32,17 +33,17 @@ class _DisclosureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class DisclosureForm(forms.Form):
-    recipient_name = forms.CharField(max_length=200, label="Recipient's name")
-    recipient_organisation = forms.CharField(
+    recipient_name = TextField(max_length=200, label="Recipient's name")
+    recipient_organisation = TextField(
         max_length=200, required=False, label="Recipient's organisation"
     )
     legal_basis = forms.ChoiceField(choices=LegalBasis.choices, label="Legal basis")
-    legal_basis_other = forms.CharField(
+    legal_basis_other = TextField(
         max_length=300,
         required=False,
         label="The law that required it (for \u201cother\u201d)",
     )
-    content = forms.CharField(
+    content = TextField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         label="What was disclosed",
@@ -119,7 +120,7 @@ class DisclosureSearchForm(forms.Form):
 class IncidentForm(forms.Form):
     category = forms.ChoiceField(choices=IncidentCategory.choices, label="What happened")
     discovered_on = forms.DateField(widget=_DATE, label="Date discovered")
-    description = forms.CharField(
+    description = TextField(
         widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, help_text="Stored encrypted."
     )
     clients_affected = forms.IntegerField(
@@ -143,7 +144,7 @@ class IncidentForm(forms.Form):
     notification_method = forms.ChoiceField(
         choices=NotificationMethod.choices, required=False, label="How they were notified"
     )
-    containment = forms.CharField(
+    containment = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
@@ -199,7 +200,7 @@ class DueForm(forms.Form):
 
 
 class HoldForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         label="Reason for the hold",
@@ -208,7 +209,7 @@ class HoldForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    release_reason = forms.CharField(
+    release_reason = TextField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         label="Why the hold no longer applies",
@@ -216,7 +217,7 @@ class ReleaseForm(forms.Form):
 
 
 class DestroyForm(forms.Form):
-    confirm_name = forms.CharField(
+    confirm_name = TextField(
         max_length=250,
         label="Type the client's name to confirm",
         help_text="Destruction cannot be undone.",

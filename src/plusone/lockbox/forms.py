@@ -12,6 +12,7 @@ from plusone.accounts.models import User
 from plusone.clinical.models import Goal, Session
 from plusone.lockbox.actions import TREATING_THERAPIST_MESSAGE
 from plusone.lockbox.models import ItemKind, Scope
+from plusone.web.fields import TextField
 
 
 def item_choices(client: Any) -> list[tuple[str, str]]:
@@ -73,7 +74,7 @@ class DirectiveForm(forms.Form):
             "invalid": "Give the date as YYYY-MM-DD.",
         },
     )
-    note = forms.CharField(
+    note = TextField(
         label="Note (optional)",
         required=False,
         max_length=2000,

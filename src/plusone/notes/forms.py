@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from plusone.notes.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, SECTION_LABELS, SECTIONS
+from plusone.web.fields import TextField
 
 OPTIONAL_HELP = {
     "meaning": "What this is coming to mean for the client.",
@@ -25,7 +26,7 @@ class NoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in SECTIONS:
-            self.fields[name] = forms.CharField(
+            self.fields[name] = TextField(
                 required=False,
                 max_length=20000,
                 label=SECTION_LABELS[name],
@@ -44,7 +45,5 @@ class NoteForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    reason = forms.CharField(max_length=2000, label="Why you are adding to the signed note")
-    text = forms.CharField(
-        max_length=20000, widget=forms.Textarea(attrs={"rows": 4}), label="Addendum"
-    )
+    reason = TextField(max_length=2000, label="Why you are adding to the signed note")
+    text = TextField(max_length=20000, widget=forms.Textarea(attrs={"rows": 4}), label="Addendum")

@@ -11,11 +11,12 @@ from plusone.accounts.models import Membership, Role
 from plusone.clinical.models import Client
 from plusone.privacy import queries
 from plusone.privacy.models import BreakGlassPurpose
+from plusone.web.fields import TextField
 
 
 class BreakGlassForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), to_field_name="pk")
-    reason = forms.CharField(
+    reason = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text="Why you need this record now. The privacy officer and the client will see it.",
@@ -62,8 +63,8 @@ class _UserChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class SearchForm(_RangeForm):
     actor = _UserChoice(queryset=None, required=False, label="User")
-    action = forms.CharField(required=False, max_length=60, help_text="e.g. view. or break_glass")
-    target_id = forms.CharField(required=False, max_length=64, label="Target id")
+    action = TextField(required=False, max_length=60, help_text="e.g. view. or break_glass")
+    target_id = TextField(required=False, max_length=64, label="Target id")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

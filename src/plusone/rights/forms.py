@@ -15,13 +15,14 @@ from plusone.rights.models import (
     CorrectionRefusal,
     HowReceived,
 )
+from plusone.web.fields import TextField
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TEXT = 4000
 
 
-def _text(label: str, help_text: str = "", rows: int = 3) -> forms.CharField:
-    return forms.CharField(
+def _text(label: str, help_text: str = "", rows: int = 3) -> TextField:
+    return TextField(
         label=label,
         help_text=help_text,
         max_length=TEXT,

@@ -55,11 +55,21 @@ class InputError(ValueError):
         self.message = message
 
 
+# Control characters have no Unicode name; these are their usual ones (as in ASCII).
+_CONTROL_NAMES = {
+    0x00: "NUL",
+    0x07: "BELL",
+    0x08: "BACKSPACE",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+}
+
+
 def char_name(ch: str) -> str:
     """``U+0000`` and the character's name, for messages that must not echo it."""
-    name = unicodedata.name(ch, "")
-    if not name and ch == "\x00":
-        name = "NUL"
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ord(ch), "")
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
