@@ -33,24 +33,27 @@ TOKEN_KEY = "checkin_token"  # noqa: S105 - a session key's name, not a secret
 KIOSK_KEY = "checkin_kiosk"
 DONE_KEY = "checkin_done"
 
+# Worded for any link: a check-in link and a Session Reflection link meet the same pages.
 PROBLEMS = {
     "unknown": {
         "title": "This link doesn't work",
-        "body": "We couldn't find a check-in for this link. It may have been copied only in part.",
+        "body": "We couldn't find the questions this link should open. It may have been copied "
+        "only in part.",
         "next": "Check that you opened the whole link. If it still doesn't work, "
         "ask your therapist for a new link.",
         "status": 404,
     },
     "expired": {
         "title": "This link has expired",
-        "body": "Check-in links work for a limited time, to keep your answers private.",
+        "body": "The links your therapist sends work for a limited time, "
+        "to keep your answers private.",
         "next": "Ask your therapist for a new link. Nothing is lost.",
         "status": 410,
     },
     "used": {
         "title": "This link has already been used",
-        "body": "Each link works once. The check-in for this link has already been sent "
-        "or skipped.",
+        "body": "Each link works once. The answers for this link have already been sent, "
+        "or were skipped.",
         "next": "There's nothing more to do. If you want to add something, "
         "tell your therapist or ask for a new link.",
         "status": 410,
@@ -62,8 +65,8 @@ PROBLEMS = {
         "status": 410,
     },
     "none": {
-        "title": "There's no check-in open",
-        "body": "This page shows a check-in after you open the link your therapist sent you.",
+        "title": "There's nothing open to fill in",
+        "body": "This page shows your questions after you open the link your therapist sent you.",
         "next": "Open the link from your therapist again, or ask your therapist for a new link.",
         "status": 400,
     },

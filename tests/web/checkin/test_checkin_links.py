@@ -60,7 +60,7 @@ class LinkProblemTests(TestCase):
 
     def test_it_explains_a_checkin_page_opened_without_a_link(self) -> None:
         page = self.client.get("/checkin/")
-        self.assertContains(page, "There&#x27;s no check-in open", status_code=400)
+        self.assertContains(page, "There&#x27;s nothing open to fill in", status_code=400)
 
     def test_it_refuses_an_observer_token_as_a_checkin_link(self) -> None:
         page = self.client.get(f"/c/{self.p.olive_token}")

@@ -92,6 +92,18 @@ class ReflectionTests(TestCase):
         self.assertEqual(bob_device.get("/checkin/").status_code, 200)
         return self._answer(bob_device, answers)
 
+    def test_it_never_calls_a_used_reflection_link_a_check_in(self) -> None:
+        login_as(self.client, self.p.alice)
+        page = self.client.post("/practice/reflection/link/", {"client_id": str(self.p.bob.pk)})
+        path = urlsplit(page.context["link_url"]).path
+        bob_device = WebClient()
+        bob_device.get(path)
+        agree_on_the_page(bob_device)
+        self._answer(bob_device, reflection(9, 9, 9))
+        again = WebClient().get(path)
+        self.assertContains(again, "This link has already been used", status_code=410)
+        self.assertNotIn("check-in", again.content.decode().lower())
+
     def _alerts(self) -> list[str]:
         return list(EpisodeSummary.objects.get(episode=self.episode).alerts)
 
