@@ -34,7 +34,8 @@ from plusone.clinical.models import (
 )
 
 
-def _uuid(value: Any) -> uuid.UUID:
+def uuid_or_404(value: Any) -> uuid.UUID:
+    """A URL or form id as a UUID; anything else is "not there" (404), like a foreign id."""
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
@@ -74,7 +75,7 @@ def visible_clients(user: Any, *, write: bool = False) -> QuerySet[Client]:
 
 def access_client(user: Any, client_id: Any, *, write: bool = False) -> Client:
     """The client with ``client_id`` if ``user`` may read it (or change it); else Http404."""
-    found = visible_clients(user, write=write).filter(pk=_uuid(client_id)).first()
+    found = visible_clients(user, write=write).filter(pk=uuid_or_404(client_id)).first()
     if found is None:
         raise Http404
     return found
@@ -85,7 +86,7 @@ def access_episode(user: Any, episode_id: Any, *, write: bool = False) -> Episod
     clients = visible_clients(user, write=write)
     found = (
         Episode.objects.select_related("client")
-        .filter(pk=_uuid(episode_id), client__in=clients)
+        .filter(pk=uuid_or_404(episode_id), client__in=clients)
         .first()
     )
     if found is None:
@@ -128,7 +129,7 @@ def access_flag(
     today = today or timezone.localdate()
     found = (
         Flag.objects.select_related("client", "episode")
-        .filter(Q(client__in=clients) | _covered_flags(user, today), pk=_uuid(flag_id))
+        .filter(Q(client__in=clients) | _covered_flags(user, today), pk=uuid_or_404(flag_id))
         .first()
     )
     if found is None:
@@ -179,7 +180,7 @@ def access_session(user: Any, session_id: Any, *, write: bool = False) -> Sessio
     clients = visible_clients(user, write=write)
     found = (
         Session.objects.select_related("episode", "episode__client", "episode__practice")
-        .filter(pk=_uuid(session_id), episode__client__in=clients)
+        .filter(pk=uuid_or_404(session_id), episode__client__in=clients)
         .first()
     )
     if found is None:
@@ -189,7 +190,7 @@ def access_session(user: Any, session_id: Any, *, write: bool = False) -> Sessio
 
 def access_decision(user: Any, episode: Episode, decision_id: Any) -> Decision:
     """A decision of ``episode`` (already access-checked by the caller); else Http404."""
-    found = Decision.objects.filter(pk=_uuid(decision_id), episode=episode).first()
+    found = Decision.objects.filter(pk=uuid_or_404(decision_id), episode=episode).first()
     if found is None:
         raise Http404
     return found

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from plusone.accounts.models import Practice
 from plusone.clinical.models import Client, Decision, Session
+from plusone.clinical.queries import uuid_or_404
 from plusone.custodian.models import (
     DestructionCertificate,
     Disclosure,
@@ -29,13 +30,6 @@ from plusone.custodian.models import (
     RetentionSettings,
 )
 from plusone.custodian.rules import College, RetentionEnd, retention_end
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
 
 
 def officer_practices(user: Any) -> QuerySet[Practice]:
@@ -60,7 +54,7 @@ def officer_clients(user: Any) -> QuerySet[Client]:
 
 def access_officer_client(user: Any, client_id: Any) -> Client:
     """A client of the officer's practices; else Http404."""
-    found = officer_clients(user).filter(pk=_uuid(client_id)).first()
+    found = officer_clients(user).filter(pk=uuid_or_404(client_id)).first()
     if found is None:
         raise Http404
     return found
@@ -105,7 +99,7 @@ def incidents(user: Any) -> list[Incident]:
 
 def access_incident(user: Any, incident_id: Any) -> Incident:
     found = (
-        Incident.objects.filter(pk=_uuid(incident_id), practice__in=officer_practices(user))
+        Incident.objects.filter(pk=uuid_or_404(incident_id), practice__in=officer_practices(user))
         .prefetch_related("links__client")
         .first()
     )
@@ -222,7 +216,7 @@ def retention_due(user: Any, *, today: dt.date, within_days: int) -> list[Retent
 def access_hold(user: Any, hold_id: Any) -> LegalHold:
     found = (
         LegalHold.objects.select_related("client")
-        .filter(pk=_uuid(hold_id), practice__in=officer_practices(user))
+        .filter(pk=uuid_or_404(hold_id), practice__in=officer_practices(user))
         .first()
     )
     if found is None:
@@ -241,7 +235,7 @@ def certificates(user: Any) -> list[DestructionCertificate]:
 def access_certificate(user: Any, certificate_id: Any) -> DestructionCertificate:
     found = (
         DestructionCertificate.objects.select_related("authorised_by", "practice")
-        .filter(pk=_uuid(certificate_id), practice__in=officer_practices(user))
+        .filter(pk=uuid_or_404(certificate_id), practice__in=officer_practices(user))
         .first()
     )
     if found is None:

@@ -124,7 +124,7 @@ def access_managed_client(user: Any, client_id: Any, *, officer: bool) -> Any:
     without: a client ``user`` treats, in a practice where they are a therapist.
     """
     from plusone.clinical.models import Client
-    from plusone.clinical.queries import _uuid
+    from plusone.clinical.queries import uuid_or_404
 
     if not getattr(user, "is_authenticated", False):
         raise Http404
@@ -132,7 +132,7 @@ def access_managed_client(user: Any, client_id: Any, *, officer: bool) -> Any:
     practices = Membership.objects.filter(user=user, role=role).values("practice")
     mine = Q(practice__in=practices) if officer else Q(practice__in=practices, therapist=user)
     found = (
-        Client.objects.filter(mine, pk=_uuid(client_id))
+        Client.objects.filter(mine, pk=uuid_or_404(client_id))
         .select_related("therapist", "practice")
         .first()
     )
@@ -152,10 +152,14 @@ def directives_for(client: Any) -> QuerySet[Any]:
 
 def access_directive(user: Any, directive_id: Any, *, officer: bool) -> Any:
     """A directive whose client ``user`` manages (see ``access_managed_client``); else Http404."""
-    from plusone.clinical.queries import _uuid
+    from plusone.clinical.queries import uuid_or_404
     from plusone.lockbox.models import ConsentDirective
 
-    found = ConsentDirective.objects.select_related("client").filter(pk=_uuid(directive_id)).first()
+    found = (
+        ConsentDirective.objects.select_related("client")
+        .filter(pk=uuid_or_404(directive_id))
+        .first()
+    )
     if found is None:
         raise Http404
     found.client = access_managed_client(user, found.client_id, officer=officer)

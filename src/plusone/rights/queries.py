@@ -4,14 +4,13 @@ anything else is Http404, exactly like "not there"."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import CharField, Value
 from django.http import Http404
 
-from plusone.clinical.queries import visible_clients
+from plusone.clinical.queries import uuid_or_404, visible_clients
 from plusone.notes.models import SECTION_LABELS, SECTIONS, SessionNote
 from plusone.privacy.queries import privacy_practices
 from plusone.rights import clock
@@ -20,18 +19,11 @@ from plusone.rights.models import AccessRequest, CorrectionRequest, NoteCorrecti
 OPEN = ("open", "extended")
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
-
-
 def access_request(user: Any, request_id: Any) -> AccessRequest:
     """The access request if ``user`` is privacy officer of its practice; else Http404."""
     found = (
         AccessRequest.objects.select_related("client", "practice", "recorded_by", "closed_by")
-        .filter(pk=_uuid(request_id), practice__in=privacy_practices(user))
+        .filter(pk=uuid_or_404(request_id), practice__in=privacy_practices(user))
         .first()
     )
     if found is None:
@@ -45,7 +37,7 @@ def access_correction(user: Any, correction_id: Any) -> CorrectionRequest:
         CorrectionRequest.objects.select_related(
             "client", "practice", "note", "note__session", "recorded_by", "closed_by"
         )
-        .filter(pk=_uuid(correction_id), practice__in=privacy_practices(user))
+        .filter(pk=uuid_or_404(correction_id), practice__in=privacy_practices(user))
         .first()
     )
     if found is None:
