@@ -158,3 +158,30 @@ def login_as(test_client: Any, user: User) -> None:
     record_authentication(request, user, "password", email=user.email)
     record_authentication(request, user, "mfa", id=authenticator.pk, type="totp")
     session.save()
+
+
+def signed_in(user: User) -> Any:
+    """A fresh Django test client with ``user`` signed in, MFA-verified."""
+    from django.test import Client as WebClient
+
+    web = WebClient()
+    login_as(web, user)
+    return web
+
+
+def signed_note(p: Personas, person: Client, text: str, *, days_ago: int = 2) -> Any:
+    """An attended session of ``person`` with a note Alice wrote (``text`` in every section)
+    and signed."""
+    from plusone.clinical.models import Session
+    from plusone.notes import actions as notes
+    from plusone.notes.models import REQUIRED_SECTIONS
+
+    session = Session.objects.create(
+        practice=p.riverside,
+        episode=person.episodes.get(),
+        starts_at=timezone.now() - dt.timedelta(days=days_ago),
+        status=Session.Status.ATTENDED,
+    )
+    sections = {name: f"{text} ({name})" for name in REQUIRED_SECTIONS}
+    draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
+    return notes.sign_note(user=p.alice, session=session, base_version=draft.version)

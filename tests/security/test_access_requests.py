@@ -16,11 +16,9 @@ from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
 
-from personas import _client
+from personas import _client, signed_in, signed_note
 from plusone.audit.models import AuditEvent
-from plusone.clinical.models import Session
 from plusone.notes import actions as notes
-from plusone.notes.models import REQUIRED_SECTIONS, SessionNote
 from plusone.rights import actions, clock, export
 from plusone.rights.models import AccessRequest
 
@@ -30,24 +28,6 @@ TORONTO = ZoneInfo("America/Toronto")
 BOB_NOTE = "SENTINEL-BOB-NOTE-5c1e the lighthouse dream"
 DAVE_NOTE = "SENTINEL-DAVE-NOTE-9a4f the orchard letter"
 ASKED = "SENTINEL-ASKED-2b7d everything you hold about me"
-
-
-def _web(login_as: Any, user: Any) -> WebClient:
-    web = WebClient()
-    login_as(web, user)
-    return web
-
-
-def _signed_note(p: Any, person: Any, text: str) -> SessionNote:
-    session = Session.objects.create(
-        practice=p.riverside,
-        episode=person.episodes.get(),
-        starts_at=timezone.now() - dt.timedelta(days=2),
-        status=Session.Status.ATTENDED,
-    )
-    sections = {name: f"{text} ({name})" for name in REQUIRED_SECTIONS}
-    draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
-    return notes.sign_note(user=p.alice, session=session, base_version=draft.version)
 
 
 def _request(p: Any, received_on: dt.date, today: dt.date | None = None) -> AccessRequest:
@@ -92,12 +72,10 @@ def test_it_calls_a_request_overdue_the_day_after_it_is_due() -> None:
     assert clock.urgency(due, dt.date(2026, 2, 1)) is clock.Urgency.ON_TIME
 
 
-def test_it_runs_the_clock_through_the_pages_and_refuses_a_second_extension(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_runs_the_clock_through_the_pages_and_refuses_a_second_extension(personas: Any) -> None:
     p = personas
     with time_machine.travel(dt.datetime(2026, 1, 20, 10, tzinfo=TORONTO), tick=False):
-        web = _web(login_as, p.erin)
+        web = signed_in(p.erin)
         response = web.post(
             reverse("rights:requests"),
             {
@@ -130,19 +108,17 @@ def test_it_runs_the_clock_through_the_pages_and_refuses_a_second_extension(
         assert AuditEvent.objects.filter(action="rights.access.extend").count() == 1
 
 
-def test_it_refuses_an_extension_without_the_day_the_client_was_told(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_refuses_an_extension_without_the_day_the_client_was_told(personas: Any) -> None:
     req = _request(personas, timezone.localdate())
-    web = _web(login_as, personas.erin)
+    web = signed_in(personas.erin)
     response = web.post(_page(req), {"action": "extend", "extend-reason": "Busy"})
     assert "Say on which day the client was told of the extension." in response.content.decode()
     req.refresh_from_db()
     assert req.extended_on is None
 
 
-def test_it_refuses_a_received_date_in_the_future(personas: Any, login_as: Any) -> None:
-    web = _web(login_as, personas.erin)
+def test_it_refuses_a_received_date_in_the_future(personas: Any) -> None:
+    web = signed_in(personas.erin)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     response = web.post(
         reverse("rights:requests"),
@@ -158,38 +134,34 @@ def test_it_refuses_a_received_date_in_the_future(personas: Any, login_as: Any) 
     assert not AccessRequest.objects.exists()
 
 
-def test_it_shows_an_overdue_request_first_to_erin_and_on_alices_caseload(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_shows_an_overdue_request_first_to_erin_and_on_alices_caseload(personas: Any) -> None:
     p = personas
     today = timezone.localdate()
     _request(p, today - dt.timedelta(days=2))  # on time
     _request(p, today - dt.timedelta(days=40))  # overdue by 10 days
-    page = _web(login_as, p.erin).get(reverse("rights:requests")).content.decode()
+    page = signed_in(p.erin).get(reverse("rights:requests")).content.decode()
     assert "<strong>1 overdue</strong>" in page
     assert page.index('data-urgency="overdue"') < page.index('data-urgency="on time"')
 
-    caseload = _web(login_as, p.alice).get(reverse("clinical:caseload")).content.decode()
+    caseload = signed_in(p.alice).get(reverse("clinical:caseload")).content.decode()
     assert "Bob Brown, access request <strong>overdue since" in caseload
     # Charlie treats a client of his own, not Bob: no line, and nothing of Bob's.
     _client(p.charlie, p.riverside, "Cora", "Cole")
-    other = _web(login_as, p.charlie).get(reverse("clinical:caseload")).content.decode()
+    other = signed_in(p.charlie).get(reverse("clinical:caseload")).content.decode()
     assert "rights-reminder" not in other
     assert "Bob Brown" not in other
 
 
-def test_it_exports_everything_of_bobs_and_nothing_of_daves(personas: Any, login_as: Any) -> None:
+def test_it_exports_everything_of_bobs_and_nothing_of_daves(personas: Any) -> None:
     p = personas
-    bob_note = _signed_note(p, p.bob, BOB_NOTE)
-    dave_note = _signed_note(p, p.dave, DAVE_NOTE)
+    bob_note = signed_note(p, p.bob, BOB_NOTE)
+    dave_note = signed_note(p, p.dave, DAVE_NOTE)
     notes.add_addendum(user=p.alice, note=bob_note, reason="Later", text=f"{BOB_NOTE} addendum")
     # Alice reads Bob's note: the export says who viewed the record.
-    _web(login_as, p.alice).get(
-        reverse("clinical:note", kwargs={"session_id": bob_note.session_id})
-    )
+    signed_in(p.alice).get(reverse("clinical:note", kwargs={"session_id": bob_note.session_id}))
     req = _request(p, timezone.localdate())
 
-    response = _export(_web(login_as, p.erin), req)
+    response = _export(signed_in(p.erin), req)
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="access-{req.pk}.json"'
@@ -214,11 +186,11 @@ def test_it_exports_everything_of_bobs_and_nothing_of_daves(personas: Any, login
     assert str(p.dave.episodes.get().pk) not in body
 
 
-def test_it_audits_the_download_without_health_information(personas: Any, login_as: Any) -> None:
+def test_it_audits_the_download_without_health_information(personas: Any) -> None:
     p = personas
-    _signed_note(p, p.bob, BOB_NOTE)
+    signed_note(p, p.bob, BOB_NOTE)
     req = _request(p, timezone.localdate())
-    _export(_web(login_as, p.erin), req)
+    _export(signed_in(p.erin), req)
     event = AuditEvent.objects.get(action="rights.access.export")
     assert (event.actor_id, event.target_id) == (p.erin.pk, str(req.pk))
     detail = json.dumps(event.detail)
@@ -239,13 +211,11 @@ def test_it_covers_every_model_that_holds_rows_about_a_client() -> None:
     assert exported.isdisjoint(export.EXCLUDED)
 
 
-def test_it_withholds_a_severed_note_and_says_so_in_the_export(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_withholds_a_severed_note_and_says_so_in_the_export(personas: Any) -> None:
     p = personas
-    note = _signed_note(p, p.bob, BOB_NOTE)
+    note = signed_note(p, p.bob, BOB_NOTE)
     req = _request(p, timezone.localdate())
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     response = web.post(
         _page(req),
         {
@@ -273,14 +243,12 @@ def test_it_withholds_a_severed_note_and_says_so_in_the_export(
     assert "s.52(1)(e)(i)" in web.get(_page(req)).content.decode()
 
 
-def test_it_severs_only_under_a_narrow_exception_and_only_bobs_items(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_severs_only_under_a_narrow_exception_and_only_bobs_items(personas: Any) -> None:
     p = personas
-    note = _signed_note(p, p.bob, BOB_NOTE)
-    dave_note = _signed_note(p, p.dave, DAVE_NOTE)
+    note = signed_note(p, p.bob, BOB_NOTE)
+    dave_note = signed_note(p, p.dave, DAVE_NOTE)
     req = _request(p, timezone.localdate())
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     base = {"action": "sever", "sever-explanation": "Because"}
     frivolous = web.post(
         _page(req),
@@ -305,9 +273,9 @@ def test_it_severs_only_under_a_narrow_exception_and_only_bobs_items(
         )
 
 
-def test_it_refuses_a_whole_request_only_with_an_exception(personas: Any, login_as: Any) -> None:
+def test_it_refuses_a_whole_request_only_with_an_exception(personas: Any) -> None:
     req = _request(personas, timezone.localdate())
-    web = _web(login_as, personas.erin)
+    web = signed_in(personas.erin)
     blank = web.post(_page(req), {"action": "refuse", "refuse-reason": "No"})
     assert "Choose the exception that applies." in blank.content.decode()
     req.refresh_from_db()
@@ -331,11 +299,9 @@ def test_it_keeps_the_invariants_in_the_database(personas: Any) -> None:
 
 
 @pytest.mark.parametrize("persona", ["alice", "charlie", "sam", "faye"])
-def test_it_answers_403_to_everyone_but_the_privacy_officer(
-    personas: Any, login_as: Any, persona: str
-) -> None:
+def test_it_answers_403_to_everyone_but_the_privacy_officer(personas: Any, persona: str) -> None:
     req = _request(personas, timezone.localdate())
-    web = _web(login_as, getattr(personas, persona))
+    web = signed_in(getattr(personas, persona))
     assert web.get(_page(req)).status_code == 403
     assert _export(web, req).status_code == 403
     assert web.get(reverse("rights:requests")).status_code == 403
@@ -349,37 +315,35 @@ def test_it_sends_a_visitor_to_sign_in(personas: Any) -> None:
     assert "/accounts/login/" in response["Location"]
 
 
-def test_it_lets_alice_record_bobs_request_for_the_privacy_officer(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_lets_alice_record_bobs_request_for_the_privacy_officer(personas: Any) -> None:
     p = personas
     url = reverse("rights:client_request", kwargs={"client_id": p.bob.pk})
     form = {"kind": "access", "received_on": "2026-01-10", "how_received": "in_person"}
-    response = _web(login_as, p.alice).post(url, {**form, "asked": ASKED})
+    response = signed_in(p.alice).post(url, {**form, "asked": ASKED})
     assert response.status_code == 302
     req = AccessRequest.objects.get()
     assert (req.client, req.recorded_by, req.due_on) == (p.bob, p.alice, dt.date(2026, 2, 9))
     assert req.asked_for == ASKED
     assert AuditEvent.objects.filter(action="rights.access.record", actor_id=p.alice.pk).exists()
     # Charlie (not Bob's therapist) gets "not there"; Erin and Sam hold no therapist role.
-    assert _web(login_as, p.charlie).post(url, {**form, "asked": ASKED}).status_code == 404
+    assert signed_in(p.charlie).post(url, {**form, "asked": ASKED}).status_code == 404
     for persona in (p.erin, p.sam):
-        assert _web(login_as, persona).get(url).status_code == 403
+        assert signed_in(persona).get(url).status_code == 403
     assert AccessRequest.objects.count() == 1
 
 
-def test_it_tells_alice_what_is_missing(personas: Any, login_as: Any) -> None:
+def test_it_tells_alice_what_is_missing(personas: Any) -> None:
     p = personas
     url = reverse("rights:client_request", kwargs={"client_id": p.bob.pk})
-    page = _web(login_as, p.alice).post(url, {"received_on": "last week"}).content.decode()
+    page = signed_in(p.alice).post(url, {"received_on": "last week"}).content.decode()
     assert "Say whether the client asks for access or a correction." in page
     assert "Enter the date received as YYYY-MM-DD." in page
     assert not AccessRequest.objects.exists()
 
 
-def test_it_fulfils_once_and_then_offers_no_more_actions(personas: Any, login_as: Any) -> None:
+def test_it_fulfils_once_and_then_offers_no_more_actions(personas: Any) -> None:
     req = _request(personas, timezone.localdate())
-    web = _web(login_as, personas.erin)
+    web = signed_in(personas.erin)
     assert web.post(_page(req), {"action": "fulfil"}).status_code == 302
     req.refresh_from_db()
     assert (req.status, req.closed_on, req.closed_by) == (

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.http import Http404
-from django.test import Client as WebClient
 from django.utils import timezone
 
+from personas import signed_in
 from plusone.audit.models import AuditEvent
 from plusone.clinical import queries
 from plusone.privacy.models import BreakGlass
@@ -22,30 +22,22 @@ pytestmark = pytest.mark.django_db
 REASON = "SENTINEL-REASON-41 Bob's sister called: he may be at risk tonight, Alice is on a plane"
 
 
-def _web(login_as: Any, user: Any) -> WebClient:
-    web = WebClient()
-    login_as(web, user)
-    return web
-
-
 def _journey(p: Any) -> str:
     return f"/practice/episodes/{p.bob.episodes.get().pk}/journey/"
 
 
-def test_it_hides_bobs_record_from_erin_without_break_glass(personas: Any, login_as: Any) -> None:
-    web = _web(login_as, personas.erin)
+def test_it_hides_bobs_record_from_erin_without_break_glass(personas: Any) -> None:
+    web = signed_in(personas.erin)
     assert web.get(_journey(personas)).status_code == 404
     with pytest.raises(Http404):
         queries.access_client(personas.erin, personas.bob.pk)
 
 
-def test_it_opens_bobs_record_to_erin_for_an_hour_with_a_recorded_reason(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_opens_bobs_record_to_erin_for_an_hour_with_a_recorded_reason(personas: Any) -> None:
     p = personas
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        web = _web(login_as, p.erin)
+        web = signed_in(p.erin)
         response = web.post("/privacy/break-glass/", {"client": str(p.bob.pk), "reason": REASON})
         assert response.status_code == 302
         assert response["Location"] == _journey(p)
@@ -69,7 +61,7 @@ def test_it_opens_bobs_record_to_erin_for_an_hour_with_a_recorded_reason(
         assert web.get(dave_journey).status_code == 404
     with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
         # A fresh sign-in: the idle timeout has ended the first session by now.
-        assert _web(login_as, p.erin).get(_journey(p)).status_code == 404
+        assert signed_in(p.erin).get(_journey(p)).status_code == 404
 
 
 def test_it_stores_the_reason_encrypted(personas: Any) -> None:
@@ -83,8 +75,8 @@ def test_it_stores_the_reason_encrypted(personas: Any) -> None:
     assert "SENTINEL" not in stored
 
 
-def test_it_refuses_break_glass_without_a_reason(personas: Any, login_as: Any) -> None:
-    web = _web(login_as, personas.erin)
+def test_it_refuses_break_glass_without_a_reason(personas: Any) -> None:
+    web = signed_in(personas.erin)
     response = web.post("/privacy/break-glass/", {"client": str(personas.bob.pk), "reason": "  "})
     assert response.status_code == 200
     assert BreakGlass.objects.count() == 0
@@ -92,7 +84,7 @@ def test_it_refuses_break_glass_without_a_reason(personas: Any, login_as: Any) -
     assert web.get(_journey(personas)).status_code == 404
 
 
-def test_it_keeps_break_glass_read_only(personas: Any, login_as: Any) -> None:
+def test_it_keeps_break_glass_read_only(personas: Any) -> None:
     from plusone.privacy.actions import open_break_glass
 
     p = personas
@@ -100,36 +92,36 @@ def test_it_keeps_break_glass_read_only(personas: Any, login_as: Any) -> None:
     assert queries.access_client(p.erin, p.bob.pk) == p.bob
     with pytest.raises(Http404):
         queries.access_client(p.erin, p.bob.pk, write=True)
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     episode = p.bob.episodes.get()
     response = web.post(f"/practice/episodes/{episode.pk}/decisions/reverse/", {})
     assert response.status_code in (403, 404)
 
 
-def test_it_refuses_break_glass_to_anyone_but_the_admin(personas: Any, login_as: Any) -> None:
+def test_it_refuses_break_glass_to_anyone_but_the_admin(personas: Any) -> None:
     p = personas
     for user in (p.alice, p.sam, p.charlie):
-        web = _web(login_as, user)
+        web = signed_in(user)
         response = web.post("/privacy/break-glass/", {"client": str(p.bob.pk), "reason": REASON})
         assert response.status_code == 403
     # Erin is no admin of Lakeview: Gus is not among her choices.
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     response = web.post("/privacy/break-glass/", {"client": str(p.gus.pk), "reason": REASON})
     assert response.status_code == 200
     assert BreakGlass.objects.count() == 0
 
 
-def test_it_lists_break_glass_for_the_privacy_officer(personas: Any, login_as: Any) -> None:
+def test_it_lists_break_glass_for_the_privacy_officer(personas: Any) -> None:
     from plusone.privacy.actions import open_break_glass
 
     p = personas
     open_break_glass(user=p.erin, client_id=p.bob.pk, reason=REASON, now=timezone.now())
-    page = _web(login_as, p.erin).get("/privacy/break-glass/log/")
+    page = signed_in(p.erin).get("/privacy/break-glass/log/")
     assert page.status_code == 200
     html = page.content.decode()
     assert REASON.replace("'", "&#x27;") in html
     assert "Bob" in html and p.erin.email in html
-    assert _web(login_as, p.alice).get("/privacy/break-glass/log/").status_code == 403
+    assert signed_in(p.alice).get("/privacy/break-glass/log/").status_code == 403
 
 
 def test_it_keeps_a_row_per_access_for_the_clients_portal(personas: Any) -> None:

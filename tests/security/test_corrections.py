@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import timezone
 
+from personas import signed_in, signed_note
 from plusone.audit.models import AuditEvent
-from plusone.clinical.models import Session
-from plusone.notes import actions as notes
-from plusone.notes.models import REQUIRED_SECTIONS, SessionNote
+from plusone.notes.models import SessionNote
 from plusone.rights import actions
 from plusone.rights.models import CorrectionRequest, NoteCorrection
 
@@ -26,24 +24,6 @@ pytestmark = pytest.mark.django_db
 ORIGINAL = "SENTINEL-ORIGINAL-3e8a Bob said his brother drove"
 CORRECTED = "SENTINEL-CORRECTED-7d2c Bob said his sister drove"
 STATEMENT = "SENTINEL-STATEMENT-4f6b I never said I was angry with my mother"
-
-
-def _web(login_as: Any, user: Any) -> WebClient:
-    web = WebClient()
-    login_as(web, user)
-    return web
-
-
-def _signed_note(p: Any, person: Any, text: str) -> SessionNote:
-    session = Session.objects.create(
-        practice=p.riverside,
-        episode=person.episodes.get(),
-        starts_at=timezone.now() - dt.timedelta(days=3),
-        status=Session.Status.ATTENDED,
-    )
-    sections = {name: f"{text} ({name})" for name in REQUIRED_SECTIONS}
-    draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
-    return notes.sign_note(user=p.alice, session=session, base_version=draft.version)
 
 
 def _correction(p: Any, note: SessionNote) -> CorrectionRequest:
@@ -70,10 +50,10 @@ def _raw(note: SessionNote) -> dict[str, Any]:
     return SessionNote.objects.filter(pk=note.pk).values().get()
 
 
-def test_it_records_a_correction_request_through_the_page(personas: Any, login_as: Any) -> None:
+def test_it_records_a_correction_request_through_the_page(personas: Any) -> None:
     p = personas
-    note = _signed_note(p, p.bob, ORIGINAL)
-    response = _web(login_as, p.erin).post(
+    note = signed_note(p, p.bob, ORIGINAL, days_ago=3)
+    response = signed_in(p.erin).post(
         reverse("rights:correction_new"),
         {
             "client": str(p.bob.pk),
@@ -88,10 +68,10 @@ def test_it_records_a_correction_request_through_the_page(personas: Any, login_a
     assert (req.note, req.due_on, req.asked) == (note, dt.date(2026, 2, 9), "It was my sister")
 
 
-def test_it_refuses_a_note_that_is_not_the_clients(personas: Any, login_as: Any) -> None:
+def test_it_refuses_a_note_that_is_not_the_clients(personas: Any) -> None:
     p = personas
-    daves = _signed_note(p, p.dave, "Dave's words")
-    response = _web(login_as, p.erin).post(
+    daves = signed_note(p, p.dave, "Dave's words", days_ago=3)
+    response = signed_in(p.erin).post(
         reverse("rights:correction_new"),
         {
             "client": str(p.bob.pk),
@@ -105,14 +85,14 @@ def test_it_refuses_a_note_that_is_not_the_clients(personas: Any, login_as: Any)
     assert not CorrectionRequest.objects.exists()
 
 
-def test_it_corrects_with_a_struck_through_version_and_never_changes_the_signed_note(
-    personas: Any, login_as: Any
+def test_it_corrects_with_a_struck_through_version_and_never_changes_thesigned_note(
+    personas: Any, days_ago=3
 ) -> None:
     p = personas
-    note = _signed_note(p, p.bob, ORIGINAL)
+    note = signed_note(p, p.bob, ORIGINAL, days_ago=3)
     before = _raw(note)
     req = _correction(p, note)
-    response = _web(login_as, p.erin).post(
+    response = signed_in(p.erin).post(
         _page(req),
         {
             "action": "correct",
@@ -134,7 +114,7 @@ def test_it_corrects_with_a_struck_through_version_and_never_changes_the_signed_
     )
     req.refresh_from_db()
     assert (req.status, req.closed_by) == ("corrected", p.erin)
-    page = _web(login_as, p.alice).get(_note_page(note)).content.decode()
+    page = signed_in(p.alice).get(_note_page(note)).content.decode()
     assert f"<del>{ORIGINAL} (risk_assessment)</del>" in page
     assert f"<ins>{CORRECTED}</ins>" in page
     assert "The client showed the note was inaccurate" in page
@@ -150,13 +130,13 @@ def test_it_refuses_to_update_a_correction() -> None:
 
 
 def test_it_shows_the_statement_of_disagreement_with_the_note_and_in_the_export(
-    personas: Any, login_as: Any
+    personas: Any,
 ) -> None:
     p = personas
-    note = _signed_note(p, p.bob, ORIGINAL)
-    daves = _signed_note(p, p.dave, "Dave's own words")
+    note = signed_note(p, p.bob, ORIGINAL, days_ago=3)
+    daves = signed_note(p, p.dave, "Dave's own words", days_ago=3)
     req = _correction(p, note)
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     refused = web.post(
         _page(req),
         {
@@ -180,11 +160,11 @@ def test_it_shows_the_statement_of_disagreement_with_the_note_and_in_the_export(
 
     # Shown with the note, to the therapist and to the consented supervisor.
     for reader in (p.alice, p.sam):
-        page = _web(login_as, reader).get(_note_page(note)).content.decode()
+        page = signed_in(reader).get(_note_page(note)).content.decode()
         assert STATEMENT in page
         assert f"{ORIGINAL} (risk_assessment)" in page
     # Never on another client's note.
-    assert STATEMENT not in _web(login_as, p.alice).get(_note_page(daves)).content.decode()
+    assert STATEMENT not in signed_in(p.alice).get(_note_page(daves)).content.decode()
 
     access = actions.record_access_request(
         user=p.erin,
@@ -202,10 +182,10 @@ def test_it_shows_the_statement_of_disagreement_with_the_note_and_in_the_export(
     assert data["correction_requests"][0]["statement"] == STATEMENT
 
 
-def test_it_takes_a_statement_only_after_a_refusal(personas: Any, login_as: Any) -> None:
+def test_it_takes_a_statement_only_after_a_refusal(personas: Any) -> None:
     p = personas
-    req = _correction(p, _signed_note(p, p.bob, ORIGINAL))
-    response = _web(login_as, p.erin).post(
+    req = _correction(p, signed_note(p, p.bob, ORIGINAL, days_ago=3))
+    response = signed_in(p.erin).post(
         _page(req),
         {
             "action": "statement",
@@ -223,10 +203,10 @@ def test_it_takes_a_statement_only_after_a_refusal(personas: Any, login_as: Any)
         req.save()
 
 
-def test_it_refuses_a_correction_only_with_a_ground(personas: Any, login_as: Any) -> None:
+def test_it_refuses_a_correction_only_with_a_ground(personas: Any) -> None:
     p = personas
-    req = _correction(p, _signed_note(p, p.bob, ORIGINAL))
-    response = _web(login_as, p.erin).post(_page(req), {"action": "refuse", "refuse-reason": "No"})
+    req = _correction(p, signed_note(p, p.bob, ORIGINAL, days_ago=3))
+    response = signed_in(p.erin).post(_page(req), {"action": "refuse", "refuse-reason": "No"})
     assert "Choose the ground for refusing." in response.content.decode()
     req.refresh_from_db()
     assert req.status == "open"
@@ -237,21 +217,17 @@ def test_it_refuses_a_correction_only_with_a_ground(personas: Any, login_as: Any
 
 
 @pytest.mark.parametrize("persona", ["alice", "charlie", "sam", "faye"])
-def test_it_answers_403_to_everyone_but_the_privacy_officer(
-    personas: Any, login_as: Any, persona: str
-) -> None:
+def test_it_answers_403_to_everyone_but_the_privacy_officer(personas: Any, persona: str) -> None:
     p = personas
-    req = _correction(p, _signed_note(p, p.bob, ORIGINAL))
-    web = _web(login_as, getattr(p, persona))
+    req = _correction(p, signed_note(p, p.bob, ORIGINAL, days_ago=3))
+    web = signed_in(getattr(p, persona))
     assert web.get(_page(req)).status_code == 403
     post = {"action": "correct", "correct-section": "memory", "correct-new_text": "x"}
     assert web.post(_page(req), {**post, "correct-reason": "y"}).status_code == 403
     assert not NoteCorrection.objects.exists()
 
 
-def test_it_shows_the_statement_on_bobs_journey_and_never_on_daves(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_shows_the_statement_on_bobs_journey_and_never_on_daves(personas: Any) -> None:
     p = personas
     today = timezone.localdate()
     req = actions.record_correction_request(
@@ -269,7 +245,7 @@ def test_it_shows_the_statement_on_bobs_journey_and_never_on_daves(
     actions.attach_statement(
         user=p.erin, request=req, statement=STATEMENT, received_on=today, today=today
     )
-    web = _web(login_as, p.alice)
+    web = signed_in(p.alice)
 
     def journey(person: Any) -> str:
         url = reverse("clinical:journey", kwargs={"episode_id": person.episodes.get().pk})

@@ -13,16 +13,11 @@ import pytest
 from django.test import Client as WebClient
 from django.utils import timezone
 
+from personas import signed_in
 from plusone import audit
 from plusone.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def _web(login_as: Any, user: Any) -> WebClient:
-    web = WebClient()
-    login_as(web, user)
-    return web
 
 
 def _open(web: WebClient, client: Any, page: str = "journey/") -> None:
@@ -35,20 +30,20 @@ def _today() -> str:
 
 
 @pytest.fixture
-def viewed(personas: Any, login_as: Any) -> Any:
+def viewed(personas: Any) -> Any:
     """Alice opens Bob's journey and Dave's card; Sam opens Bob's; Faye opens Gus's."""
     p = personas
-    alice = _web(login_as, p.alice)
+    alice = signed_in(p.alice)
     _open(alice, p.bob)
     _open(alice, p.dave, "card/")
-    _open(_web(login_as, p.sam), p.bob)
-    _open(_web(login_as, p.faye), p.gus)
+    _open(signed_in(p.sam), p.bob)
+    _open(signed_in(p.faye), p.gus)
     return p
 
 
-def test_it_searches_the_log_by_user_action_and_date(viewed: Any, login_as: Any) -> None:
+def test_it_searches_the_log_by_user_action_and_date(viewed: Any) -> None:
     p = viewed
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     assert web.get("/privacy/audit/search/").context["events"] is None
     day = _today()
     response = web.post(
@@ -77,18 +72,16 @@ def test_it_searches_the_log_by_user_action_and_date(viewed: Any, login_as: Any)
     assert AuditEvent.objects.filter(action="audit.search", actor_id=p.erin.pk).count() == 4
 
 
-def test_it_keeps_the_search_out_of_the_url(viewed: Any, login_as: Any) -> None:
-    web = _web(login_as, viewed.erin)
+def test_it_keeps_the_search_out_of_the_url(viewed: Any) -> None:
+    web = signed_in(viewed.erin)
     response = web.get("/privacy/audit/search/", {"actor": viewed.alice.pk, "start": _today()})
     assert response.context["events"] is None
     assert b'method="post"' in response.content
 
 
-def test_it_tells_which_clients_records_a_user_opened_between_two_dates(
-    viewed: Any, login_as: Any
-) -> None:
+def test_it_tells_which_clients_records_a_user_opened_between_two_dates(viewed: Any) -> None:
     p = viewed
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     day = _today()
     rows = web.post(
         "/privacy/audit/opened/", {"actor": p.alice.pk, "start": day, "end": day}
@@ -105,9 +98,9 @@ def test_it_tells_which_clients_records_a_user_opened_between_two_dates(
     assert AuditEvent.objects.filter(action="audit.opened").count() == 3
 
 
-def test_it_exports_the_log_as_json_and_audits_the_export(viewed: Any, login_as: Any) -> None:
+def test_it_exports_the_log_as_json_and_audits_the_export(viewed: Any) -> None:
     p = viewed
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     day = _today()
     before = AuditEvent.objects.filter(practice=p.riverside).count()
     response = web.post("/privacy/audit/export/", {"start": day, "end": day, "format": "json"})
@@ -123,9 +116,9 @@ def test_it_exports_the_log_as_json_and_audits_the_export(viewed: Any, login_as:
     assert audit.verify_chain(p.riverside).ok
 
 
-def test_it_exports_the_log_as_csv(viewed: Any, login_as: Any) -> None:
+def test_it_exports_the_log_as_csv(viewed: Any) -> None:
     p = viewed
-    web = _web(login_as, p.erin)
+    web = signed_in(p.erin)
     day = _today()
     before = AuditEvent.objects.filter(practice=p.riverside).count()
     response = web.post("/privacy/audit/export/", {"start": day, "end": day, "format": "csv"})
@@ -135,12 +128,10 @@ def test_it_exports_the_log_as_csv(viewed: Any, login_as: Any) -> None:
     assert rows[0]["seq"] == "1" and json.loads(rows[0]["detail"]) is not None
 
 
-def test_it_refuses_the_tools_to_everyone_but_the_privacy_officer(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_refuses_the_tools_to_everyone_but_the_privacy_officer(personas: Any) -> None:
     paths = ("/privacy/audit/search/", "/privacy/audit/opened/", "/privacy/audit/export/")
     for user in (personas.alice, personas.sam, personas.charlie, personas.faye):
-        web = _web(login_as, user)
+        web = signed_in(user)
         for path in paths:
             assert web.post(path, {"start": _today(), "end": _today()}).status_code == 403
     for path in paths:

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client as WebClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from personas import _client
+from personas import _client, signed_in
 from plusone.clinical.models import Consent
 from plusone.rights import actions as rights
 
@@ -21,20 +20,14 @@ pytestmark = pytest.mark.django_db
 HOME = reverse("web:signed_in")
 
 
-def _web(login_as: Any, user: Any) -> WebClient:
-    web = WebClient()
-    login_as(web, user)
-    return web
-
-
-def test_it_sends_alice_to_her_caseload(personas: Any, login_as: Any) -> None:
+def test_it_sends_alice_to_her_caseload(personas: Any) -> None:
     p = personas
-    response = _web(login_as, p.alice).get(reverse("web:home"))
+    response = signed_in(p.alice).get(reverse("web:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("clinical:caseload")
 
 
-def test_it_puts_erins_overdue_request_at_the_top_of_her_home(personas: Any, login_as: Any) -> None:
+def test_it_puts_erins_overdue_request_at_the_top_of_her_home(personas: Any) -> None:
     p = personas
     today = timezone.localdate()
     rights.record_access_request(
@@ -45,23 +38,23 @@ def test_it_puts_erins_overdue_request_at_the_top_of_her_home(personas: Any, log
         asked_for="my whole file",
         today=today,
     )
-    page = _web(login_as, p.erin).get(HOME).content.decode()
+    page = signed_in(p.erin).get(HOME).content.decode()
     assert "1 request past the 30-day clock." in page
     assert reverse("rights:requests") in page
     # Nothing about Bob himself reaches the home page: only counts.
     assert p.bob.family_name not in page
 
 
-def test_it_tells_erin_when_nothing_is_due(personas: Any, login_as: Any) -> None:
+def test_it_tells_erin_when_nothing_is_due(personas: Any) -> None:
     p = personas
-    page = _web(login_as, p.erin).get(HOME).content.decode()
+    page = signed_in(p.erin).get(HOME).content.decode()
     assert "Nothing is due." in page
     assert reverse("custodian:home") in page
 
 
-def test_it_lists_bob_for_sam_but_never_dave(personas: Any, login_as: Any) -> None:
+def test_it_lists_bob_for_sam_but_never_dave(personas: Any) -> None:
     p = personas
-    page = _web(login_as, p.sam).get(HOME).content.decode()
+    page = signed_in(p.sam).get(HOME).content.decode()
     bob_journey = reverse("clinical:journey", kwargs={"episode_id": p.bob.episodes.get().pk})
     dave_journey = reverse("clinical:journey", kwargs={"episode_id": p.dave.episodes.get().pk})
     assert bob_journey in page
@@ -69,21 +62,19 @@ def test_it_lists_bob_for_sam_but_never_dave(personas: Any, login_as: Any) -> No
     assert p.dave.display_name not in page
 
 
-def test_it_drops_bob_from_sams_home_when_he_withdraws_consent(
-    personas: Any, login_as: Any
-) -> None:
+def test_it_drops_bob_from_sams_home_when_he_withdraws_consent(personas: Any) -> None:
     p = personas
     Consent.objects.filter(client=p.bob, kind=Consent.Kind.SUPERVISION).update(
         withdrawn_at=timezone.now()
     )
-    page = _web(login_as, p.sam).get(HOME).content.decode()
+    page = signed_in(p.sam).get(HOME).content.decode()
     assert p.bob.display_name not in page
     assert "No client has consented to supervision by you." in page
 
 
-def test_it_keeps_sams_home_at_a_constant_number_of_queries(personas: Any, login_as: Any) -> None:
+def test_it_keeps_sams_home_at_a_constant_number_of_queries(personas: Any) -> None:
     p = personas
-    web = _web(login_as, p.sam)
+    web = signed_in(p.sam)
     with CaptureQueriesContext(connection) as one:
         web.get(HOME)
     for n in range(3):
