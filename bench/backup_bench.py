@@ -22,6 +22,7 @@ import argparse
 import base64
 import json
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -37,8 +38,14 @@ import pyrage
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _key(kid: str, seed: int) -> str:
-    return f"{kid}:" + base64.urlsafe_b64encode(bytes((seed + i) % 256 for i in range(32))).decode()
+def _key(kid: str) -> str:
+    # Throwaway keys made fresh for each run: no secret, not even a test one, is committed.
+    return f"{kid}:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+_SECRET_KEY = secrets.token_urlsafe(50)
+_FIELD_KEYS = _key("k1")
+_AUDIT_KEY = _key("a1")
 
 
 def _env(url: str, data_dir: Path) -> dict[str, str]:
@@ -47,9 +54,9 @@ def _env(url: str, data_dir: Path) -> dict[str, str]:
         PLUSONE_PROFILE="dev",
         PLUSONE_DATA_DIR=str(data_dir),
         DATABASE_URL=url,
-        PLUSONE_SECRET_KEY="bench-secret-key-" + "x" * 40,
-        PLUSONE_FIELD_KEYS=_key("k1", 1),
-        PLUSONE_AUDIT_KEY=_key("a1", 101),
+        PLUSONE_SECRET_KEY=_SECRET_KEY,
+        PLUSONE_FIELD_KEYS=_FIELD_KEYS,
+        PLUSONE_AUDIT_KEY=_AUDIT_KEY,
     )
     return env
 

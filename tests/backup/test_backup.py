@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -37,12 +38,14 @@ POPULATION = Path(__file__).resolve().parent / "population.py"
 NOTE_SENTINEL = b"SENTINEL-NOTE-7f3a river crossing"
 
 
-def _key(kid: str, seed: int) -> str:
-    return f"{kid}:" + base64.urlsafe_b64encode(bytes((seed + i) % 256 for i in range(32))).decode()
+def _key(kid: str) -> str:
+    # Throwaway keys made fresh for each run: no secret, not even a test one, is committed.
+    return f"{kid}:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
-K1, K2 = _key("k1", 1), _key("k2", 101)
-AUDIT_KEY = _key("a1", 201)
+K1, K2 = _key("k1"), _key("k2")
+AUDIT_KEY = _key("a1")
+SECRET_KEY = secrets.token_urlsafe(50)
 IDENTITY = pyrage.x25519.Identity.generate()
 RECIPIENT = str(IDENTITY.to_public())
 
@@ -62,7 +65,7 @@ class Db:
             PLUSONE_PROFILE="test",
             PLUSONE_DATA_DIR=str(self.data_dir),
             DATABASE_URL=self.url,
-            PLUSONE_SECRET_KEY="backup-test-secret-key-" + "x" * 40,
+            PLUSONE_SECRET_KEY=SECRET_KEY,
             PLUSONE_FIELD_KEYS=self.field_keys,
             PLUSONE_AUDIT_KEY=AUDIT_KEY,
             **extra,
