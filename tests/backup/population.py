@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
-sys.path[:0] = [str(TESTS), str(TESTS / "security"), str(TESTS / "web" / "checkin")]
+sys.path[:0] = [str(TESTS), str(TESTS / "web" / "checkin")]
 
 
 def _setup() -> None:
@@ -29,9 +29,9 @@ def _setup() -> None:
 
 
 def populate() -> None:
-    from access_fixtures import example_objects
     from checkin_helpers import issue, phq9_with_item9
 
+    from access_fixtures import example_objects
     from personas import make_personas
     from plusone.clinical.models import Flag
     from plusone.measures import actions

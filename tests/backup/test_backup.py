@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 POPULATION = Path(__file__).resolve().parent / "population.py"
-# The sentinel in Bob's signed note (tests/security/access_fixtures.py).
+# The sentinel in Bob's signed note (tests/access_fixtures.py).
 NOTE_SENTINEL = b"SENTINEL-NOTE-7f3a river crossing"
 
 

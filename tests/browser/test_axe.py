@@ -3,18 +3,14 @@ and on the check-in's states (a group, its errors, each acknowledgement, each li
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from access_fixtures import example_objects
 from personas import make_personas
-from plusone.clinical.models import Flag, Session
-from plusone.custodian import actions as custodian
-from plusone.custodian.models import DestructionCertificate
 from plusone.measures import actions
 from plusone.web.routes import Policy, registered_routes
 
@@ -44,111 +40,32 @@ def _sign_in(context: Any, base: str, user: Any) -> None:
 
 
 def _examples(p: Any) -> dict[str, Any]:
-    """One object of every kind a route's ``examples`` may name."""
-    episode = p.bob.episodes.get()
-    flag = Flag.objects.create(
-        practice=p.riverside,
-        client=p.bob,
-        episode=episode,
-        grade=1,
-        source_kind="test",
-        source_id=episode.pk,
-        opened_at=episode.client.created_at,
-    )
-    issued = actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
-    session = Session.objects.create(
-        practice=p.riverside,
-        episode=episode,
-        starts_at=timezone.now() - dt.timedelta(days=1),
-        status=Session.Status.ATTENDED,
-    )
-    goal = episode.goals.first()
-    # plusone.custodian: a breach, a legal hold and a destruction certificate.
-    incident = custodian.record_incident(
-        user=p.erin,
-        practice=p.riverside,
-        data=custodian.IncidentData(
-            "lost", timezone.localdate(), "A lost laptop", 1, "none", clients=[p.bob]
-        ),
-    )
-    hold = custodian.place_hold(user=p.erin, client=p.bob, reason="Litigation pending")
-    certificate = DestructionCertificate.objects.create(
-        practice=p.riverside,
-        client_ref=uuid.uuid4(),
-        initials="ZZ",
-        birth_year=1950,
-        destroyed={"clinical.Client": 1, "clinical.Episode": 1},
-        college="crpo",
-        last_contact=dt.date(2010, 1, 4),
-        retention_end=dt.date(2020, 1, 4),
-        basis="CRPO: 10 years after the last contact",
-        method=custodian.destruction_method(),
-        authorised_by=p.erin,
-        destroyed_at=timezone.now(),
-    )
-    return {
-        "client": p.bob,
-        "episode": episode,
-        "flag": flag,
-        "goal": goal,
-        "session": session,
-        "token": issued.url.rsplit("/c/", 1)[1],
-        "observer_token": p.olive_token,
-        "practice": p.riverside,
-        "user": p.alice,
-        "incident": incident,
-        "hold": hold,
-        "certificate": certificate,
-        **_rights_examples(p, session),
-    }
-
-
-def _rights_examples(p: Any, session: Any) -> dict[str, Any]:
-    """plusone.rights: an access request with a severed note, and a correction struck
-    through in that note (the fullest states of their pages)."""
-    from plusone.notes import actions as notes
-    from plusone.notes.models import REQUIRED_SECTIONS
+    """The access matrix's objects of every kind, with the rights pages in their fullest
+    state: a note severed from the access request, and a correction struck through."""
+    from plusone.notes.models import SessionNote
     from plusone.rights import actions as rights
 
-    today, now = timezone.localdate(), timezone.now()
-    sections = {name: f"Bob's note ({name})" for name in REQUIRED_SECTIONS}
-    draft = notes.save_draft(user=p.alice, session=session, sections=sections, base_version=0)
-    note = notes.sign_note(user=p.alice, session=session, base_version=draft.version)
-    access = rights.record_access_request(
-        user=p.erin,
-        client=p.bob,
-        received_on=today,
-        how_received="email",
-        asked_for="My whole record",
-        today=today,
-    )
+    objects = example_objects(p)
+    note = SessionNote.objects.get(session=objects["session"])
+    now = timezone.now()
     rights.sever(
         user=p.erin,
-        request=access,
+        request=objects["access_request"],
         item_label="notes.sessionnote",
         item_id=str(note.pk),
         exception="s52_1_e_i",
         explanation="Risk of serious harm to recovery",
         now=now,
     )
-    correction = rights.record_correction_request(
-        user=p.erin,
-        client=p.bob,
-        note=note,
-        received_on=today,
-        how_received="mail",
-        asked="My sister drove, not my brother",
-        today=today,
-    )
     rights.correct_note(
         user=p.erin,
-        request=correction,
+        request=objects["correction_request"],
         section="risk_assessment",
         new_text="Bob's corrected words",
         reason="Shown to be inaccurate",
         now=now,
     )
-    return {"access_request": access, "correction_request": correction}
+    return objects
 
 
 def _page_is_html(response: Any) -> bool:

@@ -11,15 +11,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# access_fixtures (example objects, web_as) lives with the access-matrix tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
-
 from fuzzkit import PROFILE, TALLY
 from world import World, build_world
 

@@ -1,5 +1,6 @@
-"""Shared set-up for the access tests: example objects of every kind, and a signed-in
-web client per persona (tests/personas.py says who is who)."""
+"""Shared set-up for the tests that walk the route registry (the access matrix, the axe
+crawl, the fuzz tests) and for the backup population: one of Bob's objects of every kind a
+route may name, and a web client per persona (tests/personas.py says who is who)."""
 
 from __future__ import annotations
 
