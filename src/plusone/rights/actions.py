@@ -181,15 +181,7 @@ def refuse_access(
     """Refuse the whole request under one exception of s.52(1) or s.54(6)."""
     if ground not in AccessException.values:
         raise ValidationError({"ground": "Choose the exception that applies."})
-    text = _required(reason=reason)
-    with transaction.atomic():
-        locked = _lock(request)
-        _close(locked, user, AccessRequest.Status.REFUSED, today)
-        locked.refusal_ground = ground
-        locked.refusal_reason = text["reason"]
-        locked.save()
-        _record(user, locked, "rights.access.refuse", ground=ground)
-    return locked
+    return _refuse(user=user, request=request, ground=ground, reason=reason, today=today)
 
 
 def sever(
@@ -301,14 +293,20 @@ def refuse_correction(
     statement of disagreement (s.55(11))."""
     if ground not in CorrectionRefusal.values:
         raise ValidationError({"ground": "Choose the ground for refusing."})
+    return _refuse(user=user, request=request, ground=ground, reason=reason, today=today)
+
+
+def _refuse(*, user: Any, request: Any, ground: str, reason: str, today: dt.date) -> Any:
+    """Close an access or correction request as refused, with its checked ground and the
+    reasons given to the client."""
     text = _required(reason=reason)
     with transaction.atomic():
         locked = _lock(request)
-        _close(locked, user, CorrectionRequest.Status.REFUSED, today)
+        _close(locked, user, "refused", today)
         locked.refusal_ground = ground
         locked.refusal_reason = text["reason"]
         locked.save()
-        _record(user, locked, "rights.correction.refuse", ground=ground)
+        _record(user, locked, f"rights.{_kind(locked)}.refuse", ground=ground)
     return locked
 
 
