@@ -12,11 +12,12 @@ import json
 from typing import Any
 
 import pytest
-from access_fixtures import PERSONAS
 from django.apps import apps
 from django.db import models
 from fuzzkit import SCRIPT, send, urlencoded
 from world import World, get_routes, persona_for, post_routes
+
+from access_fixtures import PERSONAS
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from access_fixtures import example_objects, web_as
 from django.db import transaction
 from fuzzkit import form_fields, input_types, typed_fields
 
+from access_fixtures import example_objects, web_as
 from plusone.web.routes import Policy, Route, registered_routes
 
 # The persona each policy is meant for (tests/personas.py).

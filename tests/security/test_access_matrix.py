@@ -22,9 +22,9 @@ import uuid
 from typing import Any
 
 import pytest
-from access_fixtures import PERSONAS, STAFF, example_objects, web_as
 from django.test import Client as WebClient
 
+from access_fixtures import PERSONAS, STAFF, example_objects, web_as
 from plusone.web.routes import Policy, Route, registered_routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

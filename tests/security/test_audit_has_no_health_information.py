@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 import pytest
-from access_fixtures import NOTE_SENTINEL, example_objects
 from django.db import transaction
 from django.test import Client as WebClient
 from django.utils import timezone
 
+from access_fixtures import NOTE_SENTINEL, example_objects
 from plusone import audit
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Flag

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from access_fixtures import example_objects
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, models
@@ -25,6 +24,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from access_fixtures import example_objects
 from journey_fixtures import give_history
 from personas import login_as, make_personas
 from plusone.accounts.models import User
