@@ -13,7 +13,10 @@ from plusone.core.business_hours import (
     BusinessHours,
     add_business_hours,
     business_time_between,
+    closing_time,
     end_of_next_business_day,
+    first_business_day_from,
+    subtract_business_hours,
 )
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -120,3 +123,47 @@ def test_it_adds_exactly_the_business_time_it_was_asked_for(start, minutes):
         local = due.astimezone(TORONTO)
         assert local.weekday() in HOURS.weekdays
         assert dt.time(9) < local.time() <= dt.time(17)
+
+
+# Thanksgiving Monday 2026-10-12 is an Ontario public holiday.
+THANKSGIVING = dt.date(2026, 10, 12)
+WITH_HOLIDAY = BusinessHours(closed=frozenset({THANKSGIVING}))
+
+
+def test_it_counts_no_business_time_on_a_holiday():
+    # Friday 9 October 16:00 + 2 h: 1 h on Friday, Monday is closed, 1 h on Tuesday.
+    assert add_business_hours(at(2026, 10, 9, 16), dt.timedelta(hours=2), WITH_HOLIDAY) == at(
+        2026, 10, 13, 10
+    )
+    assert end_of_next_business_day(at(2026, 10, 9, 19), WITH_HOLIDAY) == at(2026, 10, 13, 17)
+    assert business_time_between(
+        at(2026, 10, 9, 17), at(2026, 10, 13, 9), WITH_HOLIDAY
+    ) == dt.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("end", "hours", "expected", "why"),
+    [
+        (at(2026, 10, 13, 17), 4, at(2026, 10, 13, 13), "Tuesday close minus 4 h"),
+        (at(2026, 10, 13, 11), 4, at(2026, 10, 9, 15), "2 h Tuesday, the holiday, 2 h Friday"),
+        (at(2026, 11, 30, 17), 0, at(2026, 11, 30, 17), "zero is the end itself"),
+        (at(2026, 11, 28, 12), 1, at(2026, 11, 27, 16), "from a Saturday: Friday's last hour"),
+    ],
+)
+def test_it_subtracts_business_hours_like_the_worked_examples(end, hours, expected, why):
+    assert subtract_business_hours(end, dt.timedelta(hours=hours), WITH_HOLIDAY) == expected, why
+
+
+@given(end=moments, minutes=st.integers(min_value=1, max_value=60 * 80))
+def test_it_subtracts_exactly_what_adding_gives_back(end, minutes):
+    amount = dt.timedelta(minutes=minutes)
+    start = subtract_business_hours(end, amount, WITH_HOLIDAY)
+    assert start <= end
+    assert business_time_between(start, end, WITH_HOLIDAY) == amount
+    assert add_business_hours(start, amount, WITH_HOLIDAY) <= end
+
+
+def test_it_finds_the_first_business_day_and_its_close():
+    assert first_business_day_from(THANKSGIVING, WITH_HOLIDAY) == dt.date(2026, 10, 13)
+    assert first_business_day_from(dt.date(2026, 10, 13), WITH_HOLIDAY) == dt.date(2026, 10, 13)
+    assert closing_time(dt.date(2026, 10, 13), WITH_HOLIDAY) == at(2026, 10, 13, 17)
