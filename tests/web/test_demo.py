@@ -155,7 +155,9 @@ class DemoTests(TestCase):
         flags = Flag.objects.filter(practice=self.result.practice, status=Flag.Status.OPEN)
         self.assertEqual(flags.count(), 1)
         flag = flags.get()
-        source = Administration.objects.get(pk=flag.source_id)
+        # The flag names its sitting; the administration that stored the answer is in it.
+        sitting = Sitting.objects.get(idempotency_key=str(flag.source_id))
+        source = sitting.administrations.get(instrument_key=flag.instrument_key)
         self.assertEqual(source.context, Context.CHECKIN)
         self.assertGreater(source.risk_grade, 0)
         self.assertEqual(source.instrument_key, "phq9")

@@ -101,9 +101,9 @@ class EmailContentTests(TestCase):
             user=self.p.erin,
             practice=self.p.riverside,
             crisis_text="",
-            read_by="",
+            crisis_text_fr="",
             clinical_contact=self.p.charlie,
-            escalate_after_hours=24,
+            escalation_lead_hours=4,
         )
         later = flag.opened_at + dt.timedelta(days=10)
         later = later.astimezone(ZoneInfo("America/Toronto")).replace(hour=12)

@@ -408,7 +408,12 @@ class AbsenceForm(forms.Form):
     therapist = forms.ModelChoiceField(queryset=None, label="Who is away")
     starts_on = forms.DateField(label="First day away", widget=forms.DateInput({"type": "date"}))
     ends_on = forms.DateField(label="Last day away", widget=forms.DateInput({"type": "date"}))
-    cover = forms.ModelChoiceField(queryset=None, label="Who covers risk flags")
+    cover = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Who covers risk flags",
+        empty_label="Nobody: flags wait for my return, and clients are told so",
+    )
 
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -417,29 +422,43 @@ class AbsenceForm(forms.Form):
 
 
 class RiskSettingsForm(forms.Form):
-    """The practice's crisis text, stated read-by time, clinical contact and escalation delay."""
+    """The practice's crisis text in both languages, clinical contact and escalation lead."""
 
     crisis_text = TextField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Crisis text shown to clients (blank: the default text)",
+        label="Crisis text shown to clients, in English (blank: the default text)",
+        help_text="Write {read_by} where the time your therapist reads it goes; "
+        "PlusOne fills it in.",
     )
-    read_by = TextField(
+    crisis_text_fr = TextField(
         required=False,
-        max_length=120,
-        label='"Your therapist reads it by ..." (blank: the next business day)',
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="The same crisis text in French (required with the English one)",
+        help_text="Écrivez {read_by} à l'endroit de l'heure de lecture.",
     )
     clinical_contact = forms.ModelChoiceField(
         queryset=None, required=False, label="Designated clinical contact for escalations"
     )
-    escalate_after_hours = forms.IntegerField(
-        min_value=1, max_value=200, label="Escalate an unacknowledged flag after (business hours)"
+    escalation_lead_hours = forms.IntegerField(
+        min_value=1,
+        max_value=8,
+        label="Escalate an unacknowledged flag this many business hours before the time "
+        "the client was told",
     )
 
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinical_contact"].queryset = therapists  # type: ignore[attr-defined]
+
+
+class ClosureDayForm(forms.Form):
+    """A day the practice is closed, beyond the public holidays."""
+
+    day = forms.DateField(label="Closed on", widget=forms.DateInput({"type": "date"}))
+    label = TextField(required=False, max_length=80, label="What it is (optional)")
 
 
 class SafetyPlanForm(forms.Form):

@@ -225,14 +225,27 @@ class SafetyPlan(models.Model):
 class Flag(models.Model):
     """A risk flag. It closes only when a clinician acknowledges it with an action note.
 
-    ``source_kind``/``source_id`` name what opened it (e.g. "administration" and
-    the Administration's UUID) without a foreign key, so the measures app
-    migrates independently.
+    One flag per sitting: a check-in's flag is opened by the first store of a
+    risk answer (``source_kind`` "checkin", ``source_id`` the sitting's token),
+    and a later, higher answer raises its grade. ``source_kind``/``source_id``
+    name what opened it without a foreign key, so the measures app migrates
+    independently; flags opened before December 2026 name their
+    administration. ``instrument_key``, ``item_id`` and ``answer`` hold the
+    risk answer itself, so it is never lost with a draft.
+
+    ``promised_read_by`` is the time the client was told the therapist reads
+    it; ``escalate_at`` the lead time before it (both from
+    :func:`plusone.clinical.risk.promise_for`). ``first_told`` is who the
+    notification went to; escalation goes to someone else.
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    class Promise(models.TextChoices):
+        NEXT_BUSINESS_DAY = "next_business_day", "By the next business day"
+        THERAPIST_BACK = "therapist_back", "When the therapist is back"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -242,6 +255,22 @@ class Flag(models.Model):
     source_kind = models.CharField(max_length=40, default="administration")
     source_id = models.UUIDField()
     opened_at = models.DateTimeField()
+    # The risk answer: instrument, item and the answer's value (blank on old flags).
+    instrument_key = models.CharField(max_length=40, blank=True)
+    item_id = models.CharField(max_length=40, blank=True)
+    answer = models.PositiveSmallIntegerField(null=True, blank=True)
+    promised_read_by = models.DateTimeField(null=True, blank=True)
+    promise = models.CharField(
+        max_length=20, choices=Promise.choices, default=Promise.NEXT_BUSINESS_DAY
+    )
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_told = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -282,7 +311,7 @@ class Flag(models.Model):
                 ),
                 name="flag_acknowledged_has_note_and_acknowledger",
             ),
-            # One flag per risk source (a retried submit cannot open a second one).
+            # One flag per risk source: one per sitting, and a retry cannot open a second.
             models.UniqueConstraint(
                 fields=["source_kind", "source_id"], name="flag_one_per_source"
             ),
@@ -290,6 +319,37 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"flag {self.pk} (grade {self.grade}, {self.status})"
+
+
+class FlagNote(models.Model):
+    """What happened to a flag's risk answer after it opened: raised, or changed.
+
+    Written by the system, never by hand; the flag stays open whatever the
+    note says (only a clinician's acknowledgement closes it).
+    """
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", "A higher answer raised the flag's grade"
+        CHANGED = "changed", "The client changed the answer"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="notes")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    instrument_key = models.CharField(max_length=40)
+    item_id = models.CharField(max_length=40)
+    answer = models.PositiveSmallIntegerField()
+    grade = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(grade__lte=3), name="flag_note_grade_0_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag note {self.pk} ({self.kind})"
 
 
 class Phase(models.TextChoices):
@@ -564,8 +624,13 @@ class Absence(models.Model):
     )
     starts_on = models.DateField()
     ends_on = models.DateField()
+    # None: nobody covers (a solo practice); flags then promise the day back.
     cover = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covering"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="covering",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -588,10 +653,12 @@ class Absence(models.Model):
 
 
 class RiskSettings(models.Model):
-    """A practice's risk settings: escalation, business hours and the stated read-by time.
+    """A practice's risk settings: escalation lead time, business hours, clinical contact.
 
-    The crisis text itself stays on ``Practice.crisis_text``. Absent a row, the
-    defaults below apply (24 business hours, Mon-Fri 09:00-17:00 America/Toronto).
+    The crisis text itself stays on ``Practice`` (English and French). Absent a
+    row, the defaults below apply (escalate 4 business hours before the
+    promised read-by time; Mon-Fri 09:00-17:00 America/Toronto, closed on
+    Ontario's public holidays and the practice's closure days).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -604,9 +671,9 @@ class RiskSettings(models.Model):
         blank=True,
         related_name="+",
     )
-    escalate_after_hours = models.PositiveSmallIntegerField(default=24)
-    # "Your therapist reads it by <read_by>"; blank: the computed next business day.
-    read_by = models.CharField(max_length=120, blank=True)
+    # An unacknowledged flag escalates this many business hours before the time the
+    # client was told, so that someone can still act by then.
+    escalation_lead_hours = models.PositiveSmallIntegerField(default=4)
     opens = models.TimeField(default=dt.time(9, 0))
     closes = models.TimeField(default=dt.time(17, 0))
     # Comma-separated weekday numbers, Monday = 0.
@@ -620,10 +687,32 @@ class RiskSettings(models.Model):
                 condition=Q(closes__gt=models.F("opens")), name="risk_settings_closes_after_opens"
             ),
             models.CheckConstraint(
-                condition=Q(escalate_after_hours__gte=1, escalate_after_hours__lte=200),
-                name="risk_settings_escalation_1_200_hours",
+                condition=Q(escalation_lead_hours__gte=1, escalation_lead_hours__lte=8),
+                name="risk_settings_lead_1_8_hours",
             ),
         ]
 
     def __str__(self) -> str:
         return f"risk settings {self.pk}"
+
+
+class ClosureDay(models.Model):
+    """A day the practice is closed (beyond the public holidays): no business time passes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    label = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "day"], name="closure_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"closure day {self.day}"

@@ -1,27 +1,44 @@
-"""Risk cover: who covers whom, the practice's business hours, and the stated read-by time.
+"""The risk promise: who reads a flag, by when the client is told, and when it escalates.
+
+One function, :func:`promise_for`, answers all three, so the client is never
+told a time the system does not enforce (DESIGN.md, Risk). The practice's
+business hours, Ontario's public holidays (:mod:`plusone.core.calendars`) and
+its own closure days are data; the arithmetic is :mod:`plusone.core.business_hours`.
 
 Reads here need no permission (they answer routing questions for actions and
 tasks); pages reach flags only through ``plusone.clinical.queries.access_flag``.
-Writes (``set_absence``, ``update_risk_settings``) run in one transaction and
-record their audit event last.
+Writes (``set_absence``, ``update_risk_settings``, closure days) run in one
+transaction and record their audit event last.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
+from django.utils import formats, translation
 
 from plusone import audit
 from plusone.accounts.models import Membership, Practice, Role
-from plusone.clinical.models import Absence, Flag, RiskSettings
-from plusone.core.business_hours import BusinessHours, end_of_next_business_day
+from plusone.clinical.models import Absence, ClosureDay, Flag, RiskSettings
+from plusone.core.business_hours import (
+    BusinessHours,
+    closing_time,
+    end_of_next_business_day,
+    first_business_day_from,
+    subtract_business_hours,
+)
+from plusone.core.calendars import holidays
 
-DEFAULT_ESCALATE_AFTER_HOURS = 24
+# The slot a practice's crisis text must hold, filled by promise_for's read-by time.
+READ_BY_SLOT = "{read_by}"
+# The languages every client-facing text exists in (DESIGN.md, Languages).
+LANGUAGES = ("en", "fr")
 
 
 def settings_for(practice: Any) -> RiskSettings:
@@ -31,10 +48,18 @@ def settings_for(practice: Any) -> RiskSettings:
 
 
 def business_hours(risk: RiskSettings) -> BusinessHours:
-    """The practice's business hours as the pure ``plusone.core`` value."""
+    """The practice's business hours as the pure ``plusone.core`` value, closed on
+    Ontario's public holidays and the practice's own closure days."""
     weekdays = frozenset(int(d) for d in risk.weekdays.split(",") if d.strip())
+    closed = holidays("ontario") | frozenset(
+        ClosureDay.objects.filter(practice_id=risk.practice_id).values_list("day", flat=True)
+    )
     return BusinessHours(
-        weekdays=weekdays, opens=risk.opens, closes=risk.closes, zone=ZoneInfo(risk.time_zone)
+        weekdays=weekdays,
+        opens=risk.opens,
+        closes=risk.closes,
+        zone=ZoneInfo(risk.time_zone),
+        closed=closed,
     )
 
 
@@ -50,12 +75,9 @@ def is_practice_therapist(user: Any, practice_id: Any) -> bool:
     ).exists()
 
 
-def cover_for(therapist_id: Any, practice_id: Any, on: dt.date) -> Any | None:
-    """The user covering ``therapist_id`` on ``on``, or None when they are not away.
-
-    When absences overlap, the one that started last wins.
-    """
-    absence = (
+def _absence_on(therapist_id: Any, practice_id: Any, on: dt.date) -> Absence | None:
+    """The absence covering ``on``; when absences overlap, the one that started last."""
+    return (
         Absence.objects.select_related("cover")
         .filter(
             practice_id=practice_id, therapist_id=therapist_id, starts_on__lte=on, ends_on__gte=on
@@ -63,46 +85,153 @@ def cover_for(therapist_id: Any, practice_id: Any, on: dt.date) -> Any | None:
         .order_by("-starts_on", "-created_at")
         .first()
     )
+
+
+def cover_for(therapist_id: Any, practice_id: Any, on: dt.date) -> Any | None:
+    """The user covering ``therapist_id`` on ``on``, or None when they are not away."""
+    absence = _absence_on(therapist_id, practice_id, on)
     return absence.cover if absence is not None else None
 
 
-def flag_recipient(flag: Flag, now: dt.datetime) -> Any:
-    """Who is told of a new flag: the client's therapist, or their cover while away."""
-    risk = settings_for(flag.practice)
-    cover = cover_for(flag.client.therapist_id, flag.practice_id, practice_date(risk, now))
-    return cover if cover is not None else flag.client.therapist
+def _back_on(therapist_id: Any, practice_id: Any, day: dt.date, hours: BusinessHours) -> dt.date:
+    """The therapist's first business day back, on or after ``day`` (absences chained)."""
+    for _ in range(366):
+        day = first_business_day_from(day, hours)
+        absence = _absence_on(therapist_id, practice_id, day)
+        if absence is None:
+            return day
+        day = absence.ends_on + dt.timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What a new flag promises the client, and how the practice keeps it.
+
+    ``read_by``: the time the client is told their therapist (or the cover)
+    reads it. ``first_told``: who is notified at once. ``escalate_to``: the
+    next person not yet told, or None when there is nobody; ``escalate_at``:
+    the lead time before ``read_by`` (None without ``escalate_to``).
+    ``kind`` is a Flag.Promise value; with "therapist_back" the therapist is
+    away with no one covering and ``read_by`` is the close of their first
+    business day back.
+    """
+
+    read_by: dt.datetime
+    first_told: Any
+    escalate_to: Any | None
+    escalate_at: dt.datetime | None
+    kind: str
+
+
+def readers(therapist: Any, practice: Any, on: dt.date) -> list[Any]:
+    """Who can act on a flag on ``on``, in the order they are told: the therapist
+    (or their cover while they are away), then the designated clinical contact.
+    Nobody appears twice; an away therapist without cover is left out."""
+    risk = settings_for(practice)
+    absence = _absence_on(therapist.pk, practice.pk, on)
+    people: list[Any] = []
+    if absence is None:
+        people.append(therapist)
+    elif absence.cover is not None:
+        people.append(absence.cover)
+    contact = risk.clinical_contact
+    new = all(contact.pk != p.pk for p in people) if contact is not None else False
+    if contact is not None and new and contact.pk != therapist.pk:
+        people.append(contact)
+    return people
+
+
+def promise_for(*, practice: Any, therapist: Any, now: dt.datetime) -> Promise:
+    """The one source of the read-by time and the escalation (DESIGN.md, Risk).
+
+    The read-by time is the close of the next business day after ``now``
+    (holidays and closure days skipped). Someone must be there on that day:
+    the therapist, or their cover, or the clinical contact. When nobody is
+    (a solo therapist away with no cover), the promise moves to the close of
+    the therapist's first business day back. Escalation goes to the next
+    person in :func:`readers` not yet told, ``lead`` business hours before
+    the promise.
+    """
+    risk = settings_for(practice)
+    hours = business_hours(risk)
+    read_by = end_of_next_business_day(now, hours)
+    day = read_by.date()
+    people = readers(therapist, practice, day)
+    kind = Flag.Promise.NEXT_BUSINESS_DAY
+    if not people:
+        back = _back_on(therapist.pk, practice.pk, day, hours)
+        read_by = closing_time(back, hours)
+        people = [therapist]
+        kind = Flag.Promise.THERAPIST_BACK
+    escalate_to = people[1] if len(people) > 1 else None
+    escalate_at = None
+    if escalate_to is not None:
+        lead = dt.timedelta(hours=risk.escalation_lead_hours)
+        escalate_at = max(subtract_business_hours(read_by, lead, hours), now)
+    return Promise(
+        read_by=read_by,
+        first_told=people[0],
+        escalate_to=escalate_to,
+        escalate_at=escalate_at,
+        kind=kind,
+    )
 
 
 def escalation_recipient(flag: Flag, now: dt.datetime) -> Any | None:
-    """Who an overdue flag escalates to: the cover while the therapist is away, else the
-    practice's designated clinical contact (None when neither is set, or when the
-    contact is the flag's own therapist, who was told already)."""
+    """Who an overdue flag escalates to: the first of today's readers not yet told
+    (neither the first notified, nor anyone already escalated to or emailed about it)."""
+    from plusone.notify.models import Delivery
+
     risk = settings_for(flag.practice)
-    cover = cover_for(flag.client.therapist_id, flag.practice_id, practice_date(risk, now))
-    if cover is not None:
-        return cover
-    contact = risk.clinical_contact
-    if contact is None or contact.pk == flag.client.therapist_id:
-        return None
-    return contact
+    told = {flag.first_told_id, flag.escalated_to_id}
+    told |= set(Delivery.objects.filter(target=str(flag.pk)).values_list("recipient_id", flat=True))
+    for person in readers(flag.client.therapist, flag.practice, practice_date(risk, now)):
+        if person.pk not in told:
+            return person
+    return None
 
 
-def read_by_text(practice: Any, now: dt.datetime) -> str:
-    """The stated response time: the practice's own words, else the computed next
-    business day, e.g. "the next business day (Monday 30 November, 17:00)"."""
-    risk = settings_for(practice)
-    if risk.read_by.strip():
-        return risk.read_by.strip()
-    due = end_of_next_business_day(now, business_hours(risk))
-    when = formats.date_format(due, "l j F, H:i")
-    return f"the next business day ({when})"
+def format_read_by(practice: Any, moment: dt.datetime, language: str = "en") -> str:
+    """The read-by time on the practice's clock, in the client's language, e.g.
+    "Tuesday 13 October at 17:00"."""
+    zone = ZoneInfo(settings_for(practice).time_zone)
+    with translation.override(language):
+        # Translators: a Django date format: weekday, day, month, then the time, as in
+        # "Tuesday 13 October at 17:00". Escape literal letters with a backslash.
+        pattern = translation.gettext("l j F \\a\\t H:i")
+        return formats.date_format(moment.astimezone(zone), pattern)
 
 
-def default_crisis_text(practice: Any, now: dt.datetime) -> str:
-    """The crisis text a practice gets until it writes its own, with its read-by time."""
-    from plusone.measures.safety import CRISIS_TEXT_TEMPLATE
+def crisis_text(practice: Any, read_by: dt.datetime, language: str = "en") -> str:
+    """The crisis text in ``language`` with its read-by time filled in.
 
-    return CRISIS_TEXT_TEMPLATE.format(read_by=read_by_text(practice, now))
+    The practice's own text when it has set one with the slot; otherwise the
+    default (measures.safety). A stored text without the slot is never shown:
+    it could only state a time the system does not keep.
+    """
+    from plusone.measures.safety import default_crisis_text
+
+    own = (practice.crisis_text_fr if language == "fr" else practice.crisis_text) or ""
+    when = format_read_by(practice, read_by, language)
+    if own.strip().count(READ_BY_SLOT) == 1:
+        return own.strip().replace(READ_BY_SLOT, when)
+    return default_crisis_text(language).replace(READ_BY_SLOT, when)
+
+
+def check_crisis_text(text: str, language: str) -> str:
+    """The text, stripped; ValidationError unless it holds the {read_by} slot exactly once
+    and no other braces."""
+    text = text.strip()
+    name = {"en": "English", "fr": "French"}[language]
+    if text.count(READ_BY_SLOT) != 1:
+        raise ValidationError(
+            f"The {name} crisis text must contain {READ_BY_SLOT} exactly once: "
+            "PlusOne fills in the time the therapist reads the check-in."
+        )
+    if re.search(r"[{}]", text.replace(READ_BY_SLOT, "")):
+        raise ValidationError(f"The {name} crisis text may hold no braces except {READ_BY_SLOT}.")
+    return text
 
 
 def flag_counts(practice: Practice) -> dict[str, int]:
@@ -124,9 +253,10 @@ def set_absence(
     therapist: Any,
     starts_on: dt.date,
     ends_on: dt.date,
-    cover: Any,
+    cover: Any | None,
 ) -> Absence:
-    """Record ``therapist``'s away dates with ``cover``; audit it.
+    """Record ``therapist``'s away dates with ``cover`` (None: nobody covers, and flags
+    promise the therapist's first business day back); audit it.
 
     Raises ValidationError unless both are therapists of ``practice``, the cover
     is someone else and the dates are in order. ``user`` is the therapist
@@ -134,10 +264,10 @@ def set_absence(
     """
     errors = []
     if not is_practice_therapist(therapist, practice.pk):
-        errors.append("Only a therapist of this practice can be away with cover.")
-    if not is_practice_therapist(cover, practice.pk):
+        errors.append("Only a therapist of this practice can be away.")
+    if cover is not None and not is_practice_therapist(cover, practice.pk):
         errors.append("The cover must be a therapist of this practice.")
-    if getattr(cover, "pk", None) == getattr(therapist, "pk", None):
+    if cover is not None and getattr(cover, "pk", None) == getattr(therapist, "pk", None):
         errors.append("The cover must be someone else.")
     if ends_on < starts_on:
         errors.append("The last day away cannot be before the first.")
@@ -158,7 +288,7 @@ def set_absence(
             action="absence.set",
             target_type="clinical.absence",
             target_id=absence.pk,
-            detail={"therapist": therapist.pk, "cover": cover.pk},
+            detail={"therapist": therapist.pk, "cover": cover.pk if cover is not None else ""},
         )
     return absence
 
@@ -168,24 +298,42 @@ def update_risk_settings(
     user: Any,
     practice: Practice,
     crisis_text: str,
-    read_by: str,
+    crisis_text_fr: str,
     clinical_contact: Any | None,
-    escalate_after_hours: int,
+    escalation_lead_hours: int,
 ) -> RiskSettings:
-    """Save the practice's crisis text, read-by time, clinical contact and escalation delay.
+    """Save the practice's crisis text (both languages, or neither), clinical contact and
+    escalation lead time.
 
-    Raises ValidationError when the contact is not a therapist of the practice.
+    Raises ValidationError when the contact is not a therapist of the practice,
+    or when a crisis text is given in one language only or lacks its slot.
     """
+    errors: list[str] = []
     if clinical_contact is not None and not is_practice_therapist(clinical_contact, practice.pk):
-        raise ValidationError("The clinical contact must be a therapist of this practice.")
+        errors.append("The clinical contact must be a therapist of this practice.")
+    texts = {"en": crisis_text.strip(), "fr": crisis_text_fr.strip()}
+    if any(texts.values()):
+        if not all(texts.values()):
+            errors.append(
+                "Give the crisis text in both English and French, or leave both blank "
+                "for the default text."
+            )
+        for language, text in texts.items():
+            if text:
+                try:
+                    check_crisis_text(text, language)
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         risk, _ = RiskSettings.objects.get_or_create(practice=practice)
-        risk.read_by = read_by.strip()
         risk.clinical_contact = clinical_contact
-        risk.escalate_after_hours = escalate_after_hours
+        risk.escalation_lead_hours = escalation_lead_hours
         risk.save()
-        practice.crisis_text = crisis_text.strip()
-        practice.save(update_fields=["crisis_text"])
+        practice.crisis_text = texts["en"]
+        practice.crisis_text_fr = texts["fr"]
+        practice.save(update_fields=["crisis_text", "crisis_text_fr"])
         audit.record(
             practice=practice,
             actor=user,
@@ -194,8 +342,43 @@ def update_risk_settings(
             target_id=risk.pk,
             detail={
                 "contact": clinical_contact.pk if clinical_contact is not None else "",
-                "hours": escalate_after_hours,
+                "lead_hours": escalation_lead_hours,
                 "own_text": bool(practice.crisis_text),
             },
         )
     return risk
+
+
+def add_closure_day(*, user: Any, practice: Practice, day: dt.date, label: str) -> ClosureDay:
+    """Mark ``day`` closed for the practice (no business time passes); audit it.
+
+    Raises ValidationError when it is marked already.
+    """
+    if ClosureDay.objects.filter(practice=practice, day=day).exists():
+        raise ValidationError("That day is already marked closed.")
+    with transaction.atomic():
+        closure = ClosureDay.objects.create(
+            practice=practice, day=day, label=label.strip(), created_by=user
+        )
+        audit.record(
+            practice=practice,
+            actor=user,
+            action="closure_day.add",
+            target_type="clinical.closureday",
+            target_id=closure.pk,
+        )
+    return closure
+
+
+def remove_closure_day(*, user: Any, closure: ClosureDay) -> None:
+    """Open the day again; audit it (flags already promised keep their promise)."""
+    with transaction.atomic():
+        pk, practice = closure.pk, closure.practice
+        closure.delete()
+        audit.record(
+            practice=practice,
+            actor=user,
+            action="closure_day.remove",
+            target_type="clinical.closureday",
+            target_id=pk,
+        )

@@ -3,12 +3,14 @@
 Who may do what:
 - away dates: a therapist sets their own; a practice admin sets anyone's;
 - covered flags: a therapist, for flags they cover (``queries.covered_flags``);
-- risk settings (crisis text, read-by time, clinical contact, escalation delay):
-  the practice admin, who sees only counts of open and escalated flags.
+- risk settings (crisis text in both languages, clinical contact, escalation lead
+  time, closure days): the practice admin, who sees only counts of open and
+  escalated flags.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -21,8 +23,16 @@ from plusone import audit
 from plusone.accounts.models import Role, User
 from plusone.accounts.queries import roles, staff_practice
 from plusone.clinical import queries, risk
-from plusone.clinical.forms import AbsenceForm, AcknowledgeFlagForm, RiskSettingsForm
-from plusone.clinical.models import Absence
+from plusone.clinical.forms import (
+    AbsenceForm,
+    AcknowledgeFlagForm,
+    ClosureDayForm,
+    RiskSettingsForm,
+)
+from plusone.clinical.models import Absence, ClosureDay
+from plusone.clinical.queries import uuid_or_404
+from plusone.core.calendars import calendar
+from plusone.measures.safety import DEFAULT_CRISIS_TEXTS
 from plusone.web.routes import Policy, route
 
 
@@ -75,15 +85,15 @@ def covering(request: HttpRequest) -> HttpResponse:
 
 @route(Policy.ADMIN, methods=("GET", "POST"))
 def risk_settings(request: HttpRequest) -> HttpResponse:
-    """The practice's crisis text and escalation settings; flag counts only."""
+    """The practice's crisis text, escalation settings and closure days; flag counts only."""
     practice = staff_practice(request.user)  # type: ignore[arg-type]
     current = risk.settings_for(practice)
     therapists = _therapists(practice)
     initial = {
         "crisis_text": practice.crisis_text,
-        "read_by": current.read_by,
+        "crisis_text_fr": practice.crisis_text_fr,
         "clinical_contact": current.clinical_contact_id,
-        "escalate_after_hours": current.escalate_after_hours,
+        "escalation_lead_hours": current.escalation_lead_hours,
     }
     form = RiskSettingsForm(request.POST or None, initial=initial, therapists=therapists)
     if request.method == "POST" and form.is_valid():
@@ -94,9 +104,60 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Risk settings saved.")
             return redirect("clinical:risk_settings")
+    return _risk_settings_page(request, practice, form, ClosureDayForm())
+
+
+def _risk_settings_page(
+    request: HttpRequest, practice: Any, form: Any, closure_form: Any
+) -> HttpResponse:
+    today = timezone.localdate()
+    ontario = calendar("ontario")
+    contact = risk.settings_for(practice).clinical_contact
     context = {
         "form": form,
+        "closure_form": closure_form,
+        "closures": ClosureDay.objects.filter(practice=practice, day__gte=today),
+        # The next twelve months of public holidays, on which no business time passes.
+        "holidays": sorted(
+            (d, name)
+            for d, name in ontario.holidays.items()
+            if today <= d < today + dt.timedelta(days=366)
+        ),
+        "calendar": ontario,
         "counts": risk.flag_counts(practice),
-        "default_text": risk.default_crisis_text(practice, timezone.now()),
+        "default_texts": DEFAULT_CRISIS_TEXTS,
+        "no_contact": contact is None,
     }
     return render(request, "clinical/risk_settings.html", context)
+
+
+@route(Policy.ADMIN, methods=("POST",))
+def closure_days(request: HttpRequest) -> HttpResponse:
+    """Add a closure day, or (with ``remove``) open one again."""
+    practice = staff_practice(request.user)  # type: ignore[arg-type]
+    remove = request.POST.get("remove")
+    if remove:
+        closure = ClosureDay.objects.filter(practice=practice, pk=uuid_or_404(remove)).first()
+        if closure is not None:
+            risk.remove_closure_day(user=request.user, closure=closure)
+            messages.success(request, "The day is open again.")
+        return redirect("clinical:risk_settings")
+    closure_form = ClosureDayForm(request.POST)
+    if closure_form.is_valid():
+        try:
+            risk.add_closure_day(user=request.user, practice=practice, **closure_form.cleaned_data)
+        except ValidationError as exc:
+            closure_form.add_error(None, exc)
+        else:
+            messages.success(request, "Closure day saved.")
+            return redirect("clinical:risk_settings")
+    initial = {
+        "crisis_text": practice.crisis_text,
+        "crisis_text_fr": practice.crisis_text_fr,
+        "clinical_contact": risk.settings_for(practice).clinical_contact_id,
+        "escalation_lead_hours": risk.settings_for(practice).escalation_lead_hours,
+    }
+    form = RiskSettingsForm(initial=initial, therapists=_therapists(practice))
+    response = _risk_settings_page(request, practice, form, closure_form)
+    response.status_code = 400
+    return response

@@ -10,6 +10,7 @@ urlpatterns = [
     path("flags/covering/", risk_views.covering, name="covering"),
     path("away/", risk_views.absences, name="absences"),
     path("settings/risk/", risk_views.risk_settings, name="risk_settings"),
+    path("settings/risk/closures/", risk_views.closure_days, name="closure_days"),
     path("episodes/<uuid:episode_id>/decisions/", views.decisions, name="decisions"),
     path("episodes/<uuid:episode_id>/decisions/new/", views.decision_new, name="decision_new"),
     path(

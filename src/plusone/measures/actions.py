@@ -343,13 +343,20 @@ def save_group(
     answers: Mapping[str, int | str | None],
     *,
     move_to: int,
+    token: AccessToken,
+    acting_user: Any = None,
     now: dt.datetime | None = None,
-) -> None:
+) -> Flag | None:
     """Save one group's answers into the draft and move to group ``move_to``.
 
     Choice answers go to JSON; free text is kept encrypted. Seconds on the group
-    accumulate from when it was shown.
+    accumulate from when it was shown. A risk answer opens (or raises) the
+    sitting's flag in this same transaction (DESIGN.md, Risk): the flag is
+    returned when it did, so the client sees the graded response before the
+    next group; else None.
     """
+    from plusone.measures.risk_answers import record_risk_answers
+
     now = now or timezone.now()
     choices = {k: v for k, v in answers.items() if not isinstance(v, str)}
     texts = {k: v for k, v in answers.items() if isinstance(v, str)}
@@ -357,6 +364,8 @@ def save_group(
     all_text[key] = texts
     spent = seconds_on(draft, key, now=now)
     with transaction.atomic():
+        # One writer per sitting at a time: a double tap cannot open two flags.
+        AccessToken.objects.select_for_update().filter(pk=token.pk).first()
         draft.answers = {**draft.answers, key: choices}
         draft.free_text = json.dumps(all_text)
         draft.seconds = {**draft.seconds, key: int(draft.seconds.get(key, 0)) + spent}
@@ -365,6 +374,12 @@ def save_group(
         draft.current_group = max(0, min(move_to, len(draft.instruments)))
         draft.updated_at = now
         draft.save()
+        return record_risk_answers(
+            token=token,
+            answers_by_group={key: choices},
+            actor=_actor(token, acting_user),
+            now=now,
+        )
 
 
 def _draft_texts(draft: CheckinDraft) -> dict[str, Any]:
@@ -411,11 +426,22 @@ def _already_stored(link: AccessToken) -> CheckinResult | None:
     sitting = Sitting.objects.filter(idempotency_key=str(link.pk)).first()
     if sitting is None:
         return None
-    flag = Flag.objects.filter(
-        source_kind="administration",
-        source_id__in=sitting.administrations.values("pk"),
-    ).first()
-    return CheckinResult(sitting=sitting, created=False, risk_grade=sitting.risk_grade, flag=flag)
+    return CheckinResult(
+        sitting=sitting, created=False, risk_grade=sitting.risk_grade, flag=_flag_of(link, sitting)
+    )
+
+
+def _flag_of(token: AccessToken, sitting: Sitting) -> Flag | None:
+    """The sitting's flag: opened by its token, or (before December 2026) by one of its
+    administrations."""
+    from plusone.measures.risk_answers import sitting_flag
+
+    return sitting_flag(token.pk) or (
+        Flag.objects.filter(
+            source_kind="administration",
+            source_id__in=sitting.administrations.values("pk"),
+        ).first()
+    )
 
 
 def submit_checkin(
@@ -473,9 +499,9 @@ def _submit(
     carried_over: list[str],
     now: dt.datetime,
 ) -> CheckinResult:
-    from plusone.clinical.actions import open_flag
     from plusone.core.instruments import load_instrument
     from plusone.core.scoring import score
+    from plusone.measures.risk_answers import record_risk_answers
 
     token = tokens.consume(link)
     episode = Episode.objects.select_related("practice", "client").get(pk=token.episode_id)
@@ -543,20 +569,13 @@ def _submit(
         stored.append(administration)
         if grade > worst[0]:
             worst = (grade, administration)
-    flag = None
-    grade, source = worst
-    if source is not None:
+    # The first store of a risk answer opens the flag here, unless a group's save did.
+    record_risk_answers(token=token, answers_by_group=answers, actor=actor, now=now)
+    flag = _flag_of(token, sitting)
+    grade = max(worst[0], flag.grade if flag is not None else 0)
+    if grade:
         sitting.risk_grade = grade
         sitting.save(update_fields=["risk_grade"])
-        # Same transaction as the answers (DESIGN.md, Risk); open_flag enqueues the notification.
-        flag = open_flag(
-            episode=episode,
-            grade=min(grade, 3),
-            source_kind="administration",
-            source_id=source.pk,
-            actor=actor,
-            now=now,
-        )
     refresh_summary(episode, today=timezone.localdate(now))
     CheckinDraft.objects.filter(token_id=str(token.pk)).delete()
     for administration in stored:
@@ -679,6 +698,11 @@ def skip_checkin(
             )
             if draft is not None:
                 draft.delete()
+            # A risk answer given before the skip keeps its flag open, and the sitting its grade.
+            flag = _flag_of(token, sitting)
+            if flag is not None:
+                sitting.risk_grade = flag.grade
+                sitting.save(update_fields=["risk_grade"])
             refresh_summary(episode, today=timezone.localdate(now))
             audit.record(
                 practice=episode.practice,
@@ -688,7 +712,9 @@ def skip_checkin(
                 target_id=sitting.pk,
                 detail={"token": token.pk, "context": context},
             )
-            return CheckinResult(sitting=sitting, created=True, risk_grade=0, flag=None)
+            return CheckinResult(
+                sitting=sitting, created=True, risk_grade=sitting.risk_grade, flag=flag
+            )
     except TokenError as exc:
         if exc.code == "used":
             stored = _already_stored(link)
@@ -924,21 +950,29 @@ def _has_free_text(administration: Administration) -> bool:
 
 
 def _risk_flags(episode: Episode) -> tuple[Any, ...]:
-    """The episode's flags as plusone.core.history.RiskFlag, named by their source's item."""
+    """The episode's flags as plusone.core.history.RiskFlag, named by their risk item."""
     from plusone.core import history as h
 
     flags = list(Flag.objects.filter(episode=episode).order_by("opened_at"))
+    # Flags opened before December 2026 name their administration, not the item.
     sources = {
         a.pk: a
         for a in Administration.objects.filter(
-            pk__in=[f.source_id for f in flags if f.source_kind == "administration"]
+            pk__in=[
+                f.source_id
+                for f in flags
+                if f.source_kind == "administration" and not f.instrument_key
+            ]
         )
     }
     out = []
     for f in flags:
-        source = sources.get(f.source_id)
-        instrument = source.instrument_key if source is not None else f.source_kind
-        item = _risk_item_answered(source)
+        if f.instrument_key:
+            instrument, item = f.instrument_key, f.item_id
+        else:
+            source = sources.get(f.source_id)
+            instrument = source.instrument_key if source is not None else f.source_kind
+            item = _risk_item_answered(source)
         out.append(
             h.RiskFlag(
                 instrument=instrument,

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("checkin/", views.checkin_page, name="checkin"),
     path("checkin/consent/", views.consent_page, name="consent"),
     path("checkin/skip/", views.skip, name="skip"),
+    path("checkin/safety/", views.risk_response, name="risk_response"),
     path("checkin/done/", views.done, name="done"),
     path("checkin/exit/", views.kiosk_exit, name="kiosk_exit"),
     path(

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plusone import audit
-from plusone.clinical import queries
-from plusone.clinical.models import SafetyPlan
-from plusone.clinical.risk import default_crisis_text
+from plusone.clinical import queries, risk
+from plusone.clinical.models import Flag, SafetyPlan
 from plusone.measures import actions, checkin, forms, safety
 from plusone.measures import consent as consent_service
 from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
+from plusone.measures.risk_answers import sitting_flag
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
@@ -32,6 +32,8 @@ from plusone.web.routes import Policy, route
 TOKEN_KEY = "checkin_token"  # noqa: S105 - a session key's name, not a secret
 KIOSK_KEY = "checkin_kiosk"
 DONE_KEY = "checkin_done"
+# The flag whose graded response the client sees before the next group.
+RISK_KEY = "checkin_risk"
 
 # Worded for any link: a check-in link and a Session Reflection link meet the same pages.
 PROBLEMS = {
@@ -159,6 +161,7 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
     key = draft.instruments[index]
     if request.method == "POST":
         return _post_group(request, token, draft, index, key)
+    request.session.pop(RISK_KEY, None)
     actions.mark_shown(draft, key)
     values = actions.draft_answers(draft).get(key, {})
     return _render_group(request, token, draft, index, key, values, {})
@@ -199,13 +202,13 @@ def _post_group(
     action = request.POST.get("action", "next")
     if action == "back":
         kept = {k: v for k, v in parsed.answers.items() if k not in parsed.errors}
-        actions.save_group(draft, key, kept, move_to=index - 1)
-        return redirect("measures:checkin")
+        flag = actions.save_group(draft, key, kept, move_to=index - 1, token=token)
+        return _after_save(request, flag)
     if not parsed.ok:
         return _render_group(request, token, draft, index, key, parsed.answers, parsed.errors)
     if index < len(draft.instruments) - 1:
-        actions.save_group(draft, key, parsed.answers, move_to=index + 1)
-        return redirect("measures:checkin")
+        flag = actions.save_group(draft, key, parsed.answers, move_to=index + 1, token=token)
+        return _after_save(request, flag)
     # The last group goes straight into the submit: one transaction, not two.
     answers = {**actions.draft_answers(draft), key: parsed.answers}
     durations = {**draft.seconds, key: draft.seconds.get(key, 0) + actions.seconds_on(draft, key)}
@@ -221,6 +224,74 @@ def _post_group(
     except TokenError as exc:
         return _problem(request, exc.code)
     return _finish(request, result.sitting)
+
+
+def _after_save(request: HttpRequest, flag: Flag | None) -> HttpResponse:
+    """On to the next group; first the graded response when this save opened or raised
+    the sitting's flag (DESIGN.md, Risk: right after that group, before the next)."""
+    if flag is None:
+        return redirect("measures:checkin")
+    request.session[RISK_KEY] = str(flag.pk)
+    return redirect("measures:risk_response")
+
+
+@route(Policy.CHECKIN_SESSION)
+def risk_response(request: HttpRequest) -> HttpResponse:
+    """The graded response to a risk answer, shown before the next group: the client's
+    safety plan or the crisis text, each with the time their therapist reads it; on a
+    tablet in session, "please hand the tablet back"."""
+    token = _session_token(request)
+    flag_id = request.session.get(RISK_KEY)
+    flag = sitting_flag(token.pk) if token is not None and flag_id else None
+    if flag is None or str(flag.pk) != flag_id:
+        return redirect("measures:checkin")
+    context = _response_context(
+        request, flag=flag, grade=flag.grade, actor=f"token:{token.pk}", detail={"flag": flag.pk}
+    )
+    context["continue_url"] = reverse("measures:checkin")
+    return render(request, "measures/checkin_risk.html", context)
+
+
+def _response_context(
+    request: HttpRequest, *, flag: Flag | None, grade: int, actor: str, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """What the graded response shows, in the page's language: the kind, the client's own
+    safety plan (grade 1; its view is audited), the crisis text and the promised time."""
+    kiosk = _kiosk(request)
+    response = safety.response_kind(grade)
+    client = flag.client if flag is not None else None
+    practice = flag.practice if flag is not None else None
+    plan_text = ""
+    if response == "safety_plan" and not kiosk and client is not None:
+        plan = SafetyPlan.objects.filter(client=client).first()
+        plan_text = plan.text if plan is not None else ""
+        with transaction.atomic():
+            audit.record(
+                practice=practice,  # type: ignore[arg-type]
+                actor=actor,
+                action="view.safety_plan",
+                target_type="clinical.safetyplan",
+                target_id=plan.pk if plan is not None else "",
+                detail=detail,
+            )
+    language = safety.current_language()
+    read_by = flag.promised_read_by if flag is not None else None
+    if flag is not None and read_by is None:
+        # A flag from before promises were stored: the one function answers now.
+        read_by = risk.promise_for(
+            practice=flag.practice, therapist=flag.client.therapist, now=flag.opened_at
+        ).read_by
+    return {
+        "response": response,
+        "hand_back": kiosk and response != "none",
+        "kiosk": kiosk,
+        "safety_plan": plan_text,
+        "read_by": risk.format_read_by(practice, read_by, language) if read_by else "",
+        "therapist_back": flag is not None and flag.promise == Flag.Promise.THERAPIST_BACK,
+        "crisis_text": risk.crisis_text(practice, read_by, language) if read_by else "",
+        "resources": safety.RESOURCES,
+        "exit_url": reverse("measures:kiosk_exit"),
+    }
 
 
 def _render_group(
@@ -289,35 +360,17 @@ def done(request: HttpRequest) -> HttpResponse:
     )
     if sitting is None:
         return _problem(request, "none")
-    kiosk = _kiosk(request)
-    response = safety.response_kind(sitting.risk_grade)
-    plan_text = ""
-    if response == "safety_plan" and not kiosk:
-        plan = SafetyPlan.objects.filter(client=sitting.client).first()
-        plan_text = plan.text if plan is not None else ""
-        with transaction.atomic():
-            audit.record(
-                practice=sitting.practice,
-                actor=f"token:{sitting.idempotency_key}",
-                action="view.safety_plan",
-                target_type="clinical.safetyplan",
-                target_id=plan.pk if plan is not None else "",
-                detail={"sitting": sitting.pk},
-            )
-    context = {
-        # The reflection's thanks never shows a score, like every acknowledgement.
-        "reflection": sitting.kind == SittingKind.REFLECTION,
-        "skipped": sitting.status == SittingStatus.SKIPPED,
-        "response": response,
-        "hand_back": kiosk and response != "none",
-        "kiosk": kiosk,
-        "safety_plan": plan_text,
-        "crisis_text": safety.crisis_text(
-            sitting.practice, default_crisis_text(sitting.practice, timezone.now())
-        ),
-        "resources": safety.RESOURCES,
-        "exit_url": reverse("measures:kiosk_exit"),
-    }
+    flag = sitting_flag(sitting.idempotency_key) if sitting.risk_grade else None
+    context = _response_context(
+        request,
+        flag=flag,
+        grade=sitting.risk_grade,
+        actor=f"token:{sitting.idempotency_key}",
+        detail={"sitting": sitting.pk},
+    )
+    # The reflection's thanks never shows a score, like every acknowledgement.
+    context["reflection"] = sitting.kind == SittingKind.REFLECTION
+    context["skipped"] = sitting.status == SittingStatus.SKIPPED
     return render(request, "measures/checkin_done.html", context)
 
 

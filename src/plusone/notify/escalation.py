@@ -1,10 +1,15 @@
-"""Escalation of risk flags left unacknowledged for too long.
+"""Escalation of risk flags still open a lead time before the time the client was told.
 
-A flag still open after the practice's escalation delay (24 business hours by
-default, counted with ``plusone.core.business_hours``) escalates once: to the
-therapist's cover while they are away, else to the practice's designated
+Each flag stores its promise (``promised_read_by``, from
+:func:`plusone.clinical.risk.promise_for`) and when it escalates
+(``escalate_at``: the practice's lead time, 4 business hours by default,
+before that promise), so someone can still act by the promised time. A run
+escalates every open flag whose time has come, once, to the first person who
+can act and was not told yet: the therapist's cover, then the designated
 clinical contact. The claim on Delivery slot "escalation" makes it at most
-once per flag, even with two runs at the same time.
+once per flag, even with two runs at the same time. Runs come from the
+worker every few minutes and from ``plusone escalate-flags`` (cron or a
+systemd timer), at least every 15 minutes.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from plusone import audit
-from plusone.core.business_hours import add_business_hours
+from plusone.core.business_hours import subtract_business_hours
 from plusone.notify.models import Delivery
 from plusone.notify.tasks import NEW_FLAG, send_attention_email
 
@@ -26,37 +32,46 @@ ESCALATION_SLOT = "escalation"
 
 @dataclass
 class EscalationRun:
-    """What one run did: flags escalated, flags overdue with nobody to escalate to."""
+    """What one run did: flags escalated, flags due with nobody left to escalate to."""
 
     escalated: list[str] = field(default_factory=list)
     no_recipient: list[str] = field(default_factory=list)
     checked: int = 0
 
 
-def escalation_due(flag: Any, now: dt.datetime) -> dt.datetime:
-    """When ``flag`` escalates if still open: opened_at plus the practice's business hours."""
-    from plusone.clinical.risk import business_hours, settings_for
+def escalation_due(flag: Any) -> dt.datetime:
+    """When ``flag`` escalates if still open: its stored time, or else (nobody to
+    escalate to when it opened, or a flag from before promises were stored) the
+    lead time before its promise, recomputed from the practice's settings."""
+    from plusone.clinical.risk import business_hours, promise_for, settings_for
 
+    if flag.escalate_at is not None:
+        return flag.escalate_at  # type: ignore[no-any-return]
     risk = settings_for(flag.practice)
-    return add_business_hours(
-        flag.opened_at,
-        dt.timedelta(hours=risk.escalate_after_hours),
-        business_hours(risk),
-    )
+    read_by = flag.promised_read_by
+    if read_by is None:
+        read_by = promise_for(
+            practice=flag.practice, therapist=flag.client.therapist, now=flag.opened_at
+        ).read_by
+    lead = dt.timedelta(hours=risk.escalation_lead_hours)
+    return max(subtract_business_hours(read_by, lead, business_hours(risk)), flag.opened_at)
 
 
 def escalate_flags(*, now: dt.datetime) -> EscalationRun:
-    """Escalate every open, not yet escalated flag whose delay has passed at ``now``."""
+    """Escalate every open, not yet escalated flag whose escalation time has come."""
     from plusone.clinical.models import Flag
     from plusone.clinical.risk import escalation_recipient
 
     run = EscalationRun()
-    candidates = Flag.objects.select_related("client", "practice").filter(
-        status=Flag.Status.OPEN, escalated_at__isnull=True, opened_at__lte=now
+    candidates = Flag.objects.select_related("client__therapist", "practice").filter(
+        Q(escalate_at__lte=now) | Q(escalate_at__isnull=True),
+        status=Flag.Status.OPEN,
+        escalated_at__isnull=True,
+        opened_at__lte=now,
     )
     for flag in candidates:
         run.checked += 1
-        if escalation_due(flag, now) > now:
+        if escalation_due(flag) > now:
             continue
         recipient = escalation_recipient(flag, now)
         if recipient is None:

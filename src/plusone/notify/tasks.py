@@ -33,24 +33,28 @@ def send_attention_email(recipient_email: str) -> None:
 
 
 @task()
-def notify_new_flag(flag_id: str) -> str:
-    """Email the flag's therapist (or their cover, while they are away) that a client
-    needs attention, at most once.
+def notify_new_flag(flag_id: str, slot: str = "first") -> str:
+    """Email the person the flag's promise names first (the therapist, or their cover or
+    the clinical contact while they are away) that a client needs attention, at most
+    once per ``slot`` ("first", or "reopened" when a higher answer reopens it).
 
     The message names no client and carries no score, grade or answer: only
     a sign-in link. Returns "sent", "already" (claimed before), "handled"
     (acknowledged before the worker got to it) or "gone".
     """
     from plusone.clinical.models import Flag
-    from plusone.clinical.risk import flag_recipient
 
-    flag = Flag.objects.select_related("client__therapist", "practice").filter(pk=flag_id).first()
+    flag = (
+        Flag.objects.select_related("client__therapist", "first_told", "practice")
+        .filter(pk=flag_id)
+        .first()
+    )
     if flag is None:
         return "gone"
     # A clinician already acted on it: an email now would only alarm.
     if flag.acknowledged_at is not None:
         return "handled"
-    recipient = flag_recipient(flag, flag.opened_at)
+    recipient = flag.first_told or flag.client.therapist
     try:
         # Claim before sending: a retry finds the claim and sends nothing.
         with transaction.atomic():
@@ -58,7 +62,7 @@ def notify_new_flag(flag_id: str) -> str:
                 practice_id=flag.practice_id,
                 kind=NEW_FLAG,
                 target=str(flag.pk),
-                slot="first",
+                slot=slot,
                 recipient=recipient,
             )
     except IntegrityError:

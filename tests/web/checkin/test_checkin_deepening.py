@@ -121,7 +121,10 @@ class DeepeningPlanTests(TestCase):
                 )
                 self.assertEqual(result.risk_grade, grade)
                 self.assertEqual(result.flag.grade, grade)
-                lone = Administration.objects.get(pk=result.flag.source_id)
+                # The flag names its sitting, and holds the lone item's answer.
+                self.assertEqual(str(result.flag.source_id), result.sitting.idempotency_key)
+                self.assertEqual((result.flag.item_id, result.flag.answer), ("phq9_9", answer))
+                lone = Administration.objects.get(sitting=result.sitting, risk_item_only=True)
                 self.assertTrue(lone.risk_item_only)
                 self.assertEqual(lone.risk_grade, grade)
                 self.assertTrue(

@@ -134,7 +134,8 @@ class LicensedPackTests(_DataDirMixin, TestCase):
                     sitting__idempotency_key=str(token.pk), instrument_key="core10"
                 )
                 self.assertEqual(stored.risk_grade, grade)
-                flag = self.p.bob.flags.filter(source_id=stored.pk).first()
+                # One flag per sitting: it names the sitting's link.
+                flag = self.p.bob.flags.filter(source_id=token.pk).first()
                 self.assertEqual(flag.grade if flag else 0, grade)
                 if grade:
                     self.assertTrue(

@@ -3,6 +3,7 @@ sees the graded response (safety plan and resources, or the crisis text)."""
 
 from __future__ import annotations
 
+import uuid
 from unittest import mock
 
 from checkin_helpers import PHQ9_MODERATE, complete, issue, phq9_with_item9
@@ -16,9 +17,10 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from personas import make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import EpisodeSummary, Flag
+from plusone.clinical.risk import format_read_by
 from plusone.measures import actions
 from plusone.measures.models import Administration, Sitting
-from plusone.measures.safety import RESOURCES, crisis_text, response_kind
+from plusone.measures.safety import RESOURCES, default_crisis_text, response_kind
 
 GOALS = {"goal_1": 4, "goal_2": 6}
 GAD7 = {f"gad7_{i}": 1 for i in range(1, 8)}
@@ -45,7 +47,11 @@ class RiskPathTests(TestCase):
         phq9 = Administration.objects.get(instrument_key="phq9")
         self.assertEqual(flag.grade, 1)
         self.assertEqual(flag.status, Flag.Status.OPEN)
-        self.assertEqual((flag.source_kind, flag.source_id), ("administration", phq9.pk))
+        # One flag per sitting: it names the sitting's link, and holds the answer itself.
+        self.assertEqual(
+            (flag.source_kind, flag.source_id), ("checkin", uuid.UUID(phq9.sitting.idempotency_key))
+        )
+        self.assertEqual((flag.instrument_key, flag.item_id, flag.answer), ("phq9", "phq9_9", 1))
         page = self.client.get("/checkin/done/")
         self.assertContains(page, "Your safety plan")
         self.assertContains(page, "Bob&#x27;s safety plan: call my sister")
@@ -63,20 +69,29 @@ class RiskPathTests(TestCase):
                 self.assertEqual(flag.grade, 2)
                 page = self.client.get("/checkin/done/")
                 self.assertContains(page, "This form is not watched in real time.")
-                self.assertContains(page, "reads it by the next business day")
+                flag.refresh_from_db()
+                self.assertContains(
+                    page,
+                    "Your therapist reads it by "
+                    + format_read_by(self.p.riverside, flag.promised_read_by),
+                )
                 self.assertContains(page, 'href="tel:988"')
                 self.assertNotContains(page, "call my sister")
 
     def test_it_shows_the_practices_own_crisis_text_once_set(self) -> None:
         own = (
-            "This form is not watched in real time. Your therapist reads it by 6 pm on "
-            "weekdays. If you might act on these thoughts now, call or text 9-8-8, call 911, "
+            "This form is not watched live. Your therapist reads it by {read_by}, "
+            "our promise. If you might act on these thoughts now, call or text 9-8-8, call 911, "
             "or go to the nearest emergency department."
         )
         self.p.riverside.crisis_text = own
         self.p.riverside.save()
         self._complete(3)
-        self.assertContains(self.client.get("/checkin/done/"), "reads it by 6 pm on weekdays")
+        flag = Flag.objects.get(client=self.p.bob)
+        when = format_read_by(self.p.riverside, flag.promised_read_by)
+        self.assertContains(
+            self.client.get("/checkin/done/"), f"Your therapist reads it by {when}, our promise."
+        )
 
     def test_it_enqueues_the_notification_and_audits_the_flag_in_the_same_transaction(self) -> None:
         self._complete(2)
@@ -104,7 +119,8 @@ class RiskPathTests(TestCase):
         self.assertEqual(
             [response_kind(g) for g in (0, 1, 2, 3)], ["none", "safety_plan", "crisis", "crisis"]
         )
-        self.assertIn("the next business day", crisis_text(None))
+        self.assertIn("reads it by {read_by}", default_crisis_text("en"))
+        self.assertIn("d'ici {read_by}", default_crisis_text("fr"))
 
     def test_it_flags_a_risk_answer_even_when_the_rest_is_blank(self) -> None:
         _, token = issue(self.p.alice, self.p.bob)

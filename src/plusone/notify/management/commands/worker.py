@@ -1,22 +1,88 @@
-"""``plusone worker``: run the background task worker (django-tasks database backend)."""
+"""``plusone worker``: run the background task worker (django-tasks database backend), and
+check risk-flag escalation every few minutes beside it (DESIGN.md, Risk: at least every
+15 minutes)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+# DESIGN.md: escalation is checked at least every 15 minutes; the worker checks every 5.
+ESCALATION_EVERY_SECONDS = 300.0
+MAX_ESCALATION_EVERY_SECONDS = 900.0
+
+
+def check_escalation() -> int:
+    """One escalation run on this thread's own connection; returns how many escalated.
+
+    Logs counts only (no client, no grade): a failure is logged and the next run
+    tries again, so one bad run never stops the loop.
+    """
+    from plusone.notify.escalation import escalate_flags
+
+    close_old_connections()
+    try:
+        run = escalate_flags(now=timezone.now())
+    except Exception:
+        log.exception("escalation run failed; the next run tries again")
+        return 0
+    finally:
+        connection.close()
+    if run.escalated or run.no_recipient:
+        log.info(
+            "escalation: %d escalated, %d with nobody left to tell",
+            len(run.escalated),
+            len(run.no_recipient),
+        )
+    return len(run.escalated)
+
+
+def escalation_loop(stop: threading.Event, every: float) -> None:
+    """Run :func:`check_escalation` now and then every ``every`` seconds until ``stop``."""
+    while not stop.is_set():
+        check_escalation()
+        stop.wait(every)
 
 
 class Command(BaseCommand):
-    help = "Run the background task worker (sends notifications)."
+    help = "Run the background task worker (sends notifications) and check escalation."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         parser.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+        parser.add_argument(
+            "--escalate-every",
+            type=float,
+            default=ESCALATION_EVERY_SECONDS,
+            help="seconds between escalation checks (at most 900; 0 turns them off, "
+            "for a deploy whose timer runs `plusone escalate-flags` instead)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        every = float(options["escalate_every"])
+        if every > MAX_ESCALATION_EVERY_SECONDS:
+            every = MAX_ESCALATION_EVERY_SECONDS
+        stop = threading.Event()
+        checker = None
+        if every > 0 and not options["batch"]:
+            checker = threading.Thread(
+                target=escalation_loop, args=(stop, every), name="escalation", daemon=True
+            )
+            checker.start()
         worker_args = ["--interval", str(options["interval"]), "--no-startup-delay"]
         if options["batch"]:
             worker_args.append("--batch")
-        call_command("db_worker", *worker_args)
+        try:
+            call_command("db_worker", *worker_args)
+        finally:
+            stop.set()
+            if checker is not None:
+                checker.join(timeout=30)
