@@ -376,6 +376,10 @@ SITE_URL = (env("PLUSONE_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 # Localisation ---------------------------------------------------------------
 
 LANGUAGE_CODE = "en-ca"
+# Every client- and observer-facing text exists in English and French (DESIGN.md,
+# Languages); the catalogue is src/plusone/locale/fr_CA (staff pages stay English).
+LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True

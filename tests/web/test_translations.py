@@ -1,0 +1,91 @@
+"""The French catalogue (DESIGN.md, Languages): every string marked for translation in
+the templates and the code has a French translation, and the compiled catalogue the
+app loads says the same as the .po file in the repository."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.test import SimpleTestCase
+from django.utils import translation
+from django.utils.translation.template import templatize
+
+import plusone
+
+SRC = Path(plusone.__file__).parent
+PO = SRC / "locale" / "fr_CA" / "LC_MESSAGES" / "django.po"
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "ngettext"}
+
+
+def _po_entries() -> dict[str, str]:
+    """msgid -> msgstr from the .po file (header left out)."""
+    entries: dict[str, str] = {}
+    current: dict[str, list[str]] = {}
+    field = None
+    for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith(("msgid ", "msgstr ")):
+            field = line.split(" ", 1)[0]
+            current[field] = [ast.literal_eval(line.split(" ", 1)[1])]
+        elif line.startswith('"') and field:
+            current[field].append(ast.literal_eval(line))
+        elif not line.strip():
+            if current.get("msgid") and "".join(current["msgid"]):
+                entries["".join(current["msgid"])] = "".join(current.get("msgstr", []))
+            current, field = {}, None
+    return entries
+
+
+def _template_msgids() -> set[str]:
+    found = set()
+    for path in SRC.glob("*/templates/**/*.html"):
+        code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+        for call in re.finditer(r"(?:gettext|pgettext|ngettext)\(r'((?:[^'\\]|\\.)*)'", code):
+            found.add(call.group(1).replace("\\'", "'"))
+    return found
+
+
+def _python_msgids() -> set[str]:
+    found = set()
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            first = node.args[0]
+            if name in GETTEXT_NAMES and isinstance(first, ast.Constant):
+                found.add(first.value)
+    return found
+
+
+class FrenchCatalogueTests(SimpleTestCase):
+    def test_it_translates_every_marked_string_into_french(self) -> None:
+        entries = _po_entries()
+        marked = _template_msgids() | _python_msgids()
+        self.assertTrue(marked, "no translatable strings found: the extraction is broken")
+        missing = sorted(m for m in marked if not entries.get(m))
+        self.assertEqual(missing, [], "run `plusone makemessages -l fr_CA` and translate")
+
+    def test_it_loads_the_same_french_as_the_po_file_says(self) -> None:
+        entries = _po_entries()
+        with translation.override("fr-ca"):
+            stale = {
+                msgid: translation.gettext(msgid)
+                for msgid, msgstr in entries.items()
+                if "%(" not in msgid and translation.gettext(msgid) != msgstr
+            }
+        self.assertEqual(stale, {}, "run `plusone compilemessages` after editing the .po")
+
+    def test_it_writes_the_read_by_time_the_canadian_french_way(self) -> None:
+        from django.utils import formats
+
+        moment = dt.datetime(2026, 12, 7, 17, 0, tzinfo=ZoneInfo("America/Toronto"))
+        with translation.override("fr-ca"):
+            text = formats.date_format(moment, translation.gettext("l j F \\a\\t H:i"))
+        self.assertEqual(text, "lundi 7 décembre à 17 h 00")
