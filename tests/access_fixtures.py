@@ -25,11 +25,14 @@ from plusone.notes.models import REQUIRED_SECTIONS
 NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
 
 # Every persona of the matrix. "bob_checkin"/"dave_checkin" hold a check-in link
-# session; "olive" opened her observer link; "faye" is Lakeview's therapist.
+# session; "bob_confirming" holds alice's device, handed to Bob to confirm a decision
+# (she is signed out of it); "olive" opened her observer link; "faye" is Lakeview's
+# therapist.
 PERSONAS = (
     "anonymous",
     "bob_checkin",
     "dave_checkin",
+    "bob_confirming",
     "alice",
     "charlie",
     "erin",
@@ -158,7 +161,40 @@ def web_as(p: Any, persona: str) -> WebClient:
         issued = actions.issue_checkin_link(acting_user=p.alice, client=person, send_email=False)
         opened = web.get(urlsplit(issued.url).path)
         assert opened.status_code == 302, opened.status_code
+    elif persona == "bob_confirming":
+        hand_over_to_bob(p, web)
     elif persona == "olive":
         # Her observer link: there is no observer form yet, so this opens nothing.
         web.get(f"/o/{p.olive_token}")
     return web
+
+
+def hand_over_to_bob(p: Any, web: WebClient) -> None:
+    """Alice signs in on ``web``, records a decision for Bob to confirm on her device (once
+    per test) and hands the device over: she is signed out, the device holds the decision."""
+    from plusone.clinical.actions import DecisionData, record_decision
+    from plusone.clinical.models import Decision
+
+    episode = p.bob.episodes.get()
+    if not Decision.objects.filter(episode=episode, confirmation="pending").exists():
+        today = timezone.localdate()
+        record_decision(
+            user=p.alice,
+            episode=episode,
+            data=DecisionData(
+                kind="phase_change",
+                phase="stabilizing",
+                decided_on=today,
+                options_discussed=["continue"],
+                discomfort_acknowledged=False,
+                symptom_rise_acknowledged=False,
+                discomfort_note="",
+                focus="",
+                present=["client", "therapist"],
+                confirmation="pending",
+            ),
+            today=today,
+        )
+    login_as(web, p.alice)
+    handed = web.post(f"/practice/episodes/{episode.pk}/decisions/confirm/")
+    assert handed.status_code == 302, handed.status_code

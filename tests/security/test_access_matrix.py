@@ -41,7 +41,9 @@ ROLE_HOLDERS: dict[Policy, frozenset[str]] = {
 # and who may change it (alice alone).
 BOB_READERS = frozenset({"alice", "sam"})
 BOB_WRITERS = frozenset({"alice"})
-CHECKIN_HOLDERS = frozenset({"bob_checkin", "dave_checkin"})
+# Hold a link or device session (the view checks which): check-in links, and alice's
+# device handed to Bob to confirm a decision, on which every staff page asks to sign in.
+CHECKIN_HOLDERS = frozenset({"bob_checkin", "dave_checkin", "bob_confirming"})
 
 ALLOW = "allow"
 # Reaches the page, and the page is the same whether Bob's ids are real or random.

@@ -135,22 +135,31 @@ class DecisionTests(TestCase):
         self.assertFalse(Decision.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(action="decision.record").exists())
 
-    def test_it_lets_the_client_confirm_in_session_on_the_therapists_device(self):
+    def _hand_over(self):
+        """Alice records a decision for Bob to confirm now, and hands her device over."""
         login_as(self.client, self.p.alice)
         post = {**PLUS_ONE_POST, "confirmation": "pending", "confirmed_on": ""}
         response = self.client.post(self.new_url, post)
         self.assertRedirects(response, self.confirm_url)
-        d = Decision.objects.get()
+        self.assertContains(self.client.get(self.confirm_url), "Hand this device to Bob")
+        handed = self.client.post(self.confirm_url)
+        self.assertRedirects(handed, self.device_url)
+        return Decision.objects.get()
+
+    device_url = "/practice/device/confirm/"
+
+    def test_it_lets_the_client_confirm_in_session_on_the_therapists_device(self):
+        d = self._hand_over()
         self.assertEqual(d.confirmation, "pending")
         self.assertFalse(Consent.objects.filter(kind="treatment_plan").exists())
-        page = self.client.get(self.confirm_url)
+        page = self.client.get(self.device_url)
         # The client sees the client-facing phase name, their own words, no jargon.
         self.assertContains(page, "Deeper work")
         self.assertContains(page, "I want to stop shrinking when my father calls")
         self.assertNotContains(page, "Deepening")
         self.assertNotContains(page, "+1")
         done = self.client.post(
-            self.confirm_url, {"decision_id": d.pk, "text": "B.B. - ok, nervous"}
+            self.device_url, {"decision_id": d.pk, "text": "B.B. - ok, nervous"}
         )
         self.assertContains(done, "hand the device back")
         d.refresh_from_db()
@@ -162,6 +171,40 @@ class DecisionTests(TestCase):
             AuditEvent.objects.filter(action="decision.confirm", target_id=str(d.pk)).exists()
         )
 
+    def test_it_locks_the_device_while_the_client_holds_it(self):
+        # Issue 10: the client holding the device must not reach the caseload.
+        self._hand_over()
+        for page in (
+            "/practice/caseload/",
+            self.new_url,
+            f"/practice/episodes/{self.episode.pk}/journey/",
+        ):
+            with self.subTest(page=page):
+                response = self.client.get(page)
+                self.assertEqual(response.status_code, 302)
+                self.assertIn("/accounts/login/", response["Location"])
+        confirmed = self.client.post(
+            self.device_url, {"decision_id": Decision.objects.get().pk, "text": "B.B."}
+        )
+        # The thank-you page offers only the therapist's sign-in, never a way back in.
+        self.assertNotContains(confirmed, "back to decisions")
+        self.assertContains(confirmed, "/accounts/login/")
+        self.assertEqual(self.client.get("/practice/caseload/").status_code, 302)
+        # Once confirmed, the device holds nothing more.
+        self.assertEqual(self.client.get(self.device_url).status_code, 400)
+
+    def test_it_shows_the_device_nothing_without_a_hand_over(self):
+        login_as(self.client, self.p.alice)
+        actions.record_decision(
+            user=self.p.alice,
+            episode=self.episode,
+            data=_data(confirmation="pending", confirmed_on=None),
+            today=TODAY,
+        )
+        # Signed in, or a stranger: without a hand-over the page holds nothing.
+        self.assertEqual(self.client.get(self.device_url).status_code, 400)
+        self.assertNotContains(self.client.get(self.device_url), "stop shrinking", status_code=400)
+
     def test_it_refuses_an_empty_confirmation(self):
         decision = actions.record_decision(
             user=self.p.alice,
@@ -170,7 +213,8 @@ class DecisionTests(TestCase):
             today=TODAY,
         )
         login_as(self.client, self.p.alice)
-        response = self.client.post(self.confirm_url, {"decision_id": decision.pk, "text": ""})
+        self.client.post(self.confirm_url)
+        response = self.client.post(self.device_url, {"decision_id": decision.pk, "text": ""})
         self.assertIn("text", response.context["form"].errors)
         decision.refresh_from_db()
         self.assertEqual(decision.confirmation, "pending")

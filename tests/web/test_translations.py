@@ -22,20 +22,25 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "ngettext"}
 
 
 def _po_entries() -> dict[str, str]:
-    """msgid -> msgstr from the .po file (header left out)."""
+    """msgid -> msgstr from the .po file (header left out). A fuzzy entry (makemessages'
+    guess) counts as untranslated: the compiled catalogue leaves it out."""
     entries: dict[str, str] = {}
     current: dict[str, list[str]] = {}
     field = None
+    fuzzy = False
     for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ")):
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        elif line.startswith(("msgid ", "msgstr ")):
             field = line.split(" ", 1)[0]
             current[field] = [ast.literal_eval(line.split(" ", 1)[1])]
         elif line.startswith('"') and field:
             current[field].append(ast.literal_eval(line))
         elif not line.strip():
             if current.get("msgid") and "".join(current["msgid"]):
-                entries["".join(current["msgid"])] = "".join(current.get("msgstr", []))
-            current, field = {}, None
+                msgstr = "" if fuzzy else "".join(current.get("msgstr", []))
+                entries["".join(current["msgid"])] = msgstr
+            current, field, fuzzy = {}, None, False
     return entries
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from plusone import audit
 from plusone.accounts.models import Practice
@@ -562,7 +563,9 @@ def confirm_decision(*, user: Any, decision: Decision, text: str, today: dt.date
     """
     text = text.strip()
     if not text:
-        raise ValidationError("Type your initials, or a note in your own words.", code="required")
+        raise ValidationError(
+            gettext("Type your initials, or a note in your own words."), code="required"
+        )
     with transaction.atomic():
         locked = Decision.objects.select_for_update().select_related("episode").get(pk=decision.pk)
         if locked.confirmation != Decision.Confirmation.PENDING:

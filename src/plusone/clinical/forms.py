@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plusone.clinical.actions import DecisionData, IntakeData, refuse_minor
 from plusone.clinical.models import Decision, DecisionOption, Phase, Present, RuptureEvent
@@ -238,7 +239,7 @@ class ConfirmDecisionForm(forms.Form):
     text = TextField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Your initials, or a note in your own words",
+        label=_("Your initials, or a note in your own words"),
     )
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
         views.decision_confirm,
         name="decision_confirm",
     ),
+    path("device/confirm/", views.confirm_on_device, name="confirm_on_device"),
     path(
         "episodes/<uuid:episode_id>/decisions/reverse/",
         views.decision_reverse,

@@ -3,9 +3,11 @@ plan editor and the session relationship form. Parse, call, render."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +16,7 @@ from django.utils import timezone
 
 from plusone import audit
 from plusone.accounts.queries import staff_practice
-from plusone.clinical import actions, dashboard, queries
+from plusone.clinical import actions, dashboard, device, queries
 from plusone.clinical.forms import (
     AcknowledgeFlagForm,
     ConfirmDecisionForm,
@@ -160,29 +162,46 @@ def decision_new(request: HttpRequest, episode_id: str) -> HttpResponse:
 
 @route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
 def decision_confirm(request: HttpRequest, episode_id: str) -> HttpResponse:
-    """The client confirms or annotates a pending decision on the therapist's device."""
+    """Hand this device to the client to confirm a pending decision: the therapist is
+    signed out of it first, exactly as in kiosk mode, so the client holds only the
+    confirmation (leaving needs the therapist's sign-in)."""
     episode = queries.access_episode(request.user, episode_id, write=True)
-    form = ConfirmDecisionForm(request.POST or None)
+    pending = queries.pending_decisions(episode)
+    decision = pending[-1] if pending else None
+    if request.method == "POST" and decision is not None:
+        therapist_id = str(request.user.pk)
+        audit.record_view(request, episode, action="decision.hand_over")
+        logout(request)
+        device.start(request, decision=decision, therapist_id=therapist_id)
+        return redirect("clinical:confirm_on_device")
+    audit.record_view(request, episode, action="view.decision_hand_over")
+    context = {"episode": episode, "decision": decision}
+    return render(request, "clinical/decision_hand_over.html", context)
+
+
+@route(Policy.CHECKIN_SESSION, methods=("GET", "POST"))
+def confirm_on_device(request: HttpRequest) -> HttpResponse:
+    """The client confirms or annotates the decision on the therapist's device; only the
+    decision the therapist handed over, and only until it is confirmed or the hand-over
+    expires."""
+    held = device.held(request)
+    if held is None:
+        return render(request, "clinical/device_nothing.html", status=400)
+    decision, therapist = held
+    form = ConfirmDecisionForm(request.POST or None, initial={"decision_id": decision.pk})
     if request.method == "POST" and form.is_valid():
-        decision = queries.access_decision(request.user, episode, form.cleaned_data["decision_id"])
-        try:
+        with contextlib.suppress(actions.DecisionAlreadyConfirmed):
             actions.confirm_decision(
-                user=request.user,
+                user=therapist,
                 decision=decision,
                 text=form.cleaned_data["text"],
                 today=timezone.localdate(),
             )
-        except actions.DecisionAlreadyConfirmed:
-            messages.info(request, "That decision was confirmed already.")
-        return render(request, "clinical/decision_confirmed.html", {"episode": episode})
-    pending = queries.pending_decisions(episode)
-    decision = pending[-1] if pending else None
-    if decision is not None and not form.is_bound:
-        form = ConfirmDecisionForm(initial={"decision_id": decision.pk})
-    audit.record_view(request, episode, action="view.decision_confirm")
-    context = {"episode": episode, "decision": decision, "form": form}
-    context["client_phase"] = CLIENT_PHASE_NAMES.get(decision.phase) if decision else None
-    context["options"] = _option_labels(decision.options_discussed) if decision else []
+        device.finish(request)
+        return render(request, "clinical/decision_confirmed.html", device.exit_context())
+    context = {"decision": decision, "form": form, **device.exit_context()}
+    context["client_phase"] = CLIENT_PHASE_NAMES.get(decision.phase)
+    context["options"] = _option_labels(decision.options_discussed)
     return render(request, "clinical/decision_confirm.html", context)
 
 
