@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from journey_fixtures import give_history
 from personas import TODAY, login_as, make_personas
@@ -37,8 +38,11 @@ def _intake(therapist, practice, name, intention="to feel steadier with the peop
 
 
 def _summarise(client_row, **fields):
+    """Set a summary row's fields as if the rules had judged them today."""
     with transaction.atomic():
-        return actions.update_summary(client_row.episodes.get(), **fields)
+        return actions.update_summary(
+            client_row.episodes.get(), judged_on=timezone.localdate(), **fields
+        )
 
 
 def _flag(client_row):

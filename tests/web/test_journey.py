@@ -15,6 +15,7 @@ from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
 from plusone.clinical.journey import REVIEW_TOGETHER_CHECKLIST, build_journey
+from plusone.measures import actions as measures_actions
 
 
 def _journey(episode):
@@ -81,8 +82,13 @@ class JourneyTests(TestCase):
         self.assertContains(response, "Agreed phase: +1 threshold")
 
     def test_it_opens_the_review_together_checklist_with_an_alert(self):
-        with transaction.atomic():
-            actions.update_summary(self.episode, alerts=["deterioration"])
+        # A real relapse today: PHQ-9 20 after months at 4 is a reliable worsening above
+        # the cutoff (the alerts are judged as of today, never copied from a stale row).
+        token = measures_actions.issue_checkin_link(
+            acting_user=self.p.alice, client=self.p.bob, send_email=False
+        ).token
+        answers = {f"phq9_{i}": v for i, v in enumerate([3, 3, 3, 3, 2, 2, 2, 2, 0], start=1)}
+        measures_actions.submit_checkin(link=token, answers={"phq9": answers})
         login_as(self.client, self.p.alice)
         response = self.client.get(_journey(self.episode))
         self.assertContains(response, "Deterioration")

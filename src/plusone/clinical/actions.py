@@ -151,6 +151,8 @@ def intake_client(
             therapist=therapist,
             primary_instrument=data.primary,
         )
+        # Judged from the first day, like every summary (DESIGN.md: judged as of today).
+        _refresh_summary(episode, today)
         audit.record(
             practice=practice,
             actor=therapist,
@@ -370,6 +372,8 @@ SUMMARY_FIELDS = frozenset(
         "phase",
         "primary_trend",
         "goal_ratings",
+        "spike_review",
+        "judged_on",
     }
 )
 

@@ -27,6 +27,7 @@ from django.utils.text import Truncator
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
+from plusone.clinical.journey import ALERT_LABELS
 from plusone.clinical.models import Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
 
@@ -61,12 +62,6 @@ PROPOSAL_LABELS = {
 # the default first step, not a decision waiting to be taken).
 WAITING_PROPOSALS = frozenset(PROPOSAL_LABELS) - {"stabilizing"}
 
-ALERT_LABELS = {
-    "possible_rupture": "Possible rupture",
-    "deterioration": "Deterioration",
-    "not_progressing": "Not progressing",
-}
-
 
 def tier_of(summary: EpisodeSummary) -> Tier:
     """The first tier of attention that applies to a summary row."""
@@ -75,7 +70,8 @@ def tier_of(summary: EpisodeSummary) -> Tier:
         return Tier.RISK
     if "possible_rupture" in alerts:
         return Tier.RUPTURE
-    if alerts & {"deterioration", "not_progressing"}:
+    # A single spike asks for a look together, like an alert.
+    if alerts & {"deterioration", "not_progressing"} or summary.spike_review:
         return Tier.ALERT
     if summary.proposal_kind in WAITING_PROPOSALS:
         return Tier.PROPOSAL
@@ -280,7 +276,8 @@ def _row(
 ) -> Row:
     instrument = load_instrument(summary.primary_instrument)
     intention = Truncator(summary.episode.s2_intention or "").words(INTENTION_WORDS)
-    alerts = tuple(ALERT_LABELS.get(a, a) for a in summary.alerts or ())
+    codes = (*(summary.alerts or ()), *(("spike_review",) if summary.spike_review else ()))
+    alerts = tuple(ALERT_LABELS.get(a, a) for a in codes)
     last, upcoming = sessions
     return Row(
         summary=summary,
@@ -303,6 +300,19 @@ def _row(
     )
 
 
+def _judge_stale(user: Any, summaries: list[EpisodeSummary], *, today: dt.date, whole: bool) -> int:
+    """Re-judge the caseload's summaries as of today when any was judged before today
+    (DESIGN.md: judged as of today): the whole caseload at once, through the batch path.
+    Returns how many rows were rewritten (0: nothing was stale; no extra query then)."""
+    from plusone.measures.summary import refresh_stale
+
+    if all(s.judged_on is not None and s.judged_on >= today for s in summaries):
+        return 0
+    if not whole:
+        summaries = _summaries(user, "")
+    return refresh_stale(summaries, today=today)
+
+
 def dashboard(user: Any, *, now: dt.datetime, search: str = "") -> list[TierGroup]:
     """The caseload of ``user`` (their own open episodes) in tiers of attention.
 
@@ -310,6 +320,8 @@ def dashboard(user: Any, *, now: dt.datetime, search: str = "") -> list[TierGrou
     tier is returned, in order, even when empty.
     """
     summaries = _summaries(user, search)
+    if _judge_stale(user, summaries, today=timezone.localdate(now), whole=not search.strip()):
+        summaries = _summaries(user, search)
     flags = queries.open_flags(user, summaries)
     sessions = _sessions(summaries, now)
     groups = {tier: TierGroup(tier) for tier in TIER_ORDER}

@@ -32,7 +32,6 @@ from plusone.clinical.models import (
     CLIENT_PHASE_NAMES,
     Decision,
     Episode,
-    EpisodeSummary,
     Flag,
     Goal,
     Phase,
@@ -64,11 +63,14 @@ REVIEW_TOGETHER_CHECKLIST = (
     "Substances",
     "Focus",
 )
-ALERT_ORDER = ("deterioration", "not_progressing", "possible_rupture")
+# The therapist-only alerts, and a single spike ("spike: review"), in the order pages show
+# them (DESIGN.md: shown on every staff page that shows the proposal).
+ALERT_ORDER = ("deterioration", "not_progressing", "possible_rupture", "spike_review")
 ALERT_LABELS = {
     "possible_rupture": "Possible rupture",
     "deterioration": "Deterioration",
     "not_progressing": "Not progressing",
+    "spike_review": "Spike: review",
 }
 
 
@@ -261,12 +263,15 @@ def _proposal(episode: Episode, today: dt.date) -> Any | None:
         return None
 
 
-def _alerts(proposal: Any | None, episode: Episode) -> tuple[str, ...]:
-    """Alerts from the live proposal and the summary row, in a fixed order."""
-    found = set(proposal.alerts) if proposal is not None else set()
-    summary = EpisodeSummary.objects.filter(episode=episode).only("alerts").first()
-    if summary is not None:
-        found |= set(summary.alerts or ())
+def alerts_of(proposal: Any | None) -> tuple[str, ...]:
+    """The proposal's alerts, and "spike_review" for a single spike, in a fixed order.
+
+    Judged as of today, like the proposal itself: the caseload's summary row is
+    re-judged whenever it is older than today, so every page agrees.
+    """
+    if proposal is None:
+        return ()
+    found = set(proposal.alerts) | ({"spike_review"} if proposal.spike_review else set())
     return tuple(a for a in ALERT_ORDER if a in found)
 
 
@@ -403,7 +408,7 @@ def build_journey(
         phase=str(Phase(phase).label),
         client_phase=CLIENT_PHASE_NAMES[Phase(phase)],
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
-        alerts=() if withheld else _alerts(proposal, episode),
+        alerts=() if withheld else alerts_of(proposal),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
         flags=tuple(_open_flags(episode)),
@@ -447,6 +452,12 @@ class SessionCard:
     next_session: Session | None
     # Marker rows for what the client withheld from this reader (plusone.lockbox).
     withheld: tuple[str, ...] = field(default=())
+    # The alerts and a single spike, as codes (ALERT_LABELS words them).
+    alerts: tuple[str, ...] = ()
+
+    @property
+    def alert_labels(self) -> tuple[str, ...]:
+        return tuple(ALERT_LABELS.get(a, a) for a in self.alerts)
 
 
 def _last_reflection(episode: Episode) -> Reflection | None:
@@ -509,4 +520,5 @@ def session_card(
         focus=focus,
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         next_session=upcoming,
+        alerts=() if withheld else alerts_of(proposal),
     )

@@ -563,6 +563,11 @@ class EpisodeSummary(models.Model):
     primary_trend = models.JSONField(default=list, blank=True)
     # The latest 0-10 rating of each active goal, by goal position (1-3).
     goal_ratings = models.JSONField(default=list, blank=True)
+    # A single spike in Deepening or Consolidating ("spike: review"), as propose gives it.
+    spike_review = models.BooleanField(default=False)
+    # The day the proposal, phase and alerts were judged for; older than today means stale
+    # (DESIGN.md: judged as of today), and the caseload re-judges it.
+    judged_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

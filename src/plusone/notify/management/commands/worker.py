@@ -1,9 +1,10 @@
 """``plusone worker``: run the background task worker (django-tasks database backend), and
-check risk-flag escalation every few minutes beside it (DESIGN.md, Risk: at least every
-15 minutes)."""
+beside it check risk-flag escalation every few minutes (DESIGN.md, Risk: at least every
+15 minutes) and run ``plusone daily`` once a day."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from typing import Any
@@ -45,10 +46,35 @@ def check_escalation() -> int:
     return len(run.escalated)
 
 
+def run_daily_once(last: dt.date | None) -> dt.date:
+    """Run ``plusone daily`` when the day has changed since ``last``; return today.
+
+    Logs counts only; a failure is logged and retried at the next check.
+    """
+    from plusone.measures.management.commands.daily import run_daily
+
+    today = timezone.localdate()
+    if last == today:
+        return today
+    close_old_connections()
+    try:
+        result = run_daily()
+    except Exception:
+        log.exception("the daily job failed; the next check tries again")
+        return last or today - dt.timedelta(days=1)
+    finally:
+        connection.close()
+    log.info("daily: %s summaries re-judged in %s s", result["summaries"], result["seconds"])
+    return today
+
+
 def escalation_loop(stop: threading.Event, every: float) -> None:
-    """Run :func:`check_escalation` now and then every ``every`` seconds until ``stop``."""
+    """Run :func:`check_escalation` now and then every ``every`` seconds until ``stop``,
+    and the daily job once each day."""
+    last_daily: dt.date | None = None
     while not stop.is_set():
         check_escalation()
+        last_daily = run_daily_once(last_daily)
         stop.wait(every)
 
 
