@@ -90,9 +90,10 @@ def histories_for(episodes: Sequence[Episode]) -> dict[Any, h.ClientHistory]:
         "completed_at"
     ):
         rows[a.episode_id].append(a)
-    goals: dict[Any, dict[int, Goal]] = defaultdict(dict)
-    for g in Goal.objects.filter(episode_id__in=ids, active=True).order_by("position", "version"):
-        goals[g.episode_id][g.position] = g
+    # Every version of every goal: a rating stays with the version it was given under.
+    goals: dict[Any, dict[int, list[Goal]]] = defaultdict(lambda: defaultdict(list))
+    for g in Goal.objects.filter(episode_id__in=ids).order_by("position", "version"):
+        goals[g.episode_id][g.position].append(g)
     decisions: dict[Any, list[Decision]] = defaultdict(list)
     for d in Decision.objects.filter(episode_id__in=ids).order_by("decided_on", "created_at"):
         decisions[d.episode_id].append(d)
@@ -117,10 +118,20 @@ def histories_for(episodes: Sequence[Episode]) -> dict[Any, h.ClientHistory]:
     return out
 
 
+def _goal_under(versions: list[Goal], at: dt.datetime) -> Goal | None:
+    """The version of a goal in effect at ``at``: the latest created by then (the first
+    version for a rating older than every version)."""
+    current = None
+    for goal in versions:
+        if current is None or goal.created_at <= at:
+            current = goal
+    return current
+
+
 def _history(
     episode: Episode,
     administrations: list[Administration],
-    goals_by_position: dict[int, Goal],
+    goals_by_position: dict[int, list[Goal]],
     decisions: list[Decision],
     sessions: tuple[dt.date, ...],
     risk_flags: tuple[h.RiskFlag, ...],
@@ -136,7 +147,8 @@ def _history(
         key = a.instrument_key
         if key == "personal_goals":
             for item_id, value in a.answers.items():
-                goal = goals_by_position.get(_goal_position(item_id))
+                position = _goal_position(item_id)
+                goal = _goal_under(goals_by_position.get(position, []), a.completed_at)
                 if goal is not None and value is not None:
                     goal_ratings.append(
                         h.GoalRating(
@@ -144,6 +156,8 @@ def _history(
                             version=goal.version,
                             completed=day,
                             rating=float(value),
+                            # The trace names a goal by its words, never its id.
+                            label=goal.text or f"goal {position}",
                         )
                     )
         elif key == "session_reflection":
@@ -203,6 +217,13 @@ def _history(
             for d in decisions
         ),
         risk_flags=risk_flags,
+        # A goal none of whose versions is active any more no longer counts.
+        inactive_goals=tuple(
+            sorted(
+                {str(g.goal_id) for v in goals_by_position.values() for g in v}
+                - {str(g.goal_id) for v in goals_by_position.values() for g in v if g.active}
+            )
+        ),
         client=str(episode.client_id),
     )
 
