@@ -34,3 +34,10 @@ def test_it_serves_the_login_page_without_absolute_links():
     assert "http://" not in body and "https://" not in body and 'href="//' not in body
     assert "<script>" not in body and "style=" not in body
     assert "/accounts/signup/" not in body
+
+
+def test_it_serves_a_favicon_rather_than_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +18,16 @@ from plusone.web.routes import Policy, route
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up. Says nothing else."""
     return JsonResponse({"status": "ok"})
+
+
+@route(Policy.PUBLIC)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever the page says: the app's icon (SVG)."""
+    icon = finders.find("plusone/favicon.svg")
+    body = Path(str(icon)).read_bytes() if icon else b""
+    response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @route(Policy.PUBLIC)
