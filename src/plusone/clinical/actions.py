@@ -609,7 +609,11 @@ def update_plan(
     licensed.require_text(episode.practice_id, licensed.schedule_keys(schedule))
     intervals = {**DEFAULT_MIN_INTERVAL_DAYS, **min_interval_days}
     result = check_plan(
-        schedule, min_interval_days=intervals, session_interval_days=session_interval_days
+        schedule,
+        min_interval_days=intervals,
+        session_interval_days=session_interval_days,
+        primary=episode.primary_instrument,
+        secondary=episode.secondary_instrument,
     )
     if not result.ok:
         raise ValidationError(list(result.problems))
@@ -644,6 +648,7 @@ def update_plan(
             detail={
                 "episode": episode.pk,
                 "routine_seconds": result.routine_seconds,
+                "review_seconds": result.review_seconds,
                 "warnings": len(result.warnings),
                 "version": plan.version,
             },

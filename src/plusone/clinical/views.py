@@ -259,6 +259,8 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
             form.schedule(),
             min_interval_days={**DEFAULT_MIN_INTERVAL_DAYS, **form.min_interval_days()},
             session_interval_days=form.cleaned_data["session_interval_days"],
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
         )
         # A licensed pack without the practice's text cannot be asked: refuse it by name.
         unlicensed = licensed.plan_problems(episode.practice_id, form.schedule())
@@ -286,6 +288,8 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
                 **DEFAULT_MIN_INTERVAL_DAYS,
                 "mhcsf": form.initial["mhcsf_min_days"],
             },
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
         )
     audit.record_view(request, episode, action="view.plan_editor")
     context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}

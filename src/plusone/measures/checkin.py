@@ -6,7 +6,6 @@ Plain functions (selectors). No writes here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from plusone.measures import forms, licensed
 from plusone.measures.consent import withdrawn_instruments
 from plusone.measures.plan import (
     LONG_SITTING_BUDGET_SECONDS,
+    REVIEW_BUDGET_SECONDS,
     ROUTINE_BUDGET_SECONDS,
     due_today,
     fit_budget,
@@ -82,10 +82,6 @@ def _agreed_phase(episode: Episode) -> str:
     return latest.phase if latest is not None else "none"
 
 
-def _slots(schedule: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    return {slot: list(keys) for slot, keys in schedule.items() if keys}
-
-
 def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[str]]:
     """The plan the check-in follows today.
 
@@ -94,13 +90,15 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
     in Deepening the primary measure comes every 2nd session and PHQ-9 item 9
     every session (``risk_item_only``).
     """
-    from plusone.clinical.plans import default_schedule, phase_default_schedule
+    from plusone.clinical.plans import is_default_schedule, phase_default_schedule
 
     primary, secondary = episode.primary_instrument, episode.secondary_instrument
-    if plan is not None and plan.schedule:
-        untouched = _slots(plan.schedule) == _slots(default_schedule(primary, secondary))
-        if not untouched:
-            return dict(plan.schedule)
+    if (
+        plan is not None
+        and plan.schedule
+        and not is_default_schedule(plan.schedule, primary, secondary)
+    ):
+        return dict(plan.schedule)
     return phase_default_schedule(primary, secondary, _agreed_phase(episode))
 
 
@@ -207,16 +205,27 @@ def _review_only(key: str, practice_id: Any) -> bool:
         return False
 
 
+# The budget of each kind of sitting (DESIGN.md, Burden).
+BUDGETS = {
+    "routine": ROUTINE_BUDGET_SECONDS,
+    "review": REVIEW_BUDGET_SECONDS,
+    "intake": LONG_SITTING_BUDGET_SECONDS,
+}
+
+
 def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
-    """The sitting kind and the groups a check-in token asks today, within the budget.
+    """The sitting kind and the groups a check-in token asks today, within the budget,
+    the client's own words first.
 
     The session number is the session's place in the episode, or else the
-    number of earlier sittings plus one. Instruments carried over from the last
-    sitting (skipped, or over budget) join while they fit the budget (180 s,
-    or 600 s at intake and reviews); the rest roll on. At run time: an
-    instrument given fewer than its minimum days ago (MHC-SF, 28) is not asked;
-    intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked only at
-    intake and reviews, and carried ones wait for the next.
+    number of earlier sittings plus one. A review adds its slot to the routine
+    sitting: the routine part is never dropped, and the review's additions join
+    while the whole sitting fits 300 s. Instruments carried over from the last
+    sitting (skipped, or over budget) then join while they fit the budget
+    (180 s routine, 300 s review, 600 s intake); the rest roll on. At run time:
+    an instrument given fewer than its minimum days ago (MHC-SF, 28) is not
+    asked; intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked
+    only at intake and reviews, and carried ones wait for the next.
     """
     today = timezone.localdate(now or timezone.now())
     episode = token.episode or Episode.objects.get(client=token.client, status=Episode.Status.OPEN)
@@ -226,25 +235,38 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
         number = check_ins(episode).count() + 1
     kind = sitting_kind(episode, session=token.session, number=number)
     plan = MeasurementPlan.objects.filter(episode=episode).first()
-    due = due_today(_schedule(episode, plan), session_number=number, kind=kind)
+    schedule = _schedule(episode, plan)
+    due = due_today(schedule, session_number=number, kind=kind)
+    extras: list[str] = []
+    if kind == "review":
+        routine = due_today(schedule, session_number=number)
+        extras = [k for k in due if k not in routine]
+        due = [k for k in due if k in routine]
     last = check_ins(episode).order_by("-completed_at").first()
     carried = list(last.carried_over) if last is not None else []
-    budget = LONG_SITTING_BUDGET_SECONDS if kind in LONG_SITTINGS else ROUTINE_BUDGET_SECONDS
+    budget = BUDGETS.get(kind, ROUTINE_BUDGET_SECONDS)
     practice = episode.practice_id
     waiting: list[str] = []
     if kind not in LONG_SITTINGS:
         waiting = [k for k in carried if _review_only(k, practice)]
         due = [k for k in due if not _review_only(k, practice)]
         carried = [k for k in carried if k not in waiting]
-    due = [k for k in due if administrable(k, episode) and not _too_soon(episode, k, plan, today)]
-    carried = [
-        k for k in carried if administrable(k, episode) and not _too_soon(episode, k, plan, today)
-    ]
     # Instruments the client withdrew consent to are never asked, nor carried on.
     withdrawn = withdrawn_instruments(episode.client)
-    due = [k for k in due if split_key(k)[0] not in withdrawn]
-    carried = [k for k in carried if split_key(k)[0] not in withdrawn]
-    asked, rolled = fit_budget(due, carried, lambda k: seconds_for(k, practice), budget=budget)
+
+    def askable(keys: list[str]) -> list[str]:
+        return [
+            k
+            for k in keys
+            if administrable(k, episode)
+            and not _too_soon(episode, k, plan, today)
+            and split_key(k)[0] not in withdrawn
+        ]
+
+    due, extras, carried = askable(due), askable(extras), askable(carried)
+    asked, rolled = fit_budget(
+        due, carried, lambda k: seconds_for(k, practice), budget=budget, optional=extras
+    )
     return Today(kind=kind, asked=asked, rolled=list(dict.fromkeys([*rolled, *waiting])))
 
 

@@ -65,8 +65,8 @@ class ConsentStepTests(TestCase):
         self.assertEqual(event.target_id, str(row.pk))
         self.assertEqual(event.actor_kind, "token")
         self.assertEqual(str(event.actor_id), str(token.pk))
-        # After agreeing, the first group is shown.
-        self.assertContains(self.client.get("/checkin/"), "Over the last 2 weeks")
+        # After agreeing, the first group is shown: the goals.
+        self.assertContains(self.client.get("/checkin/"), "How close are you to each of your goals")
 
     def test_it_stores_nothing_and_ends_kindly_when_bob_declines(self) -> None:
         self._open()
@@ -135,8 +135,8 @@ class ConsentStepTests(TestCase):
             self.client.get("/checkin/"), "/checkin/consent/", fetch_redirect_response=False
         )
         self.client.post("/checkin/consent/", {"choice": "agree"})
-        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE))
-        self.client.post("/checkin/", form_data("personal_goals", GOALS, "submit"))
+        self.client.post("/checkin/", form_data("personal_goals", GOALS))
+        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE, "submit"))
         self.assertEqual(Sitting.objects.count(), 1)
 
     def test_it_offers_the_tablet_back_when_a_kiosk_client_declines(self) -> None:
