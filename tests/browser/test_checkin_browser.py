@@ -54,15 +54,17 @@ def choose(page: Any, instrument: str, answers: dict[str, int]) -> None:
 
 
 def answer_checkin(page: Any, *, item9: int = 0, submit: bool = True) -> None:
-    """Answer Bob's first check-in (PHQ-9, then his goals) in the page."""
+    """Answer Bob's first check-in (his goals first, then PHQ-9) in the page."""
     page.get_by_text("Part 1 of 2").wait_for()
+    # Own words first; Bob did not choose to see his goals' words on a link.
+    page.get_by_text("Goal 1").wait_for()
+    choose(page, "personal_goals", {"goal_1": 4, "goal_2": 6})
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Part 2 of 2").wait_for()
     phq9 = dict(
         zip([f"phq9_{i}" for i in range(1, 10)], [1, 1, 2, 2, 1, 2, 1, 1, item9], strict=True)
     )
     choose(page, "phq9", phq9)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_text("Part 2 of 2").wait_for()
-    choose(page, "personal_goals", {"goal_1": 4, "goal_2": 6})
     if submit:
         page.get_by_role("button", name="Send my answers").click()
 
@@ -188,8 +190,11 @@ def test_it_shows_errors_next_to_the_question_without_javascript(
         nojs = context.new_page()
         nojs.goto(checkin_url(live_server, p))
         agree_to_consent(nojs)
-        choose(nojs, "phq9", {"phq9_1": 1})
+        choose(nojs, "personal_goals", {"goal_1": 4})
         nojs.get_by_role("button", name="Next").click()
+        nojs.get_by_text("Part 2 of 2").wait_for()
+        choose(nojs, "phq9", {"phq9_1": 1})
+        nojs.get_by_role("button", name="Send my answers").click()
         nojs.get_by_text("Please check 8 answers").wait_for()
         assert nojs.locator("#q-phq9__phq9_2-error").count() == 1
         nojs.get_by_role("button", name="Skip today").click()

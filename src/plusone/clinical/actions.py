@@ -19,6 +19,7 @@ from plusone.accounts.models import Practice
 from plusone.clinical.models import (
     ADULT_AGE,
     PRIMARY_INSTRUMENTS,
+    AuditcSex,
     Client,
     Consent,
     Decision,
@@ -68,6 +69,10 @@ class IntakeData:
     goals: Sequence[str]
     safety_plan: str
     consent_channels: Sequence[str]
+    # The client's choice, asked plainly at intake: do links show their goals in their words?
+    goal_words_on_links: bool = False
+    # Optional, for AUDIT-C's cutoff only (AuditcSex); "" when not recorded.
+    auditc_sex: str = ""
 
 
 def intake_client(
@@ -81,6 +86,8 @@ def intake_client(
     goals = [g.strip() for g in data.goals if g.strip()]
     if len(goals) > MAX_GOALS:
         raise ValidationError("At most three goals.")
+    if data.auditc_sex not in AuditcSex.values:
+        raise ValidationError("Choose female, male or not recorded for AUDIT-C scoring.")
     from plusone.measures import licensed
 
     schedule = default_schedule(data.primary, data.secondary)
@@ -98,6 +105,8 @@ def intake_client(
             family_name=data.family_name,
             date_of_birth=data.date_of_birth,
             email=data.email,
+            goal_words_on_links=data.goal_words_on_links,
+            auditc_sex=data.auditc_sex,
         )
         episode = Episode.objects.create(
             practice=practice,
@@ -159,6 +168,7 @@ def intake_client(
                 "episode": episode.pk,
                 "goals": len(goals),
                 "channels": list(data.consent_channels),
+                "goal_words_on_links": data.goal_words_on_links,
             },
         )
     return client

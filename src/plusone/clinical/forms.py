@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plusone.clinical.actions import DecisionData, IntakeData, refuse_minor
 from plusone.clinical.models import Decision, DecisionOption, Phase, Present, RuptureEvent
@@ -28,7 +29,62 @@ def version_field() -> forms.IntegerField:
     )
 
 
-class IntakeForm(forms.Form):
+# Asked of the client in these words (DESIGN.md, Burden: own words first).
+GOAL_WORDS_QUESTION = _(
+    "Show your goals in your own words on check-in links? "
+    "Anyone who opens the link could read them."
+)
+GOAL_WORDS_CHOICES = [
+    ("yes", _("Yes, show my goals in my own words")),
+    ("no", _('No, show them as "Goal 1", "Goal 2"')),
+]
+GOAL_WORDS_MISSING = (
+    "Ask the client whether links may show their goals in their own words, and choose their answer."
+)
+AUDITC_SEX_CHOICES = [
+    ("", "Not recorded: positive from 3"),
+    ("female", "Female: positive from 3"),
+    ("male", "Male: positive from 4"),
+]
+
+
+class CheckinChoicesForm(forms.Form):
+    """The client's choices about check-ins: asked at intake, changeable with the client."""
+
+    goal_words_on_links = forms.ChoiceField(
+        choices=GOAL_WORDS_CHOICES,
+        widget=forms.RadioSelect,
+        label=GOAL_WORDS_QUESTION,
+        error_messages={
+            "required": GOAL_WORDS_MISSING,
+            "invalid_choice": "Choose yes or no for the goals on check-in links.",
+        },
+    )
+    auditc_sex = forms.ChoiceField(
+        choices=AUDITC_SEX_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+        initial="",
+        label="Sex for AUDIT-C scoring (optional)",
+        help_text="Used only to choose AUDIT-C's cutoff (Bradley et al. 2007): 3 or more for "
+        "women, 4 or more for men. Leave it not recorded if the client prefers.",
+        error_messages={"invalid_choice": "Choose female, male or not recorded."},
+    )
+
+    @staticmethod
+    def initial_for(person: Any) -> dict[str, str]:
+        return {
+            "goal_words_on_links": "yes" if person.goal_words_on_links else "no",
+            "auditc_sex": person.auditc_sex,
+        }
+
+    def choices(self) -> tuple[bool, str]:
+        """(goal words on links, sex for AUDIT-C scoring)."""
+        d = self.cleaned_data
+        return d["goal_words_on_links"] == "yes", d.get("auditc_sex") or ""
+
+
+class IntakeForm(CheckinChoicesForm):
     given_name = TextField(max_length=100, label="Given name")
     family_name = TextField(max_length=100, label="Family name")
     date_of_birth = forms.DateField(
@@ -97,6 +153,8 @@ class IntakeForm(forms.Form):
             goals=[d["goal_1"], d["goal_2"], d["goal_3"]],
             safety_plan=d["safety_plan"].strip(),
             consent_channels=channels,
+            goal_words_on_links=self.choices()[0],
+            auditc_sex=self.choices()[1],
         )
 
 

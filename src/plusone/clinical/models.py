@@ -29,6 +29,15 @@ def age_on(born: dt.date, today: dt.date) -> int:
     return today.year - born.year - int(before_birthday)
 
 
+class AuditcSex(models.TextChoices):
+    """The client's sex, recorded only to choose AUDIT-C's cutoff (Bradley et al. 2007:
+    3 or more for women, 4 or more for men; 3 when not recorded)."""
+
+    NOT_RECORDED = "", "Not recorded"
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
 class Client(models.Model):
     """A therapy client (an adult, 18+). Never name a variable ``client`` in tests."""
 
@@ -50,9 +59,21 @@ class Client(models.Model):
         related_name="client_record",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A check-in link opens by link alone and an email can be read by someone else: links
+    # show the goals in the client's own words only when the client chose it (asked at intake).
+    goal_words_on_links = models.BooleanField(default=False)
+    # Optional, for AUDIT-C's cutoff only; blank when not recorded.
+    auditc_sex = models.CharField(
+        max_length=10, choices=AuditcSex.choices, blank=True, default=AuditcSex.NOT_RECORDED
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(auditc_sex__in=AuditcSex.values), name="client_auditc_sex_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -80,6 +101,9 @@ class Episode(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    # Screens (PCL-5, AUDIT-C, K10) the therapist asked for at the next review: instrument
+    # key -> when it was asked (ISO). A request stands until the screen is given after it.
+    review_screen_requests = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

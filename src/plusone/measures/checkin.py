@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
 from plusone.measures import forms, licensed
@@ -299,6 +300,27 @@ def _goal_texts(episode_id: Any) -> dict[str, str]:
     return {f"goal_{g.position}": g.text for g in goals}
 
 
+def goal_labels(episode_id: Any) -> dict[str, str]:
+    """How each active goal reads on a check-in page: in the client's own words only when
+    they chose that (``Client.goal_words_on_links``), else "Goal 1", "Goal 2" by position.
+
+    A check-in page is reached by link alone, and an email can be read by someone else
+    (DESIGN.md, Burden: own words first).
+    """
+    texts = _goal_texts(episode_id)
+    own_words = (
+        Episode.objects.filter(pk=episode_id)
+        .values_list("client__goal_words_on_links", flat=True)
+        .first()
+    )
+    if own_words:
+        return texts
+    return {
+        item_id: gettext("Goal %(number)s") % {"number": item_id.rsplit("_", 1)[-1]}
+        for item_id in texts
+    }
+
+
 # The title of a group that asks only an instrument's risk item (PHQ-9 item 9 in Deepening).
 RISK_ONLY_TITLE = "One question we ask each time"
 
@@ -327,7 +349,7 @@ def build_group(
     inst = _instrument(key, practice_id)
     values = values or {}
     errors = errors or {}
-    goal_texts = _goal_texts(episode_id) if key == "personal_goals" else {}
+    goal_texts = goal_labels(episode_id) if key == "personal_goals" else {}
     questions = []
     number = 0
     for item in _shown_items(key, inst):

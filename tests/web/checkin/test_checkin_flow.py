@@ -52,6 +52,9 @@ class CheckinFlowTests(TestCase):
         # Own words first: the goals, then the symptom measure.
         self.assertContains(page, "Part 1 of 2")
         self.assertContains(page, "How close are you to each of your goals")
+        # Bob did not choose to see his goals' words on links: "Goal 1", "Goal 2".
+        self.assertContains(page, "Goal 1")
+        self.assertNotContains(page, "Bob&#x27;s first goal")
         self.assertNotContains(page, "Little interest or pleasure in doing things")
         self.client.post("/checkin/", form_data("personal_goals", ANSWERS["personal_goals"]))
         page = self.client.get("/checkin/")
