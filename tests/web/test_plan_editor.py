@@ -185,6 +185,22 @@ class PlanEditorTests(TestCase):
         self.assertContains(response, "GAD-7 is neither the primary nor the secondary measure")
         self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
 
+    def test_it_offers_the_screens_to_ask_at_the_next_review_with_those_waiting_ticked(self):
+        login_as(self.client, self.p.alice)
+        page = self.client.get(self.url)
+        self.assertContains(page, "Ask at the next review, whatever they scored at intake")
+        action = reverse("clinical:review_screens", kwargs={"episode_id": self.episode.pk})
+        self.assertContains(page, f'action="{action}"')
+        self.client.post(action, {"screens": ["pcl5"]})
+        page = self.client.get(self.url)
+        self.assertContains(page, 'value="pcl5" id="id_screens_0" checked')
+        self.assertNotContains(page, 'value="k10" id="id_screens_2" checked')
+        # Anything but PCL-5, AUDIT-C and K10 is refused, and nothing changes.
+        self.client.post(action, {"screens": ["phq9"]})
+        self.assertEqual(
+            list(Episode.objects.get(pk=self.episode.pk).review_screen_requests), ["pcl5"]
+        )
+
     def test_it_records_a_view_event(self):
         login_as(self.client, self.p.alice)
         self.client.get(self.url)

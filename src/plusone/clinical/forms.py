@@ -406,6 +406,20 @@ class PlanForm(forms.Form):
         return {"mhcsf": int(self.cleaned_data["mhcsf_min_days"])}
 
 
+class ReviewScreensForm(forms.Form):
+    """The screens to ask at the next review, whatever they scored at intake."""
+
+    screens = forms.MultipleChoiceField(
+        choices=[("pcl5", "PCL-5"), ("auditc", "AUDIT-C"), ("k10", "K10")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Ask at the next review, whatever they scored at intake",
+        help_text="Otherwise PCL-5, AUDIT-C and K10 come back at a review only when they were "
+        "at or above their cutoff at intake. One asked for joins the next review, in the "
+        "review slot or not, while the sitting stays within 300 s.",
+    )
+
+
 # Therapist Rating and rupture/repair -----------------------------------------------------
 
 RATING_CHOICES = [(str(i), str(i)) for i in range(11)]

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("episodes/<uuid:episode_id>/plan/", views.plan_editor, name="plan_editor"),
     path(
+        "episodes/<uuid:episode_id>/plan/review-screens/",
+        choice_views.review_screens,
+        name="review_screens",
+    ),
+    path(
         "clients/<uuid:client_id>/checkin-choices/",
         choice_views.checkin_choices,
         name="checkin_choices",

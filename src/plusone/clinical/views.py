@@ -22,6 +22,7 @@ from plusone.clinical.forms import (
     IntakeForm,
     PlanForm,
     ReverseDecisionForm,
+    ReviewScreensForm,
     RuptureEventForm,
     SafetyPlanForm,
     TherapistRatingForm,
@@ -35,6 +36,7 @@ from plusone.clinical.models import (
     SafetyPlan,
 )
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
+from plusone.clinical.screens import pending_requests
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
 from plusone.measures import licensed
 from plusone.rights.queries import reminders_for_therapist
@@ -293,6 +295,9 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
         )
     audit.record_view(request, episode, action="view.plan_editor")
     context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}
+    context["screens_form"] = ReviewScreensForm(
+        initial={"screens": sorted(pending_requests(episode))}
+    )
     context.update(
         conflict=conflict, conflict_rows=plan_rows(conflict.schedule) if conflict else []
     )

@@ -12,7 +12,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from plusone.clinical import screens
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
+from plusone.clinical.plans import SCREENS
 from plusone.measures import forms, licensed
 from plusone.measures.consent import withdrawn_instruments
 from plusone.measures.plan import (
@@ -206,6 +208,22 @@ def _review_only(key: str, practice_id: Any) -> bool:
         return False
 
 
+def _review_screens(
+    episode: Episode, due: list[str], extras: list[str]
+) -> tuple[list[str], list[str]]:
+    """A review's screens: those asked for join it (in the review slot or not); PCL-5,
+    AUDIT-C and K10 stay only when positive at intake, still owed, or asked for."""
+    requested = screens.pending_requests(episode)
+    extras = [*extras, *(k for k in SCREENS if k in requested and k not in (*due, *extras))]
+    asked = screens.due_at_review(
+        episode,
+        [k for k in (*due, *extras) if k in SCREENS],
+        auditc_sex=episode.client.auditc_sex,
+    )
+    keep = [k for k in due if k not in SCREENS or k in asked]
+    return keep, [k for k in extras if k not in SCREENS or k in asked]
+
+
 # The budget of each kind of sitting (DESIGN.md, Burden).
 BUDGETS = {
     "routine": ROUTINE_BUDGET_SECONDS,
@@ -243,6 +261,7 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
         routine = due_today(schedule, session_number=number)
         extras = [k for k in due if k not in routine]
         due = [k for k in due if k in routine]
+        due, extras = _review_screens(episode, due, extras)
     last = check_ins(episode).order_by("-completed_at").first()
     carried = list(last.carried_over) if last is not None else []
     budget = BUDGETS.get(kind, ROUTINE_BUDGET_SECONDS)
