@@ -415,7 +415,7 @@ def build_journey(
         episode=episode,
         journey=journey,
         phase=str(Phase(phase).label),
-        client_phase=CLIENT_PHASE_NAMES[Phase(phase)],
+        client_phase=str(CLIENT_PHASE_NAMES[Phase(phase)]),
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         alerts=() if withheld else _alerts(proposal, episode),
         gains=tuple(gain_notes),

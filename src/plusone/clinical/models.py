@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from plusone.accounts.models import Practice
 from plusone.crypto.fields import EncryptedTextField
@@ -325,9 +326,10 @@ class Phase(models.TextChoices):
     ENDING = "ending", "Ending"
 
 
-# The names a client sees (DESIGN.md, "Who uses it").
+# The names a client sees (DESIGN.md, "Who uses it"). With no decision recorded, nothing is
+# agreed yet: never a phase name beside a question asking whether to agree on it.
 CLIENT_PHASE_NAMES = {
-    Phase.NONE: "Finding steadier ground",
+    Phase.NONE: gettext_lazy("not agreed yet"),
     Phase.STABILIZING: "Finding steadier ground",
     Phase.PLUS_ONE: "Choosing what's next",
     Phase.DEEPENING: "Deeper work",
