@@ -162,3 +162,29 @@ def test_it_drops_the_lone_item_when_the_whole_instrument_is_carried_in() -> Non
 def test_it_names_lone_risk_groups_by_their_instrument() -> None:
     assert split_key("phq9-risk") == ("phq9", True)
     assert split_key("phq9") == ("phq9", False)
+
+
+def test_it_writes_designs_default_plan() -> None:
+    # DESIGN.md, "Default plan": primary and goals every session, the reflection its own
+    # end-of-session sitting, the secondary on alternate sessions, SWLS or WHO-5 with Felt
+    # Change every 4th session instead; a review adds the primary and the screens.
+    assert default_schedule("phq9", "gad7") == {
+        "routine": ["phq9", "personal_goals"],
+        "alternate": ["gad7"],
+        "every_4th": ["swls", "felt_change"],
+        "every_4th_alternating": ["who5", "felt_change"],
+        "end_of_session": ["session_reflection"],
+        "intake": ["phq9", "gad7", "pcl5", "auditc", "personal_goals", "swls"],
+        "review": ["phq9", "pcl5", "auditc"],
+    }
+
+
+def test_it_recognises_a_default_plan_saved_before_the_review_slot_changed() -> None:
+    from plusone.clinical.plans import is_default_schedule
+
+    saved = {
+        **default_schedule("phq9", "gad7"),
+        "review": ["phq9", "gad7", "pcl5", "auditc", "personal_goals", "who5"],
+    }
+    assert is_default_schedule(saved, "phq9", "gad7")
+    assert not is_default_schedule({**saved, "alternate": []}, "phq9", "gad7")
