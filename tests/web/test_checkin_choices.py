@@ -28,7 +28,7 @@ class CheckinChoicesTests(TestCase):
         self.assertContains(page, "Show your goals in your own words on check-in links?")
         self.assertContains(page, "Anyone who opens the link could read them.")
         self.assertContains(page, f'action="{_url(self.p.bob)}"')
-        self.assertContains(page, "Sex for AUDIT-C scoring (optional)")
+        self.assertContains(page, "AUDIT-C cutoff (optional)")
         # Sam supervises Bob read-only: he sees the choice, not the form.
         login_as(self.client, self.p.sam)
         page = self.client.get(_journey(self.p.bob))

@@ -136,7 +136,8 @@ class IntakeTests(TestCase):
 
     def test_it_records_her_sex_for_audit_c_scoring_only_when_given(self):
         page = self.client.get(INTAKE)
-        self.assertContains(page, "Sex for AUDIT-C scoring (optional)")
+        self.assertContains(page, "AUDIT-C cutoff (optional)")
+        self.assertContains(page, "The client&#x27;s sex for AUDIT-C scoring")
         self.assertContains(page, "Not recorded: positive from 3")
         self.client.post(INTAKE, _form())
         self.assertEqual(Client.objects.get(given_name="Mara").auditc_sex, "")

@@ -188,7 +188,8 @@ class PlanEditorTests(TestCase):
     def test_it_offers_the_screens_to_ask_at_the_next_review_with_those_waiting_ticked(self):
         login_as(self.client, self.p.alice)
         page = self.client.get(self.url)
-        self.assertContains(page, "Ask at the next review, whatever they scored at intake")
+        self.assertContains(page, "Ask at the next review")
+        self.assertContains(page, "Whatever they scored at intake.")
         action = reverse("clinical:review_screens", kwargs={"episode_id": self.episode.pk})
         self.assertContains(page, f'action="{action}"')
         self.client.post(action, {"screens": ["pcl5"]})

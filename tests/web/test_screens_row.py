@@ -9,7 +9,6 @@ Both pages read the row in a constant number of queries.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.db import connection
 from django.test import TestCase
@@ -17,41 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from journey_fixtures import AUDITC_3, GAD7_12, K10_HOPELESS, PCL5_40, give_screen
 from personas import login_as, make_personas
 from plusone.clinical.choice_actions import set_checkin_choices
-from plusone.core.instruments import load_instrument
-from plusone.core.scoring import score
-from plusone.measures.models import Administration, Context, Respondent
-
-GAD7_12 = {f"gad7_{i}": v for i, v in enumerate([2, 2, 2, 2, 2, 1, 1], start=1)}
-PCL5_40 = {f"pcl5_{i}": 2 for i in range(1, 21)}
-AUDITC_3 = {"auditc_1": 1, "auditc_2": 1, "auditc_3": 1}
-# K10 27 ("high"), with item 4 ("hopeless") at "Most of the time".
-K10_HOPELESS = {f"k10_{i}": 3 for i in range(1, 11)} | {"k10_4": 4, "k10_5": 1, "k10_6": 1}
-
-
-def give(episode, key, answers, *, days_ago):
-    """Store one scored administration of ``key`` for the episode's client, as the check-in
-    stores it (the journey fixtures do the same)."""
-    instrument = load_instrument(key)
-    result = score(instrument, answers)
-    at = timezone.now() - dt.timedelta(days=days_ago)
-    return Administration.objects.create(
-        practice_id=episode.practice_id,
-        client_id=episode.client_id,
-        episode=episode,
-        instrument_key=key,
-        instrument_version=instrument.version,
-        context=Context.CHECKIN,
-        respondent=Respondent.CLIENT,
-        answers=answers,
-        total=result.total,
-        band=result.band.label if result.band else "",
-        valid=result.valid,
-        started_at=at,
-        completed_at=at,
-        idempotency_key=f"screens:{uuid.uuid4()}",
-    )
 
 
 class ScreensRowTests(TestCase):
@@ -59,10 +26,10 @@ class ScreensRowTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
-        give(cls.episode, "gad7", GAD7_12, days_ago=3)
-        give(cls.episode, "pcl5", PCL5_40, days_ago=10)
-        give(cls.episode, "auditc", AUDITC_3, days_ago=10)
-        give(cls.episode, "k10", K10_HOPELESS, days_ago=10)
+        give_screen(cls.episode, "gad7", GAD7_12, days_ago=3)
+        give_screen(cls.episode, "pcl5", PCL5_40, days_ago=10)
+        give_screen(cls.episode, "auditc", AUDITC_3, days_ago=10)
+        give_screen(cls.episode, "k10", K10_HOPELESS, days_ago=10)
         cls.urls = {
             "card": reverse("clinical:session_card", args=[cls.episode.pk]),
             "journey": reverse("clinical:journey", args=[cls.episode.pk]),
@@ -131,8 +98,8 @@ class ScreensRowTests(TestCase):
         counts = {}
         for extra in (0, 25):
             for n in range(extra):
-                give(self.episode, "gad7", GAD7_12, days_ago=40 + n)
-                give(self.episode, "k10", K10_HOPELESS, days_ago=40 + n)
+                give_screen(self.episode, "gad7", GAD7_12, days_ago=40 + n)
+                give_screen(self.episode, "k10", K10_HOPELESS, days_ago=40 + n)
             for name, url in self.urls.items():
                 self.client.get(url)  # warm the session
                 with CaptureQueriesContext(connection) as queries:

@@ -54,7 +54,9 @@ class CheckinChoicesForm(forms.Form):
     goal_words_on_links = forms.ChoiceField(
         choices=GOAL_WORDS_CHOICES,
         widget=forms.RadioSelect,
-        label=GOAL_WORDS_QUESTION,
+        label="Goals on check-in links",
+        # The question itself, read to the client as it is.
+        help_text=GOAL_WORDS_QUESTION,
         error_messages={
             "required": GOAL_WORDS_MISSING,
             "invalid_choice": "Choose yes or no for the goals on check-in links.",
@@ -65,9 +67,10 @@ class CheckinChoicesForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
         initial="",
-        label="Sex for AUDIT-C scoring (optional)",
-        help_text="Used only to choose AUDIT-C's cutoff (Bradley et al. 2007): 3 or more for "
-        "women, 4 or more for men. Leave it not recorded if the client prefers.",
+        label="AUDIT-C cutoff (optional)",
+        help_text="The client's sex for AUDIT-C scoring, used only to choose its cutoff "
+        "(Bradley et al. 2007): 3 or more for women, 4 or more for men. Leave it not "
+        "recorded if the client prefers.",
         error_messages={"invalid_choice": "Choose female, male or not recorded."},
     )
 
@@ -335,7 +338,10 @@ PLAN_SLOTS = [
     ("every_4th_alternating", "Every 4th session, alternating with the row above"),
     ("end_of_session", "End of session (its own sitting)"),
     ("intake", "Intake"),
-    ("review", "Reviews (every 8th session and each phase decision)"),
+    (
+        "review",
+        "Reviews, added to that session's check-in (every 8th session, each phase decision)",
+    ),
 ]
 
 
@@ -413,10 +419,10 @@ class ReviewScreensForm(forms.Form):
         choices=[("pcl5", "PCL-5"), ("auditc", "AUDIT-C"), ("k10", "K10")],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Ask at the next review, whatever they scored at intake",
-        help_text="Otherwise PCL-5, AUDIT-C and K10 come back at a review only when they were "
-        "at or above their cutoff at intake. One asked for joins the next review, in the "
-        "review slot or not, while the sitting stays within 300 s.",
+        label="Ask at the next review",
+        help_text="Whatever they scored at intake. Otherwise PCL-5, AUDIT-C and K10 come back "
+        "at a review only when they were at or above their cutoff at intake. One asked for "
+        "joins the next review, in the review slot or not, while the sitting stays within 300 s.",
     )
 
 

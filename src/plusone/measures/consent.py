@@ -27,7 +27,7 @@ from plusone.clinical.models import Consent
 # 2026-12-1 says who can see their answers today.
 CONSENT_WORDINGS = {
     "2026-11-1": "ce32be49d256247c09a14078b1a78f56949255f82a15eb119580bef5c64abe3f",
-    "2026-12-1": "fe8fd9eb2b6a322debaea1ef49100f9a707291a6883a471888c459eba6c1b537",
+    "2026-12-1": "a4087e417d148c932ca21675b2d25175d75e4627f13760e1815772f5d8505f8f",
 }
 # The wording shown now: the newest version.
 CONSENT_VERSION = "2026-12-1"
