@@ -216,3 +216,35 @@ def give_history(
 
         refresh_summary(episode, today=timezone.localdate())
     return History(sessions, skipped, decision_session, rupture_session, rupture_session)
+
+
+# Screens for the screens-row tests (tests/web/test_screens_row.py, the browser test).
+GAD7_12 = {f"gad7_{i}": v for i, v in enumerate([2, 2, 2, 2, 2, 1, 1], start=1)}
+PCL5_40 = {f"pcl5_{i}": 2 for i in range(1, 21)}
+AUDITC_3 = {"auditc_1": 1, "auditc_2": 1, "auditc_3": 1}
+# K10 27 ("high"), with item 4 ("hopeless") at "Most of the time".
+K10_HOPELESS = {f"k10_{i}": 3 for i in range(1, 11)} | {"k10_4": 4, "k10_5": 1, "k10_6": 1}
+
+
+def give_screen(episode, key, answers, *, days_ago):
+    """Store one scored administration of ``key`` for the episode's client, as the check-in
+    stores it (the journey fixtures do the same)."""
+    instrument = load_instrument(key)
+    result = score(instrument, answers)
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    return Administration.objects.create(
+        practice_id=episode.practice_id,
+        client_id=episode.client_id,
+        episode=episode,
+        instrument_key=key,
+        instrument_version=instrument.version,
+        context=Context.CHECKIN,
+        respondent=Respondent.CLIENT,
+        answers=answers,
+        total=result.total,
+        band=result.band.label if result.band else "",
+        valid=result.valid,
+        started_at=at,
+        completed_at=at,
+        idempotency_key=f"screens:{uuid.uuid4()}",
+    )

@@ -53,25 +53,18 @@ def choose(page: Any, instrument: str, answers: dict[str, int]) -> None:
         page.check(f"#{instrument}__{item_id}-{value}")
 
 
-def answer_phq9(page: Any, *, item9: int = 0) -> None:
-    """Answer Bob's PHQ-9 page and press Next (a risk answer then shows its response)."""
+def answer_checkin(page: Any, *, item9: int = 0, submit: bool = True) -> None:
+    """Answer Bob's first check-in (his goals first, then PHQ-9) in the page."""
     page.get_by_text("Part 1 of 2").wait_for()
+    # Own words first; Bob did not choose to see his goals' words on a link.
+    page.get_by_text("Goal 1").wait_for()
+    choose(page, "personal_goals", {"goal_1": 4, "goal_2": 6})
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Part 2 of 2").wait_for()
     phq9 = dict(
         zip([f"phq9_{i}" for i in range(1, 10)], [1, 1, 2, 2, 1, 2, 1, 1, item9], strict=True)
     )
     choose(page, "phq9", phq9)
-    page.get_by_role("button", name="Next").click()
-    if item9:
-        page.wait_for_url("**/checkin/safety/")
-
-
-def answer_checkin(page: Any, *, item9: int = 0, submit: bool = True) -> None:
-    """Answer Bob's first check-in (PHQ-9, then his goals) in the page."""
-    answer_phq9(page, item9=item9)
-    if item9:
-        page.locator("form.ci-actions button").first.click()
-    page.get_by_text("Part 2 of 2").wait_for()
-    choose(page, "personal_goals", {"goal_1": 4, "goal_2": 6})
     if submit:
         page.get_by_role("button", name="Send my answers").click()
 
@@ -81,6 +74,20 @@ def agree_to_consent(page: Any) -> None:
     page.wait_for_url("**/checkin/consent/")
     page.get_by_role("button", name="I agree, continue").click()
     page.wait_for_url("**/checkin/")
+
+
+def answer_first_checkin(p: Any) -> None:
+    """Bob's first check-in, sent through the actions, so his next one also asks his
+    secondary measure (GAD-7) after PHQ-9 (the default plan: alternate sessions)."""
+    from plusone.measures.checkin import group_items
+
+    issued = actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
+    draft = actions.open_draft(issued.token)
+    answers = {}
+    for key in draft.instruments:
+        items = group_items(key, issued.token.episode_id, issued.token.practice_id).items
+        answers[key] = {i.id: i.options[0].value for i in items if i.options and i.kind != "text"}
+    actions.submit_checkin(link=issued.token, answers=answers)
 
 
 def checkin_url(live_server: Any, p: Any) -> str:
@@ -183,9 +190,17 @@ def test_it_keeps_a_risk_answer_when_the_client_skips_the_rest_on_a_phone(
 ) -> None:
     # Issue 10's repro: item 9 "More than half the days", Next, then "Skip today".
     p = make_personas()
+    answer_first_checkin(p)
     phone_page.goto(checkin_url(live_server, p))
     agree_to_consent(phone_page)
-    answer_phq9(phone_page, item9=2)
+    phone_page.get_by_text("Part 1 of 3").wait_for()
+    choose(phone_page, "personal_goals", {"goal_1": 4, "goal_2": 6})
+    phone_page.get_by_role("button", name="Next").click()
+    phone_page.get_by_text("Part 2 of 3").wait_for()
+    phq9 = dict(zip([f"phq9_{i}" for i in range(1, 10)], [1, 1, 2, 2, 1, 2, 1, 1, 2], strict=True))
+    choose(phone_page, "phq9", phq9)
+    phone_page.get_by_role("button", name="Next").click()
+    phone_page.wait_for_url("**/checkin/safety/")
     flag = Flag.objects.get(client=p.bob)
     assert (flag.status, flag.grade) == (Flag.Status.OPEN, 2)
     # The graded response comes right after that group, with the time it is read by.
@@ -194,12 +209,12 @@ def test_it_keeps_a_risk_answer_when_the_client_skips_the_rest_on_a_phone(
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe(phone_page) == []
     phone_page.get_by_role("button", name="Continue").click()
-    phone_page.get_by_text("Part 2 of 2").wait_for()
+    phone_page.get_by_text("Part 3 of 3").wait_for()
     phone_page.get_by_role("button", name="Skip today").click()
     phone_page.get_by_text("The answer you gave is saved").wait_for()
     flag.refresh_from_db()
     assert flag.status == Flag.Status.OPEN
-    assert Sitting.objects.get(client=p.bob).risk_grade == 2
+    assert Sitting.objects.filter(client=p.bob).latest("completed_at").risk_grade == 2
 
 
 def test_it_shows_the_safety_plan_at_grade_1(live_server: Any, phone_page: Any) -> None:
@@ -221,8 +236,11 @@ def test_it_shows_errors_next_to_the_question_without_javascript(
         nojs = context.new_page()
         nojs.goto(checkin_url(live_server, p))
         agree_to_consent(nojs)
-        choose(nojs, "phq9", {"phq9_1": 1})
+        choose(nojs, "personal_goals", {"goal_1": 4})
         nojs.get_by_role("button", name="Next").click()
+        nojs.get_by_text("Part 2 of 2").wait_for()
+        choose(nojs, "phq9", {"phq9_1": 1})
+        nojs.get_by_role("button", name="Send my answers").click()
         nojs.get_by_text("Please check 8 answers").wait_for()
         assert nojs.locator("#q-phq9__phq9_2-error").count() == 1
         nojs.get_by_role("button", name="Skip today").click()
@@ -249,17 +267,10 @@ def test_it_holds_the_client_in_kiosk_mode_and_asks_for_the_tablet_back(
     assert "Bob Brown" not in tablet_page.content()
     assert tablet_page.url.endswith("/checkin/")
 
-    # The tablet is asked back at the moment of the risk answer, not only at the end.
-    answer_phq9(tablet_page, item9=3)
+    answer_checkin(tablet_page, item9=3)
     tablet_page.get_by_text("Please hand the tablet back to your therapist now.").wait_for()
     assert tablet_page.get_by_text("This form is not watched in real time.").count() == 0
     assert axe(tablet_page) == []
-    assert Flag.objects.get(client=p.bob).status == Flag.Status.OPEN
-    tablet_page.get_by_role("button", name="Therapist: continue the questions").click()
-    tablet_page.get_by_text("Part 2 of 2").wait_for()
-    choose(tablet_page, "personal_goals", {"goal_1": 4, "goal_2": 6})
-    tablet_page.get_by_role("button", name="Send my answers").click()
-    tablet_page.get_by_text("Please hand the tablet back to your therapist now.").wait_for()
 
     # Leaving needs the therapist's password and authenticator code.
     tablet_page.get_by_role("link", name="Therapist: return to PlusOne").click()

@@ -107,6 +107,14 @@ class DashboardTierTests(TestCase):
         self.assertContains(response, "Proposal: Good-enough ending")
         self.assertContains(response, "Proposal: +1 threshold")
 
+    def test_it_names_an_ending_without_promising_follow_ups_that_do_not_exist(self):
+        # No follow-up is scheduled anywhere yet: the label says what exists.
+        _summarise(self.ready, proposal_kind="ending", phase="consolidating")
+        login_as(self.client, self.p.alice)
+        response = self.client.get(CASELOAD)
+        self.assertContains(response, "Proposal: Ending (good enough)")
+        self.assertNotContains(response, "follow-up")
+
     def test_it_shows_charlie_none_of_bobs(self):
         login_as(self.client, self.p.charlie)
         response = self.client.get(CASELOAD)

@@ -36,6 +36,7 @@ def _form(**overrides):
         "goal_3": "",
         "safety_plan": "Walk, then call Sam",
         "consent_email": "on",
+        "goal_words_on_links": "no",
     }
     data.update(overrides)
     return data
@@ -112,3 +113,36 @@ class IntakeTests(TestCase):
         login_as(self.client, self.p.sam)
         self.assertEqual(self.client.post(INTAKE, _form()).status_code, 403)
         self.assertFalse(Client.objects.filter(given_name="Mara").exists())
+
+    def test_it_asks_plainly_whether_links_show_the_goals_in_her_own_words(self):
+        page = self.client.get(INTAKE)
+        self.assertContains(page, "Show your goals in your own words on check-in links?")
+        self.assertContains(page, "Anyone who opens the link could read them.")
+        # Asked, never assumed: leaving it unanswered is an error and nothing is stored.
+        response = self.client.post(INTAKE, _form(goal_words_on_links=""))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Ask the client whether links may show their goals")
+        self.assertFalse(Client.objects.filter(given_name="Mara").exists())
+
+    def test_it_stores_her_choice_about_her_goals_on_links(self):
+        self.client.post(INTAKE, _form(goal_words_on_links="yes"))
+        self.assertTrue(Client.objects.get(given_name="Mara").goal_words_on_links)
+        self.client.post(INTAKE, _form(given_name="Nell", goal_words_on_links="no"))
+        self.assertFalse(Client.objects.get(given_name="Nell").goal_words_on_links)
+        event = AuditEvent.objects.get(
+            action="client.intake", target_id=str(Client.objects.get(given_name="Mara").pk)
+        )
+        self.assertIs(event.detail["goal_words_on_links"], True)
+
+    def test_it_records_her_sex_for_audit_c_scoring_only_when_given(self):
+        page = self.client.get(INTAKE)
+        self.assertContains(page, "AUDIT-C cutoff (optional)")
+        self.assertContains(page, "The client&#x27;s sex for AUDIT-C scoring")
+        self.assertContains(page, "Not recorded: positive from 3")
+        self.client.post(INTAKE, _form())
+        self.assertEqual(Client.objects.get(given_name="Mara").auditc_sex, "")
+        self.client.post(INTAKE, _form(given_name="Nell", auditc_sex="male"))
+        self.assertEqual(Client.objects.get(given_name="Nell").auditc_sex, "male")
+        response = self.client.post(INTAKE, _form(given_name="Ola", auditc_sex="other"))
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Client.objects.filter(given_name="Ola").exists())

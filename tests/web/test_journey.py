@@ -228,3 +228,21 @@ class SessionCardTests(TestCase):
         self.assertEqual(self.client.get(_card(self.episode)).status_code, 200)
         event = AuditEvent.objects.get(action="view.session_card")
         self.assertEqual(event.actor_id, self.p.sam.pk)
+
+
+class ReviewTogetherWithNoDecisionTests(TestCase):
+    """With no decision recorded, the client reads "not agreed yet", never a phase name
+    beside a question asking whether to agree on exactly that phase."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        give_history(cls.episode, n=2, skipped=0, decision_session=0, rupture_session=0)
+        cls.episode.decisions.all().delete()
+
+    def test_it_says_not_agreed_yet_when_no_phase_is_agreed(self):
+        login_as(self.client, self.p.alice)
+        body = self.client.get(_together(self.episode)).content.decode()
+        self.assertIn("Where we are: <strong>not agreed yet</strong>", body)
+        self.assertNotIn("Where we are: <strong>Finding steadier ground", body)

@@ -1,5 +1,6 @@
-"""The measurement plan editor: minutes, the 180 s refusal, minimum intervals, risk
-warning and phase-aware defaults."""
+"""The measurement plan editor: minutes, the 180 s and 300 s refusals, minimum intervals,
+risk warning, phase-aware defaults, nothing asked that no page shows, and the screens
+asked at the next review."""
 
 import shutil
 import tempfile
@@ -11,8 +12,13 @@ from django.urls import reverse
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
-from plusone.clinical.models import MeasurementPlan
-from plusone.clinical.plans import check_plan, phase_default_schedule, risk_gap_days
+from plusone.clinical.models import Episode, MeasurementPlan
+from plusone.clinical.plans import (
+    check_plan,
+    default_schedule,
+    phase_default_schedule,
+    risk_gap_days,
+)
 from plusone.measures.plan import due_today
 
 
@@ -152,6 +158,50 @@ class PlanEditorTests(TestCase):
         # Offering defaults saves nothing.
         self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
 
+    def test_it_shows_and_refuses_a_review_sitting_over_300_seconds(self):
+        login_as(self.client, self.p.alice)
+        default = default_schedule("phq9", "gad7")
+        check = self.client.post(self.url, _post(action="check", **default))
+        self.assertContains(check, "Review sitting (routine plus review, longest): about 264 s")
+        self.assertContains(check, "at most 300 s")
+        before = MeasurementPlan.objects.get(episode=self.episode).schedule
+        # K10 (60 s) on top of PCL-5 and AUDIT-C: 324 s.
+        response = self.client.post(
+            self.url, _post(**{**default, "review": ["phq9", "pcl5", "auditc", "k10"]})
+        )
+        self.assertContains(response, "This plan cannot be saved")
+        self.assertContains(response, "takes about 324 s, over the 300 s budget")
+        self.assertEqual(MeasurementPlan.objects.get(episode=self.episode).schedule, before)
+        self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
+
+    def test_it_refuses_a_measure_that_no_page_would_show(self):
+        # Without a secondary measure, GAD-7 would be collected and shown nowhere.
+        Episode.objects.filter(pk=self.episode.pk).update(secondary_instrument="")
+        login_as(self.client, self.p.alice)
+        response = self.client.post(
+            self.url, _post(routine=["phq9", "personal_goals"], alternate=["gad7"])
+        )
+        self.assertContains(response, "This plan cannot be saved")
+        self.assertContains(response, "GAD-7 is neither the primary nor the secondary measure")
+        self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
+
+    def test_it_offers_the_screens_to_ask_at_the_next_review_with_those_waiting_ticked(self):
+        login_as(self.client, self.p.alice)
+        page = self.client.get(self.url)
+        self.assertContains(page, "Ask at the next review")
+        self.assertContains(page, "Whatever they scored at intake.")
+        action = reverse("clinical:review_screens", kwargs={"episode_id": self.episode.pk})
+        self.assertContains(page, f'action="{action}"')
+        self.client.post(action, {"screens": ["pcl5"]})
+        page = self.client.get(self.url)
+        self.assertContains(page, 'value="pcl5" id="id_screens_0" checked')
+        self.assertNotContains(page, 'value="k10" id="id_screens_2" checked')
+        # Anything but PCL-5, AUDIT-C and K10 is refused, and nothing changes.
+        self.client.post(action, {"screens": ["phq9"]})
+        self.assertEqual(
+            list(Episode.objects.get(pk=self.episode.pk).review_screen_requests), ["pcl5"]
+        )
+
     def test_it_records_a_view_event(self):
         login_as(self.client, self.p.alice)
         self.client.get(self.url)
@@ -192,6 +242,40 @@ def test_it_uses_the_default_plan_outside_deepening():
 
 
 def test_it_counts_6_seconds_per_item_and_20_per_free_text():
-    # Hand count: Session Reflection has 3 rated items and 1 free-text line = 38 s.
-    check = check_plan({"routine": ["session_reflection"]})
-    assert check.routine_seconds == 3 * 6 + 20
+    # Hand count: Session Reflection has 3 rated items and 1 free-text line = 38 s, in its
+    # own end-of-session sitting, never in the pre-session check-in.
+    check = check_plan({"routine": ["phq9"], "end_of_session": ["session_reflection"]})
+    assert check.end_of_session_seconds == 3 * 6 + 20
+    assert check.routine_seconds == 10 * 6
+
+
+def test_it_counts_the_default_review_sitting_as_the_routine_plus_the_review():
+    check = check_plan(default_schedule("phq9", "gad7"))
+    # Longest review: PHQ-9 60 + goals 18 + the 4th-session slot (WHO-5 or SWLS 30 and Felt
+    # Change 18, or GAD-7 48) + PCL-5 120 + AUDIT-C 18 = 264 s.
+    assert check.review_seconds == 60 + 18 + 48 + 120 + 18
+    # Intake: PHQ-9, GAD-7, PCL-5, AUDIT-C, goals and SWLS = 294 s, within 600 s.
+    assert check.intake_seconds == 60 + 48 + 120 + 18 + 18 + 30
+    assert check.ok
+
+
+def test_it_refuses_a_review_sitting_over_300_seconds():
+    schedule = {**default_schedule("phq9", "gad7"), "review": ["phq9", "pcl5", "auditc", "k10"]}
+    check = check_plan(schedule)
+    assert check.review_seconds == 264 + 60
+    assert not check.ok
+    assert (
+        "The review sitting (routine plus review) takes about 324 s, over the 300 s budget."
+        in check.problems
+    )
+
+
+def test_it_refuses_an_instrument_that_no_page_shows():
+    schedule = {**default_schedule("phq9", "gad7"), "alternate": ["core10"]}
+    check = check_plan(schedule, primary="phq9", secondary="gad7")
+    assert any(
+        p.startswith("CORE-10 is neither the primary nor the secondary") for p in check.problems
+    )
+    # Screens (the screens row), growth, own words and the reflection all have a place.
+    shown = {**default_schedule("phq9", ""), "review": ["phq9", "k10"]}
+    assert check_plan(shown, primary="phq9", secondary="").ok

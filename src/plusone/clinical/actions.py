@@ -20,6 +20,7 @@ from plusone.accounts.models import Practice
 from plusone.clinical.models import (
     ADULT_AGE,
     PRIMARY_INSTRUMENTS,
+    AuditcSex,
     Client,
     Consent,
     Decision,
@@ -70,6 +71,10 @@ class IntakeData:
     goals: Sequence[str]
     safety_plan: str
     consent_channels: Sequence[str]
+    # The client's choice, asked plainly at intake: do links show their goals in their words?
+    goal_words_on_links: bool = False
+    # Optional, for AUDIT-C's cutoff only (AuditcSex); "" when not recorded.
+    auditc_sex: str = ""
 
 
 def intake_client(
@@ -83,6 +88,8 @@ def intake_client(
     goals = [g.strip() for g in data.goals if g.strip()]
     if len(goals) > MAX_GOALS:
         raise ValidationError("At most three goals.")
+    if data.auditc_sex not in AuditcSex.values:
+        raise ValidationError("Choose female, male or not recorded for AUDIT-C scoring.")
     from plusone.measures import licensed
 
     schedule = default_schedule(data.primary, data.secondary)
@@ -100,6 +107,8 @@ def intake_client(
             family_name=data.family_name,
             date_of_birth=data.date_of_birth,
             email=data.email,
+            goal_words_on_links=data.goal_words_on_links,
+            auditc_sex=data.auditc_sex,
         )
         episode = Episode.objects.create(
             practice=practice,
@@ -163,6 +172,7 @@ def intake_client(
                 "episode": episode.pk,
                 "goals": len(goals),
                 "channels": list(data.consent_channels),
+                "goal_words_on_links": data.goal_words_on_links,
             },
         )
     return client
@@ -725,7 +735,11 @@ def update_plan(
     licensed.require_text(episode.practice_id, licensed.schedule_keys(schedule))
     intervals = {**DEFAULT_MIN_INTERVAL_DAYS, **min_interval_days}
     result = check_plan(
-        schedule, min_interval_days=intervals, session_interval_days=session_interval_days
+        schedule,
+        min_interval_days=intervals,
+        session_interval_days=session_interval_days,
+        primary=episode.primary_instrument,
+        secondary=episode.secondary_instrument,
     )
     if not result.ok:
         raise ValidationError(list(result.problems))
@@ -760,6 +774,7 @@ def update_plan(
             detail={
                 "episode": episode.pk,
                 "routine_seconds": result.routine_seconds,
+                "review_seconds": result.review_seconds,
                 "warnings": len(result.warnings),
                 "version": plan.version,
             },

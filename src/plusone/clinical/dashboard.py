@@ -55,7 +55,7 @@ PROPOSAL_LABELS = {
     "stalled_review": "Stalled: review together",
     "deepening_or_ending": "Deepening or good-enough ending",
     "consolidating": "Consolidating (S2)",
-    "ending": "Ending, with follow-ups",
+    "ending": "Ending (good enough)",
     "spike_exit": "Spike: back to Stabilizing",
 }
 # The proposals that put a client in the "proposals waiting" tier ("stabilizing" is

@@ -29,7 +29,65 @@ def version_field() -> forms.IntegerField:
     )
 
 
-class IntakeForm(forms.Form):
+# Asked of the client in these words (DESIGN.md, Burden: own words first).
+GOAL_WORDS_QUESTION = _(
+    "Show your goals in your own words on check-in links? "
+    "Anyone who opens the link could read them."
+)
+GOAL_WORDS_CHOICES = [
+    ("yes", _("Yes, show my goals in my own words")),
+    ("no", _('No, show them as "Goal 1", "Goal 2"')),
+]
+GOAL_WORDS_MISSING = (
+    "Ask the client whether links may show their goals in their own words, and choose their answer."
+)
+AUDITC_SEX_CHOICES = [
+    ("", "Not recorded: positive from 3"),
+    ("female", "Female: positive from 3"),
+    ("male", "Male: positive from 4"),
+]
+
+
+class CheckinChoicesForm(forms.Form):
+    """The client's choices about check-ins: asked at intake, changeable with the client."""
+
+    goal_words_on_links = forms.ChoiceField(
+        choices=GOAL_WORDS_CHOICES,
+        widget=forms.RadioSelect,
+        label="Goals on check-in links",
+        # The question itself, read to the client as it is.
+        help_text=GOAL_WORDS_QUESTION,
+        error_messages={
+            "required": GOAL_WORDS_MISSING,
+            "invalid_choice": "Choose yes or no for the goals on check-in links.",
+        },
+    )
+    auditc_sex = forms.ChoiceField(
+        choices=AUDITC_SEX_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+        initial="",
+        label="AUDIT-C cutoff (optional)",
+        help_text="The client's sex for AUDIT-C scoring, used only to choose its cutoff "
+        "(Bradley et al. 2007): 3 or more for women, 4 or more for men. Leave it not "
+        "recorded if the client prefers.",
+        error_messages={"invalid_choice": "Choose female, male or not recorded."},
+    )
+
+    @staticmethod
+    def initial_for(person: Any) -> dict[str, str]:
+        return {
+            "goal_words_on_links": "yes" if person.goal_words_on_links else "no",
+            "auditc_sex": person.auditc_sex,
+        }
+
+    def choices(self) -> tuple[bool, str]:
+        """(goal words on links, sex for AUDIT-C scoring)."""
+        d = self.cleaned_data
+        return d["goal_words_on_links"] == "yes", d.get("auditc_sex") or ""
+
+
+class IntakeForm(CheckinChoicesForm):
     given_name = TextField(max_length=100, label="Given name")
     family_name = TextField(max_length=100, label="Family name")
     date_of_birth = forms.DateField(
@@ -98,6 +156,8 @@ class IntakeForm(forms.Form):
             goals=[d["goal_1"], d["goal_2"], d["goal_3"]],
             safety_plan=d["safety_plan"].strip(),
             consent_channels=channels,
+            goal_words_on_links=self.choices()[0],
+            auditc_sex=self.choices()[1],
         )
 
 
@@ -278,7 +338,10 @@ PLAN_SLOTS = [
     ("every_4th_alternating", "Every 4th session, alternating with the row above"),
     ("end_of_session", "End of session (its own sitting)"),
     ("intake", "Intake"),
-    ("review", "Reviews (every 8th session and each phase decision)"),
+    (
+        "review",
+        "Reviews, added to that session's check-in (every 8th session, each phase decision)",
+    ),
 ]
 
 
@@ -347,6 +410,20 @@ class PlanForm(forms.Form):
 
     def min_interval_days(self) -> dict[str, int]:
         return {"mhcsf": int(self.cleaned_data["mhcsf_min_days"])}
+
+
+class ReviewScreensForm(forms.Form):
+    """The screens to ask at the next review, whatever they scored at intake."""
+
+    screens = forms.MultipleChoiceField(
+        choices=[("pcl5", "PCL-5"), ("auditc", "AUDIT-C"), ("k10", "K10")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Ask at the next review",
+        help_text="Whatever they scored at intake. Otherwise PCL-5, AUDIT-C and K10 come back "
+        "at a review only when they were at or above their cutoff at intake. One asked for "
+        "joins the next review, in the review slot or not, while the sitting stays within 300 s.",
+    )
 
 
 # Therapist Rating and rupture/repair -----------------------------------------------------

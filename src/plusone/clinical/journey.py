@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from plusone import charts
 from plusone.charts.adapters import growth_from_instrument, symptoms_from_instrument
-from plusone.clinical import queries
+from plusone.clinical import queries, screens
 from plusone.clinical.models import (
     CLIENT_PHASE_NAMES,
     Decision,
@@ -117,6 +117,8 @@ class EpisodeJourney:
     # Marker rows for what the client withheld from this reader (plusone.lockbox).
     withheld: tuple[str, ...] = field(default=())
     withheld_record: bool = False
+    # The secondary measure and the screens, each with its band, cutoff and date.
+    screens: tuple[screens.ScreenLine, ...] = field(default=())
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -165,7 +167,7 @@ def _administrations(episode: Episode) -> list[Any]:
         _Row(*values)
         for values in Administration.objects.filter(episode=episode)
         .order_by("completed_at")
-        .values_list(*fields, "completed_at", "pk")
+        .values_list(*fields, "completed_at", "pk", "band", "risk_item_only")
     ]
 
 
@@ -179,6 +181,13 @@ class _Row:
     valid: bool
     completed_at: dt.datetime
     pk: Any = None
+    band: str = ""
+    risk_item_only: bool = False
+
+    def given(self) -> screens.Given:
+        return screens.Given(
+            self.instrument_key, self.total, self.band, self.valid, self.answers, self.completed_at
+        )
 
 
 def _skipped_sessions(episode: Episode, axis: _Axis) -> set[int]:
@@ -315,12 +324,17 @@ def build_journey(
     growth: dict[str, dict[int, float | None]] = {}
     reflection: dict[int, float | None] = {}
     rating: dict[int, float | None] = {}
+    given: list[screens.Given] = []
     for a in _administrations(episode):
         number = axis.number(a.session_id, a.completed_at)
-        if number is None:
-            continue
         if withheld and withheld.hides(_item_kind(a), a.pk):
-            markers.append(f"Session {number}, one measure: {WITHHELD_MARKER}")
+            if number is not None:
+                markers.append(f"Session {number}, one measure: {WITHHELD_MARKER}")
+            continue
+        # The screens row reads every check-in, with or without a session to place it on.
+        if a.respondent == "client" and not a.risk_item_only:
+            given.append(a.given())
+        if number is None:
             continue
         key = a.instrument_key
         if key == primary_key and a.respondent == "client":
@@ -406,13 +420,14 @@ def build_journey(
         episode=episode,
         journey=journey,
         phase=str(Phase(phase).label),
-        client_phase=CLIENT_PHASE_NAMES[Phase(phase)],
+        client_phase=str(CLIENT_PHASE_NAMES[Phase(phase)]),
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         alerts=() if withheld else alerts_of(proposal),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
         flags=tuple(_open_flags(episode)),
         withheld=tuple(markers),
+        screens=screens.screens_row(episode, given=given, auditc_sex=episode.client.auditc_sex),
     )
 
 
@@ -452,6 +467,8 @@ class SessionCard:
     next_session: Session | None
     # Marker rows for what the client withheld from this reader (plusone.lockbox).
     withheld: tuple[str, ...] = field(default=())
+    # The secondary measure and the screens, each with its band, cutoff and date.
+    screens: tuple[screens.ScreenLine, ...] = field(default=())
     # The alerts and a single spike, as codes (ALERT_LABELS words them).
     alerts: tuple[str, ...] = ()
 
@@ -511,6 +528,10 @@ def session_card(
         reflection, markers = None, (f"Last Session Reflection: {WITHHELD_MARKER}",)
     if withheld:
         markers += (f"Proposal: {WITHHELD_MARKER}",)
+    given = screens.given_for(episode)
+    shown = [g for g in given if not withheld.hides("administration", g.pk)]
+    if len(shown) < len(given):
+        markers += (f"Screens, {len(given) - len(shown)} measure(s): {WITHHELD_MARKER}",)
     return SessionCard(
         episode=episode,
         phase=str(Phase(_agreed_phase(decisions)).label),
@@ -520,5 +541,6 @@ def session_card(
         focus=focus,
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         next_session=upcoming,
+        screens=screens.screens_row(episode, given=shown, auditc_sex=episode.client.auditc_sex),
         alerts=() if withheld else alerts_of(proposal),
     )

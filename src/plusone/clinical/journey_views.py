@@ -14,6 +14,7 @@ from django.utils import timezone
 from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import journey, queries
+from plusone.clinical.forms import CheckinChoicesForm
 from plusone.lockbox.queries import can_manage, withheld_from
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
@@ -37,6 +38,7 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         "can_write": episode.client.therapist_id == request.user.pk,
         # The client's statements of disagreement go with their record (PHIPA s.55(11)).
         "statements": [] if withheld.record else statements_for(episode.client),
+        "choices_form": CheckinChoicesForm(initial=CheckinChoicesForm.initial_for(episode.client)),
     }
     if can_manage(request.user, episode.client):
         # The treating therapist's page, or the privacy officer's (under break-glass).

@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from plusone.accounts.models import Practice
 from plusone.crypto.fields import EncryptedTextField
@@ -27,6 +28,15 @@ def age_on(born: dt.date, today: dt.date) -> int:
     """Whole years between ``born`` and ``today``."""
     before_birthday = (today.month, today.day) < (born.month, born.day)
     return today.year - born.year - int(before_birthday)
+
+
+class AuditcSex(models.TextChoices):
+    """The client's sex, recorded only to choose AUDIT-C's cutoff (Bradley et al. 2007:
+    3 or more for women, 4 or more for men; 3 when not recorded)."""
+
+    NOT_RECORDED = "", "Not recorded"
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
 
 
 class Client(models.Model):
@@ -50,9 +60,21 @@ class Client(models.Model):
         related_name="client_record",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A check-in link opens by link alone and an email can be read by someone else: links
+    # show the goals in the client's own words only when the client chose it (asked at intake).
+    goal_words_on_links = models.BooleanField(default=False)
+    # Optional, for AUDIT-C's cutoff only; blank when not recorded.
+    auditc_sex = models.CharField(
+        max_length=10, choices=AuditcSex.choices, blank=True, default=AuditcSex.NOT_RECORDED
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(auditc_sex__in=AuditcSex.values), name="client_auditc_sex_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -80,6 +102,9 @@ class Episode(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    # Screens (PCL-5, AUDIT-C, K10) the therapist asked for at the next review: instrument
+    # key -> when it was asked (ISO). A request stands until the screen is given after it.
+    review_screen_requests = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -361,9 +386,10 @@ class Phase(models.TextChoices):
     ENDING = "ending", "Ending"
 
 
-# The names a client sees (DESIGN.md, "Who uses it").
+# The names a client sees (DESIGN.md, "Who uses it"). With no decision recorded, nothing is
+# agreed yet: never a phase name beside a question asking whether to agree on it.
 CLIENT_PHASE_NAMES = {
-    Phase.NONE: "Finding steadier ground",
+    Phase.NONE: gettext_lazy("not agreed yet"),
     Phase.STABILIZING: "Finding steadier ground",
     Phase.PLUS_ONE: "Choosing what's next",
     Phase.DEEPENING: "Deeper work",

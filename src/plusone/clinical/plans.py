@@ -12,9 +12,13 @@ A plan's ``schedule`` maps slots to instrument keys:
   where the whole instrument is not due (Deepening keeps PHQ-9 item 9 every
   session).
 
-The routine check-in's worst case is ``routine`` plus the longer of
-``alternate`` and ``every_4th``; it must fit in 180 s. Intake and review
-sittings must fit in 600 s (they can be split).
+Every sitting opens with the client's own words (goals, then Felt Change). The
+routine check-in's worst case is ``routine`` plus the longest of ``alternate``
+and the 4th-session slots; it must fit in 180 s. An intake or review sitting
+adds its slot to the routine one and never displaces it: the whole review
+sitting (routine plus review) must fit in 300 s, the intake in 600 s (it can be
+split). Every instrument a plan asks must have a page where the therapist sees
+it (DESIGN.md, Burden: nothing collected that nobody reads).
 """
 
 from __future__ import annotations
@@ -23,10 +27,21 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from plusone.measures.plan import REVIEW_BUDGET_SECONDS, due_today, split_key
+
 SECONDS_PER_ITEM = 6
 SECONDS_PER_FREE_TEXT = 20
 ROUTINE_BUDGET_SECONDS = 180
 LONG_SITTING_BUDGET_SECONDS = 600
+# The screens: at intake, and at reviews only when positive at intake or asked for.
+SCREENS = ("pcl5", "auditc", "k10")
+# Instruments with a place on every episode's pages, whatever its primary and secondary
+# measure: the own-words, growth and relationship lanes of the journey, and the screens
+# row of the card and journey. A symptom measure has one only as the episode's primary
+# (the symptom lane) or secondary (the screens row).
+SHOWN_ANYWAY = frozenset(
+    {"personal_goals", "felt_change", "swls", "who5", "mhcsf", "session_reflection", *SCREENS}
+)
 
 # Minimum days between administrations (DESIGN.md, Burden). K10, PCL-5 and
 # AUDIT-C are intake-and-review only, which the schedule expresses.
@@ -138,10 +153,13 @@ class PlanCheck:
 
     routine_seconds: int
     intake_seconds: int
+    # The whole review sitting: the routine one plus the review's own slot, at its longest.
     review_seconds: int
     problems: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
     risk_gap_days: int | None = None
+    # The Session Reflection's own end-of-session sitting.
+    end_of_session_seconds: int = 0
 
     @property
     def ok(self) -> bool:
@@ -150,6 +168,21 @@ class PlanCheck:
     @property
     def routine_minutes(self) -> float:
         return round(self.routine_seconds / 60, 1)
+
+
+def _sitting_seconds(keys: Sequence[str], seconds_for: Callable[[str], int]) -> int:
+    # A risk item asked alone costs one item's time.
+    return sum(SECONDS_PER_ITEM if split_key(k)[1] else seconds_for(k) for k in keys)
+
+
+def _longest(
+    schedule: Mapping[str, Sequence[str]], kind: str, seconds_for: Callable[[str], int]
+) -> int:
+    """The longest sitting of ``kind`` over one full cycle of the slots (8 sessions)."""
+    return max(
+        _sitting_seconds(due_today(schedule, session_number=n, kind=kind), seconds_for)
+        for n in range(1, 9)
+    )
 
 
 def check_plan(
@@ -162,30 +195,24 @@ def check_plan(
     review_every: int = REVIEW_EVERY,
     interval_for: Callable[[str], tuple[str, int | None]] = instrument_interval,
     risky: Callable[[str], bool] = has_risk_item,
+    primary: str | None = None,
+    secondary: str = "",
 ) -> PlanCheck:
-    """Compute each sitting's seconds and refuse a routine check-in over the budget.
+    """Compute each sitting's seconds, as :func:`plusone.measures.plan.due_today` asks them,
+    and refuse a routine check-in over the budget (180 s), a review sitting (routine plus
+    review) over 300 s and an intake over 600 s.
 
     Also refuses an instrument given more often than its definition allows
     (intake-and-review-only instruments in a recurring slot; a slot whose
     cadence at ``session_interval_days`` breaks a minimum of N days; a
-    ``min_interval_days`` entry shorter than the definition's), and warns when
-    ``RISK_GAP_WARN_DAYS`` or more can pass with no risk item.
+    ``min_interval_days`` entry shorter than the definition's) and, when the
+    episode's ``primary`` is given, an instrument no page would show; warns
+    when ``RISK_GAP_WARN_DAYS`` or more can pass with no risk item.
     """
-
-    def total(slot: str) -> int:
-        return sum(seconds_for(key) for key in schedule.get(slot, ()))
-
-    routine_keys = set(schedule.get("routine", ()))
-    # A risk item asked alone costs one item's time on the sessions its instrument is not due.
-    risk_only = sum(
-        SECONDS_PER_ITEM for key in schedule.get("risk_item_only", ()) if key not in routine_keys
-    )
-    routine = (
-        total("routine")
-        + max(total("alternate"), total("every_4th"), total("every_4th_alternating"))
-        + risk_only
-    )
-    intake, review = total("intake"), total("review")
+    routine = _longest(schedule, "routine", seconds_for)
+    review = _longest(schedule, "review", seconds_for)
+    intake = _sitting_seconds(due_today(schedule, session_number=1, kind="intake"), seconds_for)
+    reflection = sum(seconds_for(key) for key in schedule.get("end_of_session", ()))
     problems = []
     if budget_seconds > ROUTINE_BUDGET_SECONDS:
         problems.append(f"The budget may not exceed {ROUTINE_BUDGET_SECONDS} s.")
@@ -193,11 +220,17 @@ def check_plan(
         problems.append(
             f"The routine check-in takes about {routine} s, over the {budget_seconds} s budget."
         )
-    for name, seconds in (("intake", intake), ("review", review)):
-        if seconds > LONG_SITTING_BUDGET_SECONDS:
-            problems.append(
-                f"The {name} sitting takes about {seconds} s, over {LONG_SITTING_BUDGET_SECONDS} s."
-            )
+    if review > REVIEW_BUDGET_SECONDS:
+        problems.append(
+            f"The review sitting (routine plus review) takes about {review} s, "
+            f"over the {REVIEW_BUDGET_SECONDS} s budget."
+        )
+    if intake > LONG_SITTING_BUDGET_SECONDS:
+        problems.append(
+            f"The intake sitting takes about {intake} s, over {LONG_SITTING_BUDGET_SECONDS} s."
+        )
+    if primary is not None:
+        problems += _unshown_problems(schedule, primary, secondary)
     problems += _interval_problems(
         schedule, dict(min_interval_days or {}), session_interval_days, interval_for
     )
@@ -215,7 +248,29 @@ def check_plan(
             f"Up to {gap} days can pass with no risk item (PHQ-9 item 9 or similar). "
             "Consider keeping the risk item every session."
         )
-    return PlanCheck(routine, intake, review, tuple(problems), tuple(warnings), gap)
+    return PlanCheck(
+        routine_seconds=routine,
+        intake_seconds=intake,
+        review_seconds=review,
+        problems=tuple(problems),
+        warnings=tuple(warnings),
+        risk_gap_days=gap,
+        end_of_session_seconds=reflection,
+    )
+
+
+def _unshown_problems(
+    schedule: Mapping[str, Sequence[str]], primary: str, secondary: str
+) -> list[str]:
+    """Instruments the plan asks that no page would show (a third symptom measure)."""
+    shown = SHOWN_ANYWAY | {primary, secondary}
+    asked = dict.fromkeys(key for keys in schedule.values() for key in keys)
+    return [
+        f"{instrument_title(key)} is neither the primary nor the secondary measure, so no page "
+        "would show it to you: take it out of the plan."
+        for key in asked
+        if key not in shown
+    ]
 
 
 def _interval_problems(
@@ -268,8 +323,6 @@ def risk_gap_days(
     other sessions follow :func:`plusone.measures.plan.due_today`. A
     ``risk_item_only`` instrument with a risk item covers every session.
     """
-    from plusone.measures.plan import due_today
-
     if any(risky(key) for key in schedule.get("risk_item_only", ())):
         return session_interval_days
     horizon = 3 * max(1, review_every)
@@ -296,8 +349,35 @@ def default_schedule(primary: str, secondary: str) -> dict[str, list[str]]:
         "every_4th_alternating": ["who5", "felt_change"],
         "end_of_session": ["session_reflection"],
         "intake": [primary, *secondary_list, "pcl5", "auditc", "personal_goals", "swls"],
+        # Added to the routine sitting; PCL-5 and AUDIT-C only when positive at intake or asked.
+        "review": [primary, "pcl5", "auditc"],
+    }
+
+
+def _default_schedule_2026_11(primary: str, secondary: str) -> dict[str, list[str]]:
+    """The default plan as intake wrote it until December 2026 (its review slot replaced
+    the routine sitting), so a plan saved then is still recognised as untouched."""
+    secondary_list = [secondary] if secondary else []
+    return {
+        **default_schedule(primary, secondary),
         "review": [primary, *secondary_list, "pcl5", "auditc", "personal_goals", "who5"],
     }
+
+
+def _slots(schedule: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    return {slot: list(keys) for slot, keys in schedule.items() if keys}
+
+
+def is_default_schedule(
+    schedule: Mapping[str, Sequence[str]], primary: str, secondary: str
+) -> bool:
+    """True when ``schedule`` is the default plan intake wrote (today's or an earlier one),
+    so the check-in follows the defaults for the agreed phase."""
+    slots = _slots(schedule)
+    return any(
+        slots == _slots(default(primary, secondary))
+        for default in (default_schedule, _default_schedule_2026_11)
+    )
 
 
 def phase_default_schedule(primary: str, secondary: str, phase: str) -> dict[str, list[str]]:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from plusone.clinical import journey_views, risk_views, views
+from plusone.clinical import choice_views, journey_views, risk_views, views
 
 app_name = "clinical"
 urlpatterns = [
@@ -25,6 +25,16 @@ urlpatterns = [
         name="decision_reverse",
     ),
     path("episodes/<uuid:episode_id>/plan/", views.plan_editor, name="plan_editor"),
+    path(
+        "episodes/<uuid:episode_id>/plan/review-screens/",
+        choice_views.review_screens,
+        name="review_screens",
+    ),
+    path(
+        "clients/<uuid:client_id>/checkin-choices/",
+        choice_views.checkin_choices,
+        name="checkin_choices",
+    ),
     path("clients/<uuid:client_id>/safety-plan/", views.safety_plan, name="safety_plan"),
     path("episodes/<uuid:episode_id>/journey/", journey_views.journey_page, name="journey"),
     path(

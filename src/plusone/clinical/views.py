@@ -24,6 +24,7 @@ from plusone.clinical.forms import (
     IntakeForm,
     PlanForm,
     ReverseDecisionForm,
+    ReviewScreensForm,
     RuptureEventForm,
     SafetyPlanForm,
     TherapistRatingForm,
@@ -37,6 +38,7 @@ from plusone.clinical.models import (
     SafetyPlan,
 )
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
+from plusone.clinical.screens import pending_requests
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
 from plusone.measures import licensed
 from plusone.rights.queries import reminders_for_therapist
@@ -278,6 +280,8 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
             form.schedule(),
             min_interval_days={**DEFAULT_MIN_INTERVAL_DAYS, **form.min_interval_days()},
             session_interval_days=form.cleaned_data["session_interval_days"],
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
         )
         # A licensed pack without the practice's text cannot be asked: refuse it by name.
         unlicensed = licensed.plan_problems(episode.practice_id, form.schedule())
@@ -305,9 +309,14 @@ def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
                 **DEFAULT_MIN_INTERVAL_DAYS,
                 "mhcsf": form.initial["mhcsf_min_days"],
             },
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
         )
     audit.record_view(request, episode, action="view.plan_editor")
     context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}
+    context["screens_form"] = ReviewScreensForm(
+        initial={"screens": sorted(pending_requests(episode))}
+    )
     context.update(
         conflict=conflict, conflict_rows=plan_rows(conflict.schedule) if conflict else []
     )

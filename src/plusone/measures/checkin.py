@@ -6,17 +6,20 @@ Plain functions (selectors). No writes here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from plusone.clinical import screens
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
+from plusone.clinical.plans import SCREENS
 from plusone.measures import forms, licensed
 from plusone.measures.consent import withdrawn_instruments
 from plusone.measures.plan import (
     LONG_SITTING_BUDGET_SECONDS,
+    REVIEW_BUDGET_SECONDS,
     ROUTINE_BUDGET_SECONDS,
     due_today,
     fit_budget,
@@ -82,10 +85,6 @@ def _agreed_phase(episode: Episode) -> str:
     return latest.phase if latest is not None else "none"
 
 
-def _slots(schedule: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    return {slot: list(keys) for slot, keys in schedule.items() if keys}
-
-
 def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[str]]:
     """The plan the check-in follows today.
 
@@ -94,13 +93,15 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
     in Deepening the primary measure comes every 2nd session and PHQ-9 item 9
     every session (``risk_item_only``).
     """
-    from plusone.clinical.plans import default_schedule, phase_default_schedule
+    from plusone.clinical.plans import is_default_schedule, phase_default_schedule
 
     primary, secondary = episode.primary_instrument, episode.secondary_instrument
-    if plan is not None and plan.schedule:
-        untouched = _slots(plan.schedule) == _slots(default_schedule(primary, secondary))
-        if not untouched:
-            return dict(plan.schedule)
+    if (
+        plan is not None
+        and plan.schedule
+        and not is_default_schedule(plan.schedule, primary, secondary)
+    ):
+        return dict(plan.schedule)
     return phase_default_schedule(primary, secondary, _agreed_phase(episode))
 
 
@@ -207,16 +208,43 @@ def _review_only(key: str, practice_id: Any) -> bool:
         return False
 
 
+def _review_screens(
+    episode: Episode, due: list[str], extras: list[str]
+) -> tuple[list[str], list[str]]:
+    """A review's screens: those asked for join it (in the review slot or not); PCL-5,
+    AUDIT-C and K10 stay only when positive at intake, still owed, or asked for."""
+    requested = screens.pending_requests(episode)
+    extras = [*extras, *(k for k in SCREENS if k in requested and k not in (*due, *extras))]
+    asked = screens.due_at_review(
+        episode,
+        [k for k in (*due, *extras) if k in SCREENS],
+        auditc_sex=episode.client.auditc_sex,
+    )
+    keep = [k for k in due if k not in SCREENS or k in asked]
+    return keep, [k for k in extras if k not in SCREENS or k in asked]
+
+
+# The budget of each kind of sitting (DESIGN.md, Burden).
+BUDGETS = {
+    "routine": ROUTINE_BUDGET_SECONDS,
+    "review": REVIEW_BUDGET_SECONDS,
+    "intake": LONG_SITTING_BUDGET_SECONDS,
+}
+
+
 def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
-    """The sitting kind and the groups a check-in token asks today, within the budget.
+    """The sitting kind and the groups a check-in token asks today, within the budget,
+    the client's own words first.
 
     The session number is the session's place in the episode, or else the
-    number of earlier sittings plus one. Instruments carried over from the last
-    sitting (skipped, or over budget) join while they fit the budget (180 s,
-    or 600 s at intake and reviews); the rest roll on. At run time: an
-    instrument given fewer than its minimum days ago (MHC-SF, 28) is not asked;
-    intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked only at
-    intake and reviews, and carried ones wait for the next.
+    number of earlier sittings plus one. A review adds its slot to the routine
+    sitting: the routine part is never dropped, and the review's additions join
+    while the whole sitting fits 300 s. Instruments carried over from the last
+    sitting (skipped, or over budget) then join while they fit the budget
+    (180 s routine, 300 s review, 600 s intake); the rest roll on. At run time:
+    an instrument given fewer than its minimum days ago (MHC-SF, 28) is not
+    asked; intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked
+    only at intake and reviews, and carried ones wait for the next.
     """
     today = timezone.localdate(now or timezone.now())
     episode = token.episode or Episode.objects.get(client=token.client, status=Episode.Status.OPEN)
@@ -226,25 +254,39 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
         number = check_ins(episode).count() + 1
     kind = sitting_kind(episode, session=token.session, number=number)
     plan = MeasurementPlan.objects.filter(episode=episode).first()
-    due = due_today(_schedule(episode, plan), session_number=number, kind=kind)
+    schedule = _schedule(episode, plan)
+    due = due_today(schedule, session_number=number, kind=kind)
+    extras: list[str] = []
+    if kind == "review":
+        routine = due_today(schedule, session_number=number)
+        extras = [k for k in due if k not in routine]
+        due = [k for k in due if k in routine]
+        due, extras = _review_screens(episode, due, extras)
     last = check_ins(episode).order_by("-completed_at").first()
     carried = list(last.carried_over) if last is not None else []
-    budget = LONG_SITTING_BUDGET_SECONDS if kind in LONG_SITTINGS else ROUTINE_BUDGET_SECONDS
+    budget = BUDGETS.get(kind, ROUTINE_BUDGET_SECONDS)
     practice = episode.practice_id
     waiting: list[str] = []
     if kind not in LONG_SITTINGS:
         waiting = [k for k in carried if _review_only(k, practice)]
         due = [k for k in due if not _review_only(k, practice)]
         carried = [k for k in carried if k not in waiting]
-    due = [k for k in due if administrable(k, episode) and not _too_soon(episode, k, plan, today)]
-    carried = [
-        k for k in carried if administrable(k, episode) and not _too_soon(episode, k, plan, today)
-    ]
     # Instruments the client withdrew consent to are never asked, nor carried on.
     withdrawn = withdrawn_instruments(episode.client)
-    due = [k for k in due if split_key(k)[0] not in withdrawn]
-    carried = [k for k in carried if split_key(k)[0] not in withdrawn]
-    asked, rolled = fit_budget(due, carried, lambda k: seconds_for(k, practice), budget=budget)
+
+    def askable(keys: list[str]) -> list[str]:
+        return [
+            k
+            for k in keys
+            if administrable(k, episode)
+            and not _too_soon(episode, k, plan, today)
+            and split_key(k)[0] not in withdrawn
+        ]
+
+    due, extras, carried = askable(due), askable(extras), askable(carried)
+    asked, rolled = fit_budget(
+        due, carried, lambda k: seconds_for(k, practice), budget=budget, optional=extras
+    )
     return Today(kind=kind, asked=asked, rolled=list(dict.fromkeys([*rolled, *waiting])))
 
 
@@ -277,6 +319,27 @@ def _goal_texts(episode_id: Any) -> dict[str, str]:
     return {f"goal_{g.position}": g.text for g in goals}
 
 
+def goal_labels(episode_id: Any) -> dict[str, str]:
+    """How each active goal reads on a check-in page: in the client's own words only when
+    they chose that (``Client.goal_words_on_links``), else "Goal 1", "Goal 2" by position.
+
+    A check-in page is reached by link alone, and an email can be read by someone else
+    (DESIGN.md, Burden: own words first).
+    """
+    texts = _goal_texts(episode_id)
+    own_words = (
+        Episode.objects.filter(pk=episode_id)
+        .values_list("client__goal_words_on_links", flat=True)
+        .first()
+    )
+    if own_words:
+        return texts
+    return {
+        item_id: gettext("Goal %(number)s") % {"number": item_id.rsplit("_", 1)[-1]}
+        for item_id in texts
+    }
+
+
 # The title of a group that asks only an instrument's risk item (PHQ-9 item 9 in Deepening).
 RISK_ONLY_TITLE = "One question we ask each time"
 
@@ -305,7 +368,7 @@ def build_group(
     inst = _instrument(key, practice_id)
     values = values or {}
     errors = errors or {}
-    goal_texts = _goal_texts(episode_id) if key == "personal_goals" else {}
+    goal_texts = goal_labels(episode_id) if key == "personal_goals" else {}
     questions = []
     number = 0
     for item in _shown_items(key, inst):

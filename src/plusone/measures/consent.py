@@ -1,22 +1,62 @@
 """The client's consent to check-ins, asked before their first check-in.
 
-The wording lives in the template ``measures/consent.html``; ``CONSENT_VERSION``
-names that wording. A new version asks again. Every answer is a new ``Consent``
-row (never an update), written with its audit event in one transaction.
+Each version's wording is its own template, ``measures/consent/<version>.html``,
+and is never edited once published (DESIGN.md, "Consent is data, and
+versioned"): a change of wording is a new file and a new ``CONSENT_VERSION``,
+and every earlier version's text stays readable through :func:`wording`.
+``CONSENT_WORDINGS`` pins each file's SHA-256, so an edit in place fails the
+tests. A new version asks again. Every answer is a new ``Consent`` row (never
+an update), written with its audit event in one transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from plusone import audit
 from plusone.clinical.models import Consent
 
-# Bump this whenever measures/consent.html changes in substance.
-CONSENT_VERSION = "2026-11-1"
+# Every consent wording clients may have agreed to, oldest first, with its file's SHA-256.
+# 2026-11-1 told clients about "people you invite"; observers do not exist yet, so
+# 2026-12-1 says who can see their answers today.
+CONSENT_WORDINGS = {
+    "2026-11-1": "ce32be49d256247c09a14078b1a78f56949255f82a15eb119580bef5c64abe3f",
+    "2026-12-1": "a4087e417d148c932ca21675b2d25175d75e4627f13760e1815772f5d8505f8f",
+}
+# The wording shown now: the newest version.
+CONSENT_VERSION = "2026-12-1"
+
+
+def _template_name(version: str) -> str:
+    if version not in CONSENT_WORDINGS:
+        raise LookupError(f"no consent wording {version!r}")
+    return f"measures/consent/{version}.html"
+
+
+def wording(version: str) -> str:
+    """The consent wording of ``version`` as it was shown to clients (HTML); raises
+    LookupError for a version that never existed."""
+    return render_to_string(_template_name(version))
+
+
+def wording_digest(version: str) -> str:
+    """The SHA-256 of the template file that holds ``version``'s wording."""
+    try:
+        origin = get_template(_template_name(version)).origin
+    except TemplateDoesNotExist as exc:
+        raise LookupError(f"the wording of consent version {version!r} is missing") from exc
+    with open(origin.name, encoding="utf-8") as handle:
+        # Line endings as committed, whatever the checkout did to them.
+        text = handle.read().replace("\r\n", "\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 # Consent rows name an instrument; the check-in as a whole is recorded under this key.
 CHECKIN_INSTRUMENT = "checkin"
 

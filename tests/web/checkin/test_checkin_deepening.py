@@ -27,10 +27,11 @@ class StemTests(TestCase):
         path, _ = issue(self.p.alice, self.p.bob)
         self.client.get(path)
         page = self.client.get("/checkin/")
-        self.assertContains(page, "Over the last 2 weeks, how often have you been bothered by any")
-        self.client.post("/checkin/", form_data("phq9", answers_for(_token(self.p.bob), "phq9")))
-        page = self.client.get("/checkin/")
         self.assertContains(page, load_instrument("personal_goals").stem)
+        goals = answers_for(_token(self.p.bob), "personal_goals")
+        self.client.post("/checkin/", form_data("personal_goals", goals))
+        page = self.client.get("/checkin/")
+        self.assertContains(page, "Over the last 2 weeks, how often have you been bothered by any")
 
     def test_it_keeps_no_stem_text_in_the_checkin_code(self) -> None:
         source = (SRC / "checkin.py").read_text(encoding="utf-8")
@@ -162,4 +163,4 @@ class DeepeningPlanTests(TestCase):
         _, token = issue(self.p.alice, self.p.bob)
         answer_today(token)
         _, token = issue(self.p.alice, self.p.bob)
-        self.assertEqual(checkin.plan_for(token).asked, ["phq9", "personal_goals"])
+        self.assertEqual(checkin.plan_for(token).asked, ["personal_goals", "phq9"])

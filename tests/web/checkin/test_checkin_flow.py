@@ -28,6 +28,13 @@ class CheckinFlowTests(TestCase):
     def setUpTestData(cls) -> None:
         cls.p = make_personas()
 
+    def _open_at_phq9(self) -> tuple[str, object]:
+        """Open Bob's link and rate the goals (the first group), so PHQ-9 is next."""
+        path, token = issue(self.p.alice, self.p.bob)
+        self.client.get(path)
+        self.client.post("/checkin/", form_data("personal_goals", ANSWERS["personal_goals"]))
+        return path, token
+
     def test_it_moves_the_token_into_the_session_and_redirects_without_consuming_it(self) -> None:
         path, token = issue(self.p.alice, self.p.bob)
         response = self.client.get(path)
@@ -42,13 +49,17 @@ class CheckinFlowTests(TestCase):
         path, _ = issue(self.p.alice, self.p.bob)
         self.client.get(path)
         page = self.client.get("/checkin/")
+        # Own words first: the goals, then the symptom measure.
         self.assertContains(page, "Part 1 of 2")
-        self.assertContains(page, "Little interest or pleasure in doing things")
+        self.assertContains(page, "How close are you to each of your goals")
+        # Bob did not choose to see his goals' words on links: "Goal 1", "Goal 2".
+        self.assertContains(page, "Goal 1")
         self.assertNotContains(page, "Bob&#x27;s first goal")
-        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE))
+        self.assertNotContains(page, "Little interest or pleasure in doing things")
+        self.client.post("/checkin/", form_data("personal_goals", ANSWERS["personal_goals"]))
         page = self.client.get("/checkin/")
         self.assertContains(page, "Part 2 of 2")
-        self.assertContains(page, "Bob&#x27;s first goal")
+        self.assertContains(page, "Little interest or pleasure in doing things")
 
     def test_it_stores_scores_duration_and_audit_on_submit(self) -> None:
         path, token = issue(self.p.alice, self.p.bob)
@@ -92,10 +103,8 @@ class CheckinFlowTests(TestCase):
         self.assertNotContains(page, "9-8-8 Suicide Crisis Helpline")
 
     def test_it_stores_a_double_submit_once(self) -> None:
-        path, token = issue(self.p.alice, self.p.bob)
-        self.client.get(path)
-        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE))
-        final = form_data("personal_goals", ANSWERS["personal_goals"], "submit")
+        _, token = self._open_at_phq9()
+        final = form_data("phq9", PHQ9_MODERATE, "submit")
         first = self.client.post("/checkin/", final)
         second = self.client.post("/checkin/", final)
         self.assertRedirects(first, "/checkin/done/", fetch_redirect_response=False)
@@ -114,10 +123,9 @@ class CheckinFlowTests(TestCase):
         self.assertEqual(Administration.objects.filter(client=self.p.bob).count(), 2)
 
     def test_it_puts_errors_next_to_the_question_and_in_a_summary(self) -> None:
-        path, _ = issue(self.p.alice, self.p.bob)
-        self.client.get(path)
+        self._open_at_phq9()
         partial = {k: v for k, v in PHQ9_MODERATE.items() if k != "phq9_4"}
-        page = self.client.post("/checkin/", form_data("phq9", partial))
+        page = self.client.post("/checkin/", form_data("phq9", partial, "submit"))
         self.assertEqual(page.status_code, 200)
         self.assertContains(page, 'href="#q-phq9__phq9_4"')
         self.assertContains(page, 'id="q-phq9__phq9_4-error"')
@@ -127,27 +135,28 @@ class CheckinFlowTests(TestCase):
         self.assertEqual(Administration.objects.count(), 0)
 
     def test_it_refuses_a_value_that_is_not_an_option(self) -> None:
-        path, _ = issue(self.p.alice, self.p.bob)
-        self.client.get(path)
-        page = self.client.post("/checkin/", form_data("phq9", {**PHQ9_MODERATE, "phq9_1": 7}))
+        self._open_at_phq9()
+        page = self.client.post(
+            "/checkin/", form_data("phq9", {**PHQ9_MODERATE, "phq9_1": 7}, "submit")
+        )
         self.assertContains(page, "isn&#x27;t one of the choices")
 
     def test_it_saves_drafts_and_resumes_from_the_same_link(self) -> None:
-        path, token = issue(self.p.alice, self.p.bob)
-        self.client.get(path)
-        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE))
+        path, token = self._open_at_phq9()
         draft = CheckinDraft.objects.get(token_id=str(token.pk))
-        self.assertEqual(draft.answers["phq9"]["phq9_2"], 1)
+        self.assertEqual(draft.answers["personal_goals"]["goal_2"], 6)
         # A new browser, same link: it resumes at the second group.
         self.client.logout()
         self.client.get(path)
         page = self.client.get("/checkin/")
         self.assertContains(page, "Part 2 of 2")
-        back = self.client.post("/checkin/", form_data("personal_goals", {"goal_1": 3}, "back"))
+        back = self.client.post("/checkin/", form_data("phq9", {"phq9_1": 3}, "back"))
         self.assertEqual(back.status_code, 302)
         page = self.client.get("/checkin/")
         self.assertContains(page, "Part 1 of 2")
-        self.assertContains(page, 'value="2" checked')
+        self.assertContains(
+            page, 'id="personal_goals__goal_2-6" name="personal_goals__goal_2" value="6" checked'
+        )
 
     def test_it_skips_today_in_one_tap_as_not_completed(self) -> None:
         path, token = issue(self.p.alice, self.p.bob)
@@ -156,7 +165,7 @@ class CheckinFlowTests(TestCase):
         self.assertRedirects(response, "/checkin/done/", fetch_redirect_response=False)
         sitting = Sitting.objects.get(idempotency_key=str(token.pk))
         self.assertEqual(sitting.status, SittingStatus.SKIPPED)
-        self.assertEqual(sitting.carried_over, ["phq9", "personal_goals"])
+        self.assertEqual(sitting.carried_over, ["personal_goals", "phq9"])
         self.assertEqual(Administration.objects.count(), 0)
         page = self.client.get("/checkin/done/")
         self.assertContains(page, "not completed")
@@ -171,12 +180,12 @@ class CheckinFlowTests(TestCase):
         path, _ = issue(self.p.alice, self.p.bob)
         self.client.get(path)
         self.client.post("/checkin/skip/")
-        # Next sitting is Bob's 2nd: PHQ-9, goals and the alternate GAD-7 (60+12+48 s).
+        # Next sitting is Bob's 2nd: goals, PHQ-9 and the alternate GAD-7 (18+60+48 s).
         path2, token2 = issue(self.p.alice, self.p.bob)
         self.client.get(path2)
         self.client.get("/checkin/")
         draft = CheckinDraft.objects.get(token_id=str(token2.pk))
-        self.assertEqual(draft.instruments, ["phq9", "personal_goals", "gad7"])
+        self.assertEqual(draft.instruments, ["personal_goals", "phq9", "gad7"])
 
     def test_it_emails_only_the_link_with_no_health_information(self) -> None:
         # Sent on commit; TestCase holds commits back, so run the hooks it captured.

@@ -17,6 +17,7 @@ from plusone.clinical.models import EpisodeSummary
 from plusone.core.propose import propose
 from plusone.measures import actions, checkin
 from plusone.measures.models import Sitting, SittingKind, SittingStatus
+from plusone.measures.plan import REVIEW_BUDGET_SECONDS
 
 
 class HistoryTests(TestCase):
@@ -102,7 +103,7 @@ class ReviewSittingTests(TestCase):
         _, token = issue(self.p.alice, self.p.bob)
         today = checkin.plan_for(token)
         self.assertEqual(today.kind, SittingKind.ROUTINE)
-        self.assertEqual(today.asked, ["phq9", "personal_goals"])
+        self.assertEqual(today.asked, ["personal_goals", "phq9"])
 
     def test_it_makes_the_sitting_after_a_phase_decision_a_review(self) -> None:
         decide(self.p, self.episode, "stabilizing")
@@ -140,7 +141,16 @@ class ReviewSittingTests(TestCase):
         _, eighth = issue(self.p.alice, self.p.bob)
         today = checkin.plan_for(eighth)
         self.assertEqual(today.kind, SittingKind.REVIEW)
-        self.assertLessEqual({"phq9", "gad7", "pcl5", "auditc", "personal_goals"}, set(today.asked))
+        # The review adds to the 8th session's routine sitting, own words first; PCL-5 and
+        # AUDIT-C are still owed from an intake that never happened. Carried over from the
+        # skipped sittings, SWLS fits (294 s); GAD-7 would pass 300 s and rolls on.
+        self.assertEqual(
+            today.asked,
+            ["personal_goals", "felt_change", "phq9", "who5", "pcl5", "auditc", "swls"],
+        )
+        self.assertEqual(today.rolled, ["gad7"])
+        self.assertEqual(sum(checkin.seconds_for(k) for k in today.asked), 294)
+        self.assertGreater(294 + checkin.seconds_for("gad7"), REVIEW_BUDGET_SECONDS)
 
     def test_it_holds_back_a_carried_review_instrument_until_the_next_review(self) -> None:
         from plusone.clinical.actions import update_plan

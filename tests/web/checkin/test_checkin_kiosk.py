@@ -26,8 +26,8 @@ class KioskTests(TestCase):
         agree_on_the_page(self.client)
 
     def _answer(self, phq9: dict[str, int]) -> None:
-        self.client.post("/checkin/", form_data("phq9", phq9))
-        self.client.post("/checkin/", form_data("personal_goals", GOALS, "submit"))
+        self.client.post("/checkin/", form_data("personal_goals", GOALS))
+        self.client.post("/checkin/", form_data("phq9", phq9, "submit"))
 
     def test_it_signs_the_therapist_out_on_the_device(self) -> None:
         self._start()

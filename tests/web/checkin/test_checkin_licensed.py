@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from checkin_helpers import answer_today, answers_for, complete, issue, licensed_text
+from checkin_helpers import answer_today, answers_for, complete, form_data, issue, licensed_text
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.utils import timezone
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions as clinical
-from plusone.clinical.models import MeasurementPlan
+from plusone.clinical.models import Episode, MeasurementPlan
 from plusone.core.instruments import LicenceRequired
 from plusone.measures import actions, checkin
 from plusone.measures.licensed import PracticeLicenceRequired
@@ -45,6 +45,9 @@ class LicensedPackTests(_DataDirMixin, TestCase):
     def setUpTestData(cls) -> None:
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
+        # CORE-10 as Bob's secondary measure: a plan asks only what a page shows.
+        Episode.objects.filter(pk=cls.episode.pk).update(secondary_instrument="core10")
+        cls.episode.refresh_from_db()
 
     def _plan(self, schedule=CORE10_PLAN):
         return clinical.update_plan(
@@ -103,6 +106,7 @@ class LicensedPackTests(_DataDirMixin, TestCase):
         self._plan()
         path, token = issue(self.p.alice, self.p.bob)
         self.client.get(path)
+        self.client.post("/checkin/", form_data("personal_goals", {"goal_1": 5, "goal_2": 6}))
         page = self.client.get("/checkin/")
         self.assertEqual(page.context["group"].key, "core10")
         self.assertContains(page, "Licensed stem: last week")
@@ -211,7 +215,7 @@ class RunTimeIntervalTests(_DataDirMixin, TestCase):
             actions.skip_checkin(link=token, now=timezone.now())
         _, fifth = issue(self.p.alice, self.p.bob)
         today = checkin.plan_for(fifth)
-        self.assertEqual(today.asked, ["phq9", "personal_goals", "gad7", "who5", "felt_change"])
+        self.assertEqual(today.asked, ["personal_goals", "felt_change", "phq9", "gad7", "who5"])
         self.assertEqual(today.rolled, ["swls"])
         seconds = sum(checkin.seconds_for(k) for k in today.asked)
         self.assertLessEqual(seconds, ROUTINE_BUDGET_SECONDS)

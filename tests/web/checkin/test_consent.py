@@ -42,7 +42,6 @@ class ConsentStepTests(TestCase):
         page = self.client.get("/checkin/consent/")
         self.assertContains(page, "What we collect")
         self.assertContains(page, "Your therapist sees your answers and scores.")
-        self.assertContains(page, "only see their own form")
         self.assertContains(page, "administrator sees no answers")
         self.assertContains(page, "Nothing is shown to other clients.")
         self.assertContains(page, "Taking part is voluntary")
@@ -65,8 +64,8 @@ class ConsentStepTests(TestCase):
         self.assertEqual(event.target_id, str(row.pk))
         self.assertEqual(event.actor_kind, "token")
         self.assertEqual(str(event.actor_id), str(token.pk))
-        # After agreeing, the first group is shown.
-        self.assertContains(self.client.get("/checkin/"), "Over the last 2 weeks")
+        # After agreeing, the first group is shown: the goals.
+        self.assertContains(self.client.get("/checkin/"), "How close are you to each of your goals")
 
     def test_it_stores_nothing_and_ends_kindly_when_bob_declines(self) -> None:
         self._open()
@@ -97,16 +96,17 @@ class ConsentStepTests(TestCase):
         self.assertEqual(len(checkin_consents(self.p.bob)), 1)
 
     def test_it_asks_again_when_the_consent_version_changes(self) -> None:
-        self._open()
+        token = self._open()
+        # Bob agreed to the November 2026 wording; the page now shows a newer one.
+        with mock.patch.object(consent, "CONSENT_VERSION", "2026-11-1"):
+            consent.record_checkin_consent(token=token, agreed=True)
+        self.assertRedirects(
+            self.client.get("/checkin/"), "/checkin/consent/", fetch_redirect_response=False
+        )
         self.client.post("/checkin/consent/", {"choice": "agree"})
-        with mock.patch.object(consent, "CONSENT_VERSION", "2099-1-1"):
-            self._open()
-            self.assertRedirects(
-                self.client.get("/checkin/"), "/checkin/consent/", fetch_redirect_response=False
-            )
-            self.client.post("/checkin/consent/", {"choice": "agree"})
         versions = [row.version for row in checkin_consents(self.p.bob)]
-        self.assertEqual(versions, ["2026-11-1", "2099-1-1"])
+        self.assertEqual(versions, ["2026-11-1", consent.CONSENT_VERSION])
+        self.assertEqual(consent.CONSENT_VERSION, "2026-12-1")
 
     def test_it_keeps_bobs_consent_from_counting_for_dave(self) -> None:
         self._open()
@@ -135,8 +135,8 @@ class ConsentStepTests(TestCase):
             self.client.get("/checkin/"), "/checkin/consent/", fetch_redirect_response=False
         )
         self.client.post("/checkin/consent/", {"choice": "agree"})
-        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE))
-        self.client.post("/checkin/", form_data("personal_goals", GOALS, "submit"))
+        self.client.post("/checkin/", form_data("personal_goals", GOALS))
+        self.client.post("/checkin/", form_data("phq9", PHQ9_MODERATE, "submit"))
         self.assertEqual(Sitting.objects.count(), 1)
 
     def test_it_offers_the_tablet_back_when_a_kiosk_client_declines(self) -> None:
@@ -150,3 +150,44 @@ class ConsentStepTests(TestCase):
         complete(self.client, path, {"phq9": PHQ9_MODERATE, "personal_goals": GOALS})
         self.assertEqual(Sitting.objects.count(), 1)
         self.assertEqual(len(checkin_consents(self.p.bob)), 1)
+
+
+class ConsentWordingTests(TestCase):
+    """Every change of a consent wording bumps its version and keeps the old text
+    (DESIGN.md, "Consent is data, and versioned")."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+
+    def test_it_tells_bob_only_about_people_who_can_see_his_answers_today(self) -> None:
+        path, _ = issue(self.p.alice, self.p.bob, consent=False)
+        self.client.get(path)
+        page = self.client.get("/checkin/consent/")
+        # There are no observers yet: nothing about people Bob invites.
+        self.assertNotContains(page, "invite")
+        self.assertNotContains(page, "their own form")
+        self.assertContains(page, "Nobody else is asked about you.")
+        self.assertContains(page, "supervisor")
+        self.assertContains(page, "Consent wording version 2026-12-1.")
+
+    def test_it_records_new_consents_under_the_new_version(self) -> None:
+        _, token = issue(self.p.alice, self.p.bob, consent=False)
+        row = consent.record_checkin_consent(token=token, agreed=True)
+        self.assertEqual(row.version, "2026-12-1")
+
+    def test_it_keeps_the_text_of_every_version_bob_may_have_agreed_to(self) -> None:
+        self.assertEqual(list(consent.CONSENT_WORDINGS), ["2026-11-1", "2026-12-1"])
+        old = consent.wording("2026-11-1")
+        self.assertIn("People you invite to say what change they see only see their own", old)
+        new = consent.wording("2026-12-1")
+        self.assertNotIn("invite", new)
+        self.assertIn("Your therapist sees your answers and scores.", new)
+        with self.assertRaises(LookupError):
+            consent.wording("2099-1-1")
+
+    def test_it_never_edits_a_published_wording_in_place(self) -> None:
+        # A changed wording is a new version with a new file: each file's text is pinned.
+        for version, digest in consent.CONSENT_WORDINGS.items():
+            with self.subTest(version=version):
+                self.assertEqual(consent.wording_digest(version), digest)

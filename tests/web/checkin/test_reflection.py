@@ -414,7 +414,7 @@ class ReflectionTests(TestCase):
         token = AccessToken.objects.get(pk=page.context["token_id"])
         today = checkin.plan_for(token)
         # Still Bob's 1st check-in (no alternate GAD-7, which the 2nd would add), without it.
-        self.assertEqual(today.asked, ["phq9", "personal_goals"])
+        self.assertEqual(today.asked, ["personal_goals", "phq9"])
         self.assertNotIn(KEY, today.rolled)
 
     def test_it_marks_reflection_only_sittings_stored_before_the_kind_existed(self) -> None:

@@ -11,7 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 import time_machine
-from checkin_helpers import agree_on_the_page, answers_for, form_data, issue, phq9_with_item9
+from checkin_helpers import (
+    agree_on_the_page,
+    answer_today,
+    answers_for,
+    form_data,
+    issue,
+    phq9_with_item9,
+)
 from django.test import Client as WebClient
 from django.test import TestCase
 from django.utils import timezone
@@ -44,6 +51,10 @@ class RiskNeverLostTests(TestCase):
 
     def _start(self, web=None):
         web = web or self.client
+        # Bob's first check-in is sent already, so today's asks GAD-7 after PHQ-9 (the
+        # default plan's alternate sessions): the risk group is not the last.
+        _, first = issue(self.p.alice, self.p.bob)
+        answer_today(first)
         path, token = issue(self.p.alice, self.p.bob)
         web.get(path)
         agree_on_the_page(web)
@@ -208,6 +219,8 @@ class RiskNeverLostTests(TestCase):
         self.assertEqual(result.risk_grade, 2)
 
     def test_it_asks_for_the_tablet_back_at_that_moment_in_kiosk_mode(self) -> None:
+        _, first = issue(self.p.alice, self.p.bob)
+        answer_today(first)
         login_as(self.client, self.p.alice)
         self.client.post("/practice/checkin/kiosk/", {"client_id": self.p.bob.pk})
         agree_on_the_page(self.client)

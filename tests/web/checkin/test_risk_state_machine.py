@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from checkin_helpers import agree_on_the_page, answers_for, form_data, issue, phq9_with_item9
+from checkin_helpers import (
+    agree_on_the_page,
+    answer_today,
+    answers_for,
+    form_data,
+    issue,
+    phq9_with_item9,
+)
 from django.db import transaction
 from django.test import Client as WebClient
 from django.test import TestCase
@@ -39,6 +46,9 @@ class RiskSitting(RuleBasedStateMachine):
         self._atomic.__enter__()
         p = type(self).personas
         self.bob = p.bob
+        # A first check-in sent, so this sitting asks GAD-7 after PHQ-9 (alternate sessions).
+        _, first = issue(p.alice, p.bob)
+        answer_today(first)
         self.path, self.token = issue(p.alice, p.bob)
         self.web = WebClient()
         self.web.get(self.path)
