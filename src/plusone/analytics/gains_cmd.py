@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from plusone.analytics import io
+from plusone.core.change import BOUNDS, within_bounds
 from plusone.core.gains import select_gains, sudden_gains
 
 GAIN_COLUMNS = ("id", "pre_time", "post_time", "pre_score", "post_score", "magnitude", "reversal")
@@ -89,6 +90,11 @@ def _read(
             score = io.parse_number(row[ns.score])
         except ValueError:
             errors.append(io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number"))
+            continue
+        if score is not None and not within_bounds(score):
+            errors.append(
+                io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number {BOUNDS}")
+            )
             continue
         key = (person, session)
         if key in first_line:
