@@ -31,7 +31,9 @@ from plusone.analytics.io import (
     UsageError,
     add_format_argument,
     progress,
+    read_bytes,
     report_error,
+    require_columns,
     resolve_format,
 )
 from plusone.core.batch import (
@@ -105,10 +107,7 @@ def _read(path: str) -> tuple[list[str], list[Column], np.ndarray, list[RowError
     blank lines are skipped. A file without quotes, blank lines or ragged rows
     is parsed by polars (the fast path); any other file by Python's csv module.
     """
-    p = Path(path)
-    if path != "-" and not p.is_file():
-        raise UsageError(f"{path}: no such file")
-    raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
+    raw = read_bytes(path, REQUIRED)
     try:
         text = normalize.csv_text(raw, field=path)
     except normalize.InputError as exc:
@@ -247,11 +246,7 @@ def load(
     """
     started = time.perf_counter()
     header, columns, lines, errors = _read(path)
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise UsageError(
-            "missing column(s): " + ", ".join(missing) + " (found: " + ", ".join(header) + ")"
-        )
+    require_columns(header, *REQUIRED)
     col = {name: i for i, name in enumerate(header)}
     item_cols = sorted(
         (int(h[4:]), i) for h, i in col.items() if h.startswith("item") and h[4:].isdigit()

@@ -107,8 +107,7 @@ def _check_options(ns: argparse.Namespace) -> None:
 
 
 def _read(ns: argparse.Namespace) -> tuple[_Pairs, list[io.RowError]]:
-    header, rows = io.open_csv(ns.file)
-    io.require_columns(header, ns.id, ns.time, ns.score)
+    _, rows = io.open_csv(ns.file, (ns.id, ns.time, ns.score))
     pre_text, post_text = ns.pre.strip(), ns.post.strip()
     pre_num, post_num = _as_number(pre_text), _as_number(post_text)
     # Match numerically ("1" == "1.0") only when both time values are numbers.

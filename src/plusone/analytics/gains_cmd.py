@@ -62,8 +62,7 @@ def _session(text: str) -> int:
 def _read(
     ns: argparse.Namespace,
 ) -> tuple[dict[str, dict[int, float | None]], list[io.RowError]]:
-    header, rows = io.open_csv(ns.file)
-    io.require_columns(header, ns.id, ns.time, ns.score)
+    _, rows = io.open_csv(ns.file, (ns.id, ns.time, ns.score))
     people: dict[str, dict[int, float | None]] = {}
     first_line: dict[tuple[str, int], int] = {}
     errors: list[io.RowError] = []
