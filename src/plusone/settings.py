@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import os
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -125,6 +127,55 @@ def parse_email_url(url: str) -> dict[str, object]:
     raise ValueError(f"PLUSONE_EMAIL_URL: unsupported scheme {parts.scheme!r}")
 
 
+def make_private(path: Path) -> None:
+    """Take group and other access away from ``path`` when it has any (0755 -> 0700).
+
+    The data directory, the database and the secrets hold health information and
+    keys: they are the owner's alone, on a new install and on one made before this
+    rule (issue 10). A shared directory (sticky bit, like /tmp) is never changed;
+    PlusOne refuses it, as it refuses anything it cannot make private.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not mode & 0o077:
+        return
+    if mode & stat.S_ISVTX:
+        sys.exit(
+            f"PlusOne refuses to keep its data in {path}: it is a shared directory "
+            "(sticky bit, like /tmp). Set PLUSONE_DATA_DIR to a directory of its own."
+        )
+    try:
+        path.chmod(mode & 0o700)
+    except OSError as exc:
+        sys.exit(
+            f"PlusOne cannot make {path} private (mode {mode:04o}; it must be readable by "
+            f"its owner alone): {exc.strerror}. Make the user PlusOne runs as its owner."
+        )
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) with mode 0700, or tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(path)
+
+
+def private_sqlite(path: Path) -> None:
+    """Create the SQLite database file with mode 0600 before SQLite does, and tighten an
+    existing one with its -wal, -shm and -journal.
+
+    SQLite gives -wal and -shm the mode of the database file, so a private database
+    keeps them private too. An empty file is an empty database to SQLite. Nothing is
+    created when the parent directory is missing (SQLite then says so itself).
+    """
+    if path.parent.is_dir():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        make_private(path.with_name(path.name + suffix))
+
+
 def _new_key_ring_entry() -> str:
     return "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
@@ -139,11 +190,12 @@ _GENERATORS = {
 def _generated_secret(name: str, data_dir: Path) -> str:
     """Read, or create once with mode 0600, the dev/test secret NAME in data_dir/secrets."""
     folder = data_dir / "secrets"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(folder)
     path = folder / name.lower()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        make_private(path)
         return path.read_text(encoding="utf-8").strip()
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(_GENERATORS[name]() + "\n")
@@ -186,7 +238,9 @@ if PROFILE == "prod":
             + ". Set each variable, or NAME_FILE pointing at a file holding it."
         )
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+# Owner only (0700), in every profile; prod's directory is made by the operator.
+make_private(DATA_DIR)
 
 
 def _secret(name: str) -> str:
@@ -252,6 +306,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on every response, including those of the middleware below.
+    "plusone.web.nostore.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -299,6 +355,9 @@ try:
     }
 except ValueError as exc:
     sys.exit(str(exc))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Owner only (0600), with its -wal and -shm: the database holds health information.
+    private_sqlite(Path(str(DATABASES["default"]["NAME"])))
 
 # The database cache backs allauth's rate limits, shared by every app process.
 CACHES = {

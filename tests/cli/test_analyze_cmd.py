@@ -185,3 +185,57 @@ def test_it_exits_2_for_a_missing_file_or_column(tmp_path, capsys):
     bad.write_text("client,date\nbob,2026-01-01\n", encoding="utf-8")
     assert analyze(str(bad)) == 2
     assert "missing column(s): session" in capsys.readouterr().err
+
+
+# Issue 10, section 6: two rows for one sitting (same client, date, session and instrument)
+# conflict; the first in the file is kept and each later one is rejected.
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["fast path", "csv module path"])
+def test_it_rejects_a_second_row_for_the_same_sitting_and_keeps_the_first(tmp_path, capsys, quoted):
+    lines = plateau_client()
+    lines[6] = row("bob", 6, "phq9", total=13)
+    lines.append(row("bob", 6, "phq9", total=27))
+    if quoted:
+        # A quoted cell sends the file through the csv module instead of polars.
+        lines[0] = lines[0].replace("bob,", '"bob",', 1)
+    code = analyze(write(tmp_path, lines))
+    captured = capsys.readouterr()
+    assert code == 1
+    reason = "a second phq9 in session 7 on 2026-02-16 for this client (first on line 8)"
+    assert captured.err.splitlines() == [f"line 11: {reason}"]
+    out = json.loads(captured.out)
+    assert out["errors"] == [{"line": 11, "reason": reason}]
+    (bob,) = out["clients"]
+    assert bob["latest"]["total"] == 13.0
+    assert bob["administrations"] == 7
+
+
+def test_it_stops_at_a_second_row_for_the_same_sitting_with_strict(tmp_path, capsys):
+    lines = [*plateau_client(), row("bob", 0, "phq9", phq9(18))]
+    code = analyze(write(tmp_path, lines), "--strict")
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "line 11: a second phq9 in session 1 on 2026-01-05 for this client (first on line 2)"
+    ]
+
+
+def test_it_keeps_several_administrations_outside_a_session_on_one_day(tmp_path, capsys):
+    # Blank session: check-ins between sessions. Several on one day are allowed; the last counts.
+    extra = [
+        row("bob", 7, "phq9", phq9(9)).replace(",8,phq9,", ",,phq9,"),
+        row("bob", 7, "phq9", phq9(8)).replace(",8,phq9,", ",,phq9,"),
+    ]
+    code = analyze(write(tmp_path, [*plateau_client(), *extra]))
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.err == ""
+    (bob,) = json.loads(captured.out)["clients"]
+    assert bob["latest"] == {
+        "date": "2026-02-23",
+        "total": 8.0,
+        "band": "mild",
+        "below_cutoff": True,
+    }

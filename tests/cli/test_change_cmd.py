@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import re
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plusone.cli import main
 
@@ -401,3 +408,80 @@ def test_it_exits_1_with_too_few_complete_cases(tmp_path, capsys):
     assert code == 1
     assert out == ""
     assert "at least 2" in err
+
+
+# Issue 10, section 6: a hostile number must end in one clear line, never a hang or a traceback.
+ARGS = ("--pre", "1", "--post", "4", "--reliability", "0.8", "--better", "lower")
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("score", ["1e60", "1e200", "-1e200"])
+def test_it_rejects_an_overflowing_score_as_its_line_and_computes_the_rest(tmp_path, capsys, score):
+    # Before the fix, 1e60 never ended (the rc_points loop) and 1e200 raised OverflowError.
+    code, out, err = _run(tmp_path, capsys, LONG.replace("a,1,20", f"a,1,{score}"), *ARGS)
+    assert code == 1
+    assert err.splitlines() == [f"line 2: score {score!r} is not a number from -1e12 to 1e12"]
+    data = json.loads(out)
+    assert data["n"] == 3
+    assert data["excluded"] == ["a", "c"]
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("flag", ["--sd", "--clinical-sd", "--functional-sd"])
+def test_it_refuses_an_overflowing_sd_as_a_usage_error(tmp_path, capsys, flag):
+    # Before the fix, --sd 1e25 never ended (the rc_points loop).
+    norms = () if flag == "--sd" else ("--clinical-mean", "20", "--clinical-sd", "5")
+    if flag == "--functional-sd":
+        norms = ("--functional-mean", "8")
+    code, out, err = _run(tmp_path, capsys, LONG, *ARGS, *norms, flag, "1e25")
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        f"plusone change: error: {flag} must be a number from 1e-12 to 1e12, got 1e+25"
+    ]
+
+
+@pytest.mark.timeout(10)
+def test_it_refuses_an_overflowing_mean_as_a_usage_error(tmp_path, capsys):
+    code, _, err = _run(
+        tmp_path, capsys, LONG, *ARGS, "--clinical-mean=-1e200", "--clinical-sd", "5"
+    )
+    assert code == 2
+    assert err.splitlines() == [
+        "plusone change: error: --clinical-mean must be a number from -1e12 to 1e12, got -1e+200"
+    ]
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@pytest.mark.timeout(60)
+@given(
+    scores=st.lists(st.one_of(finite, st.integers(0, 40).map(float)), min_size=2, max_size=8),
+    sd=st.one_of(st.none(), finite),
+    reliability=st.floats(0.0, 1.0, exclude_max=True),
+)
+def test_it_ends_with_one_clear_outcome_for_any_finite_numbers(
+    scores, sd, reliability, ends_within
+):
+    # Each id gets a pre (time 1) and a post (time 4) score, in turn.
+    rows = [f"p{i // 2},{1 if i % 2 == 0 else 4},{x!r}" for i, x in enumerate(scores)]
+    options = [f"--reliability={reliability!r}", "--better", "lower", "--format", "json"]
+    if sd is not None:
+        options.append(f"--sd={sd!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        path.write_text("id,time,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), ends_within(5):
+            columns = ["--id", "id", "--time", "time", "--score", "score"]
+            code = main(["change", str(path), *columns, "--pre", "1", "--post", "4", *options])
+    lines = err.getvalue().splitlines()
+    assert code in (0, 1, 2)
+    assert all(re.match(r"(line \d+|plusone change): ", line) for line in lines), lines
+    if code == 0:
+        assert lines == []
+    if code == 2:
+        assert len(lines) == 1 and out.getvalue() == ""
+    if out.getvalue():
+        assert "counts" in json.loads(out.getvalue())

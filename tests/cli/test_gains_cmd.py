@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 import statistics
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plusone.cli import main
 
@@ -150,3 +157,51 @@ def test_it_gives_no_magnitude_sd_for_a_single_gain(tmp_path, capsys):
         12,
         None,
     )
+
+
+@pytest.mark.timeout(10)
+def test_it_rejects_an_overflowing_score_as_its_line_and_computes_the_rest(tmp_path, capsys):
+    # Alternating 1e200 and 0 raised OverflowError in criterion 3 before the fix.
+    hostile = _long({"x": ["1e200", 0, "1e200", 0, "1e200", 0, "1e200", 0]})
+    text = TOY + "".join(hostile.splitlines(keepends=True)[1:])
+    code, out, err = _run(tmp_path, capsys, text, "--crit1", "7")
+    assert code == 1
+    too_large = "bdi '1e200' is not a number from -1e12 to 1e12"
+    assert err.splitlines() == [f"line {n}: {too_large}" for n in (20, 22, 24, 26)]
+    data = json.loads(out)
+    # The toy series still give their gains; x's zeros alone make no gain.
+    assert [(g["id"], g["pre_time"]) for g in data["gains"]] == [("p1", 3), ("p3", 2)]
+    assert [e["line"] for e in data["errors"]] == [20, 22, 24, 26]
+
+
+@pytest.mark.timeout(60)
+@given(
+    scores=st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.sampled_from([0.0, 1e200, -1e200, 30.0, "NA"]),
+        ),
+        max_size=12,
+    ),
+    crit1=st.floats(allow_nan=False, allow_infinity=False),
+    losses=st.booleans(),
+)
+def test_it_ends_with_one_clear_outcome_for_any_finite_numbers(scores, crit1, losses, ends_within):
+    text = _long({"p": scores}) if scores else "client,session,bdi\n"
+    options = [f"--crit1={crit1!r}", "--format", "json", *(["--losses"] if losses else [])]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        path.write_text(text, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), ends_within(5):
+            columns = ["--id", "client", "--time", "session", "--score", "bdi"]
+            code = main(["gains", str(path), *columns, *options])
+    lines = err.getvalue().splitlines()
+    assert code in (0, 1, 2)
+    assert all(re.match(r"(line \d+|plusone gains): ", line) for line in lines), lines
+    if code == 0:
+        assert lines == []
+    if code == 2:
+        assert len(lines) == 1 and out.getvalue() == ""
+    if out.getvalue():
+        assert "gains" in json.loads(out.getvalue())

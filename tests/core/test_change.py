@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import given
@@ -224,3 +228,123 @@ def test_it_puts_every_complete_case_in_exactly_one_category(data, better, r, fu
             Category.HARMED: reliable and sign * row.rci < 0 and was and not now,
         }
         assert [c for c, holds in expected.items() if holds] == [row.category]
+
+
+# Issue 10, section 6: hostile numbers end in a clear ValueError, never a hang or an overflow.
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("sd", [1e25, 1e60, 1e300])
+def test_it_refuses_an_sd_too_large_for_whole_number_rc_points(sd):
+    # rc_points looped for ever once S_diff passed 2**53, where points + 1 == points.
+    with pytest.raises(ValueError, match=r"sd must be a number from 1e-12 to 1e12, got 1e\+"):
+        rc_points(sd, 0.8)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("sd", [0.0, -1.0, 1e-300, math.inf, math.nan])
+def test_it_refuses_an_sd_that_is_not_a_usable_positive_number(sd):
+    with pytest.raises(ValueError, match="sd must be a number from 1e-12 to 1e12"):
+        standard_error(sd, 0.8)
+
+
+@pytest.mark.parametrize("r", [-0.1, 1.0, math.nan, math.inf])
+def test_it_refuses_a_reliability_outside_zero_to_one(r):
+    with pytest.raises(ValueError, match="reliability must be in"):
+        standard_error(7.5, r)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(("pre", "post"), [(1e60, 5), (1e200, 5), (5, -1e200)])
+def test_it_refuses_a_score_too_large_to_square(pre, post):
+    # 1e200 raised OverflowError in the SD estimate; 1e60 never ended in rc_points.
+    with pytest.raises(ValueError, match=r"score of id 'b' \(.*\) is not a number from -1e12"):
+        jacobson_truax(
+            ["a", "b", "c"], [10, pre, 12], [5, post, 5], reliability=0.8, better="lower"
+        )
+
+
+@pytest.mark.parametrize(
+    ("clinical", "functional", "message"),
+    [
+        ((1e200, 5.0), None, r"clinical mean \(1e\+200\) is not a number from -1e12 to 1e12"),
+        ((20.0, 1e25), None, "clinical SD must be a number from 1e-12 to 1e12"),
+        ((20.0, 5.0), (8.0, math.inf), "functional SD must be a number from 1e-12 to 1e12"),
+    ],
+)
+def test_it_refuses_norms_beyond_the_bounds(clinical, functional, message):
+    with pytest.raises(ValueError, match=message):
+        jacobson_truax(
+            ["a", "b"],
+            [10, 12],
+            [5, 5],
+            reliability=0.8,
+            better="lower",
+            sd=5.0,
+            clinical=clinical,
+            functional=functional,
+        )
+
+
+@contextmanager
+def ends_within(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the body after ``seconds``, then re-arm pytest-timeout's alarm.
+
+    A hang inside a hypothesis example becomes an ordinary failing example that
+    shrinks; pytest-timeout alone fires once, and the shrinking would hang again.
+    """
+
+    def expire(*_: object) -> None:
+        raise TimeoutError(f"did not end within {seconds} s")
+
+    outer = signal.signal(signal.SIGALRM, expire)
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, outer)
+        if outer_left:
+            left = outer_left - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+any_float = st.floats(allow_nan=False, allow_infinity=False)
+maybe_score = st.one_of(st.none(), any_float, st.integers(-100, 100).map(float))
+
+
+@pytest.mark.timeout(60)
+@given(
+    data=st.lists(st.tuples(maybe_score, maybe_score), min_size=0, max_size=8),
+    sd=st.one_of(st.none(), any_float),
+    r=st.floats(0.0, 1.0, exclude_max=True),
+    clinical=st.one_of(st.none(), st.tuples(any_float, any_float)),
+    functional=st.one_of(st.none(), st.tuples(any_float, any_float)),
+    better=st.sampled_from(["lower", "higher"]),
+)
+def test_it_ends_with_a_result_or_a_clear_error_for_any_finite_input(
+    data, sd, r, clinical, functional, better
+):
+    ids = [str(i) for i in range(len(data))]
+    try:
+        with ends_within(2):
+            result = jacobson_truax(
+                ids,
+                [p for p, _ in data],
+                [q for _, q in data],
+                reliability=r,
+                better=better,
+                sd=sd,
+                clinical=clinical,
+                functional=functional,
+            )
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert sum(result.counts.values()) == result.n
+    numbers = [result.sd, result.se, result.s_diff, result.cutoff, result.rc_points]
+    numbers += [row.rci for row in result.rows]
+    assert all(math.isfinite(x) for x in numbers)
+    assert result.rc_points >= 1

@@ -161,3 +161,36 @@ def test_it_finds_the_same_gains_on_a_mirrored_scale(series, crit1):
     assert [(g.pre_index, g.magnitude, g.reversal) for g in gains] == [
         (g.pre_index, g.magnitude, g.reversal) for g in as_higher
     ]
+
+
+# Issue 10, section 6: hostile numbers end in a clear ValueError, never an overflow.
+
+
+@pytest.mark.parametrize("big", [1e200, -1e200, 1e13])
+def test_it_refuses_a_score_too_large_to_square(big):
+    # Alternating 1e200 and 0 raised OverflowError in criterion 3.
+    series = [big, 0, big, 0, big, 0, big, 0]
+    with pytest.raises(ValueError, match=r"at position 0 is not a number from -1e12 to 1e12"):
+        sudden_gains(series, crit1=5)
+
+
+def test_it_refuses_a_crit1_that_is_not_finite():
+    with pytest.raises(ValueError, match="crit1"):
+        sudden_gains([1, 2, 3], crit1=math.inf)
+
+
+@pytest.mark.timeout(60)
+@given(
+    series=st.lists(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))),
+    crit1=st.floats(allow_nan=False, allow_infinity=False),
+    losses=st.booleans(),
+    better=st.sampled_from(["lower", "higher"]),
+)
+def test_it_ends_with_gains_or_a_clear_error_for_any_finite_input(series, crit1, losses, better):
+    try:
+        gains = sudden_gains(series, crit1=crit1, losses=losses, better=better)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    for g in gains:
+        assert math.isfinite(g.magnitude) and g.magnitude >= crit1

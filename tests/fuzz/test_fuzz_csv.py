@@ -63,6 +63,8 @@ CELLS = st.one_of(
     st.sampled_from([*SCRIPT, *SQL, *NUMBERS, *ODD_TEXT, '"', '""', '"a,b"', "a\nb"]),
     st.text(st.characters(codec="utf-8"), max_size=12),
     st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    # Any float, as Python writes it: 1e+200 overflowed and 1e60 hung before issue 10.
+    st.floats().map(repr),
 )
 
 
@@ -127,21 +129,32 @@ def test_it_names_the_line_of_a_nul_and_of_a_wrong_encoding(command: str) -> Non
     assert code == 2 and "line 3: not UTF-8 text" in err, err
 
 
+ALTERNATING = "".join(f"a,{s},{1e200 if s % 2 else 0}\n" for s in range(1, 9)).encode()
+PAIRS = b"id,time,score\na,1,20\na,4,8\nb,1,22\nb,4,21\n"
+
+
 @pytest.mark.parametrize(
-    ("command", "raw"),
+    ("command", "raw", "extra"),
     [
-        ("change", b"id,time,score\na,1,\x00\na,4,3\n"),
-        ("gains", b"\xff\xfeid,time,score\n"),
-        ("analyze", b"client,date\n" + b"9" * 5000 + b",x\n"),
+        ("change", b"id,time,score\na,1,\x00\na,4,3\n", []),
+        ("gains", b"\xff\xfeid,time,score\n", []),
+        ("analyze", b"client,date\n" + b"9" * 5000 + b",x\n", []),
+        # Issue 10: these hung (1e60, --sd 1e25) or ended in an OverflowError traceback.
+        ("change", PAIRS.replace(b"a,1,20", b"a,1,1e60"), []),
+        ("change", PAIRS.replace(b"a,1,20", b"a,1,1e200"), []),
+        ("change", PAIRS, ["--sd", "1e25"]),
+        ("gains", b"id,time,score\n" + ALTERNATING, []),
     ],
 )
-def test_it_exits_cleanly_as_a_real_process(command: str, raw: bytes, tmp_path: Path) -> None:
+def test_it_exits_cleanly_as_a_real_process(
+    command: str, raw: bytes, extra: list[str], tmp_path: Path
+) -> None:
     TALLY.count(f"csv {command} subprocess")
     path = tmp_path / "data.csv"
     path.write_bytes(raw)
     plusone = Path(sys.executable).with_name("plusone")
     done = subprocess.run(
-        [str(plusone), command, str(path), *COMMANDS[command], "--format", "json"],
+        [str(plusone), command, str(path), *COMMANDS[command], *extra, "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -150,3 +163,5 @@ def test_it_exits_cleanly_as_a_real_process(command: str, raw: bytes, tmp_path: 
     assert done.returncode in (1, 2), done.stderr
     assert "Traceback" not in done.stderr
     assert "line " in done.stderr or "error:" in done.stderr, done.stderr
+    if done.returncode == 2:
+        assert len(done.stderr.splitlines()) == 1, done.stderr

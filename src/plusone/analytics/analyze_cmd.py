@@ -31,7 +31,9 @@ from plusone.analytics.io import (
     UsageError,
     add_format_argument,
     progress,
+    read_bytes,
     report_error,
+    require_columns,
     resolve_format,
 )
 from plusone.core.batch import (
@@ -105,10 +107,7 @@ def _read(path: str) -> tuple[list[str], list[Column], np.ndarray, list[RowError
     blank lines are skipped. A file without quotes, blank lines or ragged rows
     is parsed by polars (the fast path); any other file by Python's csv module.
     """
-    p = Path(path)
-    if path != "-" and not p.is_file():
-        raise UsageError(f"{path}: no such file")
-    raw = sys.stdin.buffer.read() if path == "-" else p.read_bytes()
+    raw = read_bytes(path, REQUIRED)
     try:
         text = normalize.csv_text(raw, field=path)
     except normalize.InputError as exc:
@@ -247,11 +246,7 @@ def load(
     """
     started = time.perf_counter()
     header, columns, lines, errors = _read(path)
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise UsageError(
-            "missing column(s): " + ", ".join(missing) + " (found: " + ", ".join(header) + ")"
-        )
+    require_columns(header, *REQUIRED)
     col = {name: i for i, name in enumerate(header)}
     item_cols = sorted(
         (int(h[4:]), i) for h, i in col.items() if h.startswith("item") and h[4:].isdigit()
@@ -430,6 +425,9 @@ def load(
         np.flatnonzero(prior_rows != prior_rows[f_row]),
         lambda i: f"prior_therapy: differs from line {lines[f_row[i]]}",
     )
+    _reject_second_sittings(
+        client_codes, days, sessions, inst, list(instruments), lines, bad, reject_rows
+    )
     for i in np.flatnonzero(bad).tolist():
         errors.append(RowError(int(lines[i]), reasons[i]))
     errors.sort(key=lambda e: e.line)
@@ -521,6 +519,45 @@ def load(
     )
     latest = int(days[good].max()) if len(good) else None
     return Loaded(cl, errors, latest, seconds=time.perf_counter() - started)
+
+
+def _reject_second_sittings(
+    client_codes: np.ndarray,
+    days: np.ndarray,
+    sessions: np.ndarray,
+    inst: np.ndarray,
+    keys: list[str],
+    lines: np.ndarray,
+    bad: np.ndarray,
+    reject_rows: Callable[[np.ndarray, Callable[[int], str]], None],
+) -> None:
+    """Reject every row after the first for one client, date, session and instrument.
+
+    Such rows conflict (one sitting cannot have two results), so the first in the
+    file is kept. Rows outside a session (blank session) are several administrations
+    on one day, where the last counts: they never conflict.
+    """
+    rows = np.flatnonzero(~bad & (sessions >= 0))
+    if len(rows) < 2:
+        return
+    # Stable: within one sitting the rows stay in file order, so the first comes first.
+    rows = rows[_stable_order(client_codes[rows], days[rows], sessions[rows], inst[rows])]
+    c, d, s, k = client_codes[rows], days[rows], sessions[rows], inst[rows]
+    again = np.zeros(len(rows), dtype=bool)
+    again[1:] = (c[1:] == c[:-1]) & (d[1:] == d[:-1]) & (s[1:] == s[:-1]) & (k[1:] == k[:-1])
+    if not again.any():
+        return
+    # Each row's group starts at the last position that is not a repeat.
+    start = np.maximum.accumulate(np.where(again, 0, np.arange(len(rows))))
+    first_line = dict(zip(rows[again].tolist(), lines[rows[start[again]]].tolist(), strict=True))
+    reject_rows(
+        rows[again],
+        lambda i: (
+            f"a second {keys[inst[i]]} in session {sessions[i]} on "
+            f"{date.fromordinal(int(days[i])).isoformat()} for this client "
+            f"(first on line {first_line[i]})"
+        ),
+    )
 
 
 def _stable_order(*keys: np.ndarray) -> np.ndarray:

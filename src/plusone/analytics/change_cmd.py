@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plusone.analytics import io
-from plusone.core.change import CATEGORIES, ChangeResult, jacobson_truax
+from plusone.core.change import (
+    BOUNDS,
+    CATEGORIES,
+    ChangeResult,
+    check_sd,
+    jacobson_truax,
+    within_bounds,
+)
 
 ROW_COLUMNS = ("id", "pre", "post", "rci", "category")
 
@@ -77,23 +84,30 @@ def _pair_option(ns: argparse.Namespace, name: str) -> tuple[float, float] | Non
         return None
     if mean is None or sd is None:
         raise io.UsageError(f"--{name}-mean and --{name}-sd must be given together")
-    if not (math.isfinite(mean) and math.isfinite(sd)) or sd <= 0:
-        raise io.UsageError(f"--{name}-sd must be a positive number, got {sd}")
+    if not within_bounds(mean):
+        raise io.UsageError(f"--{name}-mean must be a number {BOUNDS}, got {mean}")
+    _check_sd(sd, f"--{name}-sd")
     return (mean, sd)
+
+
+def _check_sd(value: float, flag: str) -> None:
+    try:
+        check_sd(value, flag)
+    except ValueError as exc:
+        raise io.UsageError(str(exc)) from None
 
 
 def _check_options(ns: argparse.Namespace) -> None:
     if not (0 <= ns.reliability < 1):
         raise io.UsageError(f"--reliability must be at least 0 and below 1, got {ns.reliability}")
-    if ns.sd is not None and not (math.isfinite(ns.sd) and ns.sd > 0):
-        raise io.UsageError(f"--sd must be a positive number, got {ns.sd}")
+    if ns.sd is not None:
+        _check_sd(ns.sd, "--sd")
     if ns.pre.strip() == ns.post.strip():
         raise io.UsageError("--pre and --post must differ")
 
 
 def _read(ns: argparse.Namespace) -> tuple[_Pairs, list[io.RowError]]:
-    header, rows = io.open_csv(ns.file)
-    io.require_columns(header, ns.id, ns.time, ns.score)
+    _, rows = io.open_csv(ns.file, (ns.id, ns.time, ns.score))
     pre_text, post_text = ns.pre.strip(), ns.post.strip()
     pre_num, post_num = _as_number(pre_text), _as_number(post_text)
     # Match numerically ("1" == "1.0") only when both time values are numbers.
@@ -120,6 +134,11 @@ def _read(ns: argparse.Namespace) -> tuple[_Pairs, list[io.RowError]]:
             score = io.parse_number(row[ns.score])
         except ValueError:
             errors.append(io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number"))
+            continue
+        if score is not None and not within_bounds(score):
+            errors.append(
+                io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number {BOUNDS}")
+            )
             continue
         key = (person, which)
         if key in pairs.seen:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from plusone.analytics import io
+from plusone.core.change import BOUNDS, within_bounds
 from plusone.core.gains import select_gains, sudden_gains
 
 GAIN_COLUMNS = ("id", "pre_time", "post_time", "pre_score", "post_score", "magnitude", "reversal")
@@ -61,8 +62,7 @@ def _session(text: str) -> int:
 def _read(
     ns: argparse.Namespace,
 ) -> tuple[dict[str, dict[int, float | None]], list[io.RowError]]:
-    header, rows = io.open_csv(ns.file)
-    io.require_columns(header, ns.id, ns.time, ns.score)
+    _, rows = io.open_csv(ns.file, (ns.id, ns.time, ns.score))
     people: dict[str, dict[int, float | None]] = {}
     first_line: dict[tuple[str, int], int] = {}
     errors: list[io.RowError] = []
@@ -89,6 +89,11 @@ def _read(
             score = io.parse_number(row[ns.score])
         except ValueError:
             errors.append(io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number"))
+            continue
+        if score is not None and not within_bounds(score):
+            errors.append(
+                io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number {BOUNDS}")
+            )
             continue
         key = (person, session)
         if key in first_line:

@@ -14,11 +14,37 @@ CutoffType = Literal["a", "b", "c"]
 # Two-sided 95 % normal critical value; "reliable" means |RCI| strictly above it.
 Z_CRIT = 1.959964
 
+# Past 1e12 whole-number RC points stop being exact (floats skip whole numbers above
+# 2**53) and squared deviations overflow; no scale comes near it. An SD below 1e-12
+# would make the RCI of such a change infinite.
+MAX_MAGNITUDE = 1e12
+MIN_SD = 1e-12
+BOUNDS = "from -1e12 to 1e12"
+SD_BOUNDS = "from 1e-12 to 1e12"
+
+
+def within_bounds(value: float) -> bool:
+    """Whether ``value`` is a finite number within ±MAX_MAGNITUDE (NaN and infinity are not)."""
+    return abs(value) <= MAX_MAGNITUDE
+
+
+def check_score(value: float, what: str) -> float:
+    """``value`` when it is within bounds; ValueError naming ``what`` otherwise."""
+    if not within_bounds(value):
+        raise ValueError(f"{what} is not a number {BOUNDS}")
+    return value
+
+
+def check_sd(value: float, what: str) -> float:
+    """``value`` when it is an SD from MIN_SD to MAX_MAGNITUDE; ValueError otherwise."""
+    if not MIN_SD <= value <= MAX_MAGNITUDE:
+        raise ValueError(f"{what} must be a number {SD_BOUNDS}, got {value}")
+    return value
+
 
 def standard_error(sd: float, reliability: float) -> float:
     """SE of measurement: SD * sqrt(1 - r)."""
-    if not sd > 0:
-        raise ValueError(f"sd must be positive, got {sd}")
+    check_sd(sd, "sd")
     if not 0 <= reliability < 1:
         raise ValueError(f"reliability must be in [0, 1), got {reliability}")
     return sd * math.sqrt(1.0 - reliability)
@@ -30,7 +56,11 @@ def s_diff(sd: float, reliability: float) -> float:
 
 
 def rc_points(sd: float, reliability: float) -> int:
-    """The smallest whole-number change that is reliable (|RCI| > 1.959964)."""
+    """The smallest whole-number change that is reliable (|RCI| > 1.959964).
+
+    The SD bounds of ``standard_error`` keep the points below 2**52, where every
+    whole number is a float, so the settling loops below take a step or two.
+    """
     sdiff = s_diff(sd, reliability)
     points = math.floor(Z_CRIT * sdiff) + 1
     # Rounding in Z_CRIT * sdiff can be off by one at a whole number: settle it
@@ -209,12 +239,19 @@ def jacobson_truax(
         raise ValueError(f"cutoff must be a, b or c, got {cutoff!r}")
     if cutoff in ("b", "c") and functional is None:
         raise ValueError(f"cutoff {cutoff} needs the functional mean and SD")
+    for name, norms in (("clinical", clinical), ("functional", functional)):
+        if norms is not None:
+            check_score(norms[0], f"the {name} mean ({norms[0]})")
+            check_sd(norms[1], f"the {name} SD")
     complete: list[tuple[str, float, float]] = []
     excluded: list[str] = []
     for i, x, y in zip(ids, pre, post, strict=True):
         if x is None or y is None or _missing(x) or _missing(y):
             excluded.append(i)
         else:
+            for when, value in (("pre", x), ("post", y)):
+                if not within_bounds(value):
+                    check_score(value, f"the {when} score of id {i!r} ({value})")
             complete.append((i, float(x), float(y)))
     if sd is None or clinical is None:
         if len(complete) < 2:
@@ -223,7 +260,7 @@ def jacobson_truax(
             )
         pre_mean, pre_sd = _mean_sd([x for _, x, _ in complete])
         if sd is None:
-            sd = pre_sd
+            sd = check_sd(pre_sd, "the sample SD of the pre scores")
         if clinical is None:
             clinical = (pre_mean, pre_sd)
     se = standard_error(sd, reliability)

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from plusone.core.change import check_score, within_bounds
+
 # Tang & DeRubeis 1999 with the Lutz et al. 2013 missing-data adjustment:
 # published two-sided 95 % t quantiles keyed by df = n_pre + n_post - 2.
 T_CRIT: dict[int, float] = {4: 2.776, 3: 3.182, 2: 4.303}
@@ -91,14 +93,18 @@ def sudden_gains(
     ``losses=True`` finds sudden losses instead. ``better="higher"`` flips the
     scale, so that a gain is a sudden rise (criterion 2 still uses x_N).
     """
-    if not crit1 > 0:
-        raise ValueError(f"crit1 must be positive, got {crit1}")
+    if not (math.isfinite(crit1) and crit1 > 0):
+        raise ValueError(f"crit1 must be a positive number, got {crit1}")
     if better not in ("lower", "higher"):
         raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
     # sign = +1 when the change we look for is a fall in the raw score.
     falling = (better == "lower") != losses
     sign = 1.0 if falling else -1.0
     xs: list[float | None] = [None if v is None or math.isnan(v) else float(v) for v in scores]
+    # Bounded, so that criterion 3's squared deviations cannot overflow.
+    for i, x in enumerate(xs):
+        if x is not None and not within_bounds(x):
+            check_score(x, f"score {x:g} at position {i}")
     found: list[Gain] = []
     for n in range(1, len(xs) - 2):
         x_n, x_n1 = xs[n], xs[n + 1]
