@@ -475,10 +475,20 @@ def test_it_says_which_reliable_change_points_apply():
     chosen = propose(
         h, decisions=STAB, today=day(6), policy=Policy(rc_convention="nhs_talking_therapies")
     )
-    assert any(t.startswith("PHQ-9 reliable change: ≥ 6 points (SD") for t in shipped.trace)
+    assert (
+        "PHQ-9 reliable change: ≥ 6 points (the NHS Talking Therapies convention, as no "
+        "clinical-sample SD is sourced yet)." in shipped.trace
+    )
     assert (
         "PHQ-9 reliable change: ≥ 6 points (the NHS Talking Therapies convention, chosen by "
         "the policy's rc_convention)." in chosen.trace
+    )
+    swls = ClientHistory(primary="swls", administrations=weekly((12, 14, 16), instrument="swls"))
+    p = propose(swls, today=day(2))
+    assert any(
+        t.startswith("SWLS reliable change: ≥ 7 points (Jacobson-Truax from SD 6.43")
+        and "not a clinical sample" in t
+        for t in p.trace
     )
 
 

@@ -179,14 +179,15 @@ def _items(total: int, item9: int, order: np.ndarray) -> list[int]:
     return [items[i] for i in order] + [item9]
 
 
-def measurement_error() -> float:
-    """PHQ-9's standard error of measurement, SD * sqrt(1 - r), from its RC parameters."""
-    from plusone.core.change import standard_error
-    from plusone.core.instruments import load_instrument
+# Measurement noise: normal with an SD of 2 PHQ-9 points, the value of issue 10's independent
+# check (the SEM SD x sqrt(1 - r) of an intake SD of 5 at r = .84). A generator parameter, not a
+# clinical threshold: the rules never read it.
+NOISE_SD = 2.0
 
-    rc = load_instrument("phq9").rc
-    assert rc is not None
-    return standard_error(rc.sd, rc.reliability)
+
+def measurement_error() -> float:
+    """The generator's PHQ-9 measurement noise SD (``NOISE_SD``)."""
+    return NOISE_SD
 
 
 def _rows(c: _Client, rng: np.random.Generator, sem: float) -> Iterator[list[str]]:

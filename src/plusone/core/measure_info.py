@@ -64,11 +64,7 @@ def _instrument_infos() -> dict[str, MeasureInfo]:
             cutoff=inst.cutoff,
             rc_points=rc.points if rc is not None else None,
             severe=severe,
-            rc_source=(
-                f"SD {rc.sd:g} and reliability {rc.reliability:g} from its data file"
-                if rc is not None
-                else ""
-            ),
+            rc_source=rc.basis if rc is not None else "",
         )
     return out
 
