@@ -1,7 +1,9 @@
 """Proposal accuracy on synthetic clients whose truth comes from the generator.
 
 Generates 10,000 clients with ``plusone synth`` (24 sessions each, seed 11;
-the generator is not tuned to the detector), then judges every client as of
+the generator is not tuned to the detector; eleven trajectory types, among
+them ``near_cutoff``: a true PHQ-9 level 1 point above the cutoff, flat),
+then judges every client as of
 each of its sessions with the vectorised rules (``run_batch``), and compares
 what the rules propose or raise with the truth file.
 
@@ -17,7 +19,12 @@ For each expectation E in the truth:
   over the detected (negative = earlier than the generator's session);
 - false-alarm rate: the share of clients not expected to show E (anywhere in
   their truth) whose rules show E at some session, with the trajectory types
-  they come from.
+  they come from;
+- then, for +1 and the good-enough ending, the false-alarm rate of each
+  trajectory type on its own (near-cutoff clients among them).
+
+It uses only what every version of the rule engine has, so the same script
+measures an older checkout (PYTHONPATH=that/src) on the same input.
 
 Usage: .venv/bin/python bench/accuracy.py [--clients 10000] [--sessions 24] [--seed 11]
 """
@@ -52,21 +59,31 @@ DAY_COLUMNS = (
     "sess_day",
     "dec_day",
     "flag_opened",
+    "tr_day",
+    "rl_day",
 )
 PROPOSALS = ("plus_one", "good_enough_ending", "stalled_review", "consolidating", "spike_exit")
 REPORTED = (*PROPOSALS, "not_progressing", "deterioration", "possible_rupture", "risk")
+# The rules that say relief has held.
+RELIEF = ("plus_one", "good_enough_ending")
 
 
 def shifted(cl: Caseload, offset: np.ndarray) -> Caseload:
     """The caseload with every client's dates moved by ``offset[client]`` days."""
     changes = {}
     for name in DAY_COLUMNS:
+        if not hasattr(cl, name):
+            continue
         client = getattr(cl, name.split("_")[0] + "_client")
         changes[name] = getattr(cl, name) + offset[client]
-    review = cl.dec_review.copy()
-    has = review >= 0
-    review[has] += offset[cl.dec_client[has]]
-    changes["dec_review"] = review
+    # Optional day columns with -1 for "none" (review dates, confirmations).
+    for name in ("dec_review", "dec_confirmed"):
+        if not hasattr(cl, name):
+            continue
+        values = getattr(cl, name).copy()
+        has = values >= 0
+        values[has] += offset[cl.dec_client[has]]
+        changes[name] = values
     return dataclasses.replace(cl, **changes)
 
 
@@ -157,6 +174,27 @@ def main(argv: list[str] | None = None) -> int:
             f"  {e:<20} {n_exp:>8}  {recall:>6.1%}  {early:>5.1%}  {delay:>12}  "
             f"{fa:>7.1%} of {int(others.sum())}" + (f" ({where})" if where else "")
         )
+    # Issue 10: near-cutoff clients (true level 1 point above the cutoff, flat) must not be told
+    # their relief has held. Per trajectory type, for the two relief rules: recall and median
+    # delay where the type expects the proposal, the false-alarm rate where it does not.
+    print("  by trajectory type, for the rules that say relief has held:")
+    print("  type               clients  " + "  ".join(f"{e:>30}" for e in RELIEF))
+    for k in sorted(set(kinds)):
+        mine = np.array([x == k for x in kinds])
+        cells = []
+        for e in RELIEF:
+            expected = truth_from[e] > 0
+            pool = mine & expected
+            if pool.any():
+                found = first[e][pool] > 0
+                delays = (first[e][pool] - truth_from[e][pool])[found].tolist()
+                delay = f"{statistics.median(delays):+.1f}" if delays else "-"
+                cells.append(f"recall {found.mean():>6.1%}, delay {delay:>5}")
+            else:
+                pool = mine & ~expected
+                rate = ((first[e] > 0) & pool).sum() / max(int(pool.sum()), 1)
+                cells.append(f"false alarms {rate:>6.1%} of {int(pool.sum()):>4}")
+        print(f"  {k:<18} {int(mine.sum()):>7}  " + "  ".join(f"{c:>30}" for c in cells))
     return 0
 
 

@@ -239,3 +239,32 @@ def test_it_keeps_several_administrations_outside_a_session_on_one_day(tmp_path,
         "band": "mild",
         "below_cutoff": True,
     }
+
+
+def test_it_needs_relief_held_over_the_whole_window_not_only_the_last_two(tmp_path, capsys):
+    # Issue 10: the last 2 are below 10, but the window holds a 10 and an 11.
+    lines = [row("bob", w, "phq9", phq9(x)) for w, x in enumerate((16, 12, 10, 11, 9, 8, 9))]
+    lines.append(row("bob", 6, "personal_goals", (4, 6)))
+    analyze(write(tmp_path, lines))
+    (bob,) = json.loads(capsys.readouterr().out)["clients"]
+    assert bob["flat"] is True
+    assert bob["proposal"] == "none"
+    assert (
+        "PHQ-9 not below cutoff 10 on every administration of the window "
+        "(10, 11, 9, 8, 9; 28 days)." in bob["trace"]
+    )
+
+
+def test_it_holds_plus_one_for_repair_when_the_therapist_rates_well_above_the_client(
+    tmp_path, capsys
+):
+    # The congruence gap: the therapist's 9 against the client's 7 on the same session's item.
+    lines = [line for line in plateau_client() if "session_reflection" not in line]
+    lines.append(row("bob", 6, "session_reflection", (7, 9, 10)))
+    lines.append(row("bob", 6, "therapist_rating", (9, 9, 9)))
+    analyze(write(tmp_path, lines))
+    (bob,) = json.loads(capsys.readouterr().out)["clients"]
+    assert bob["alerts"] == ["possible_rupture"]
+    assert (bob["proposal"], bob["held"], bob["consult"]) == ("none", "plus_one", False)
+    assert any(t.startswith("Repair first: a possible rupture is open") for t in bob["trace"])
+    assert "therapist_rating" not in bob["scores"]

@@ -37,6 +37,26 @@ def test_it_writes_every_trajectory_type_with_its_truth(tmp_path, capsys):
     assert all(r["from_session"].isdigit() for r in rows if r["expect"] != "none")
 
 
+def test_it_writes_near_cutoff_clients_flat_one_point_above_the_cutoff(tmp_path, capsys):
+    # Issue 10: a true level of 11 (PHQ-9 cutoff 10), flat, with noise SD from the SEM.
+    _, out, truth = synth(tmp_path, "s", "--clients", "220", "--seed", "5")
+    capsys.readouterr()
+    kinds = {r["client"]: r for r in csv.DictReader(truth.open(encoding="utf-8"))}
+    near = {c for c, r in kinds.items() if r["trajectory"] == "near_cutoff"}
+    assert len(near) == 20
+    assert {kinds[c]["expect"] for c in near} == {"not_progressing"}
+    scores = [
+        int(r["total"]) if r["total"] else sum(int(r[f"item{i}"]) for i in range(1, 10))
+        for r in csv.DictReader(out.open(encoding="utf-8"))
+        if r["client"] in near and r["instrument"] == "phq9"
+    ]
+    mean = sum(scores) / len(scores)
+    sd = (sum((x - mean) ** 2 for x in scores) / (len(scores) - 1)) ** 0.5
+    assert len(scores) == 20 * 24
+    assert 10.7 < mean < 11.3
+    assert 1.5 < sd < 2.6
+
+
 def test_it_writes_the_analyze_schema_that_analyze_reads_without_errors(tmp_path, capsys):
     _, out, _ = synth(tmp_path, "s", "--clients", "10", "--seed", "2")
     capsys.readouterr()

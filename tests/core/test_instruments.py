@@ -79,24 +79,47 @@ def test_it_maps_the_gad7_panel_and_total_to_loinc():
 
 
 @pytest.mark.parametrize(
-    ("key", "points"),
-    [("phq9", 6), ("gad7", 4), ("swls", 7), ("core10", 6)],
+    ("key", "points", "basis"),
+    [
+        ("phq9", 6, "the NHS Talking Therapies convention"),
+        ("gad7", 4, "the NHS Talking Therapies convention"),
+        ("swls", 7, "Jacobson-Truax from SD 6.43 and reliability 0.87"),
+        ("core10", 6, "a criterion published at the 90 % level"),
+        ("who5", 24, "a criterion published at the 95 % level"),
+    ],
 )
-def test_it_derives_rc_points_from_sourced_sd_and_reliability(key, points):
+def test_it_takes_rc_points_from_their_cited_source(key, points, basis):
     rc = load_instrument(key).rc
     assert rc.points == points
-    assert rc.sd_source and rc.reliability_source
+    assert rc.basis.startswith(basis)
+    assert rc.reliability_source and rc.sample
 
 
 def test_it_has_no_rc_points_where_no_sourced_parameters_exist():
     without = {k for k, inst in all_instruments().items() if inst.rc is None}
-    assert without == set(all_instruments()) - {"phq9", "gad7", "swls", "core10"}
+    assert without == set(all_instruments()) - {"phq9", "gad7", "swls", "core10", "who5"}
 
 
-def test_it_checks_the_rc_arithmetic_by_hand_for_phq9():
-    rc = load_instrument("phq9").rc
-    # 1.959964 * sqrt(2) * 5.0 * sqrt(1 - 0.84) = 5.54 -> the smallest reliable whole change is 6.
-    assert 5 < 1.959964 * 2**0.5 * rc.sd * (1 - rc.reliability) ** 0.5 < 6
+def test_it_never_back_calculates_an_sd():
+    # Issue 10: the PHQ-9 and CORE-10 SDs were back-calculated from the criterion; they are gone.
+    for inst in all_instruments().values():
+        if inst.rc is not None and inst.rc.sd is not None:
+            assert "back-calculated" not in inst.rc.sd_source.lower()
+    assert load_instrument("phq9").rc.sd is None
+    assert load_instrument("core10").rc.published_level == 0.90
+
+
+def test_it_checks_the_rc_arithmetic_by_hand_for_swls():
+    rc = load_instrument("swls").rc
+    # 1.959964 * sqrt(2) * 6.43 * sqrt(1 - 0.87) = 6.43 -> the smallest reliable whole change is 7.
+    assert 6 < 1.959964 * 2**0.5 * rc.sd * (1 - rc.reliability) ** 0.5 < 7
+
+
+def test_it_takes_who5s_points_from_the_published_minimal_detectable_change():
+    # Schougaard et al. 2018: MDC95 23.60 points, so a change must be 24 points to be reliable.
+    rc = load_instrument("who5").rc
+    assert (rc.points, rc.reliability) == (24, 0.81)
+    assert "23.60" in rc.published_source
 
 
 @pytest.mark.parametrize(
@@ -359,6 +382,8 @@ sd = 2.0
 reliability = 0.8
 sd_source = "made up"
 reliability_source = "made up"
+sample = "made up"
+clinical = true
 
 [[risk_items]]
 item = "demo_2"
@@ -417,6 +442,13 @@ def test_the_valid_fixture_loads(tmp_path):
             "without a version",
         ),
         ("reliability = 0.8", "reliability = 1.2", "rc.reliability", "must be in [0, 1)"),
+        (
+            'sd_source = "made up"',
+            'sd_source = "Back-calculated from the 6-point criterion"',
+            "rc.sd_source",
+            "not back-calculated",
+        ),
+        ("sd = 2.0", "sd = 2.0\npublished_points = 4", "rc", "needs exactly one of"),
         (
             "reliability = 0.8",
             "reliability = 0.8\nexpected_points = 6",

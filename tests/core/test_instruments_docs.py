@@ -40,8 +40,11 @@ def test_each_docs_page_carries_citation_copyright_scoring_and_rc(key):
     if inst.rc is None:
         assert "No sourced RC parameters" in page
     else:
-        assert f"RC points: {inst.rc.points} " in page
-        assert inst.rc.sd_source in page and inst.rc.reliability_source in page
+        rc = inst.rc
+        assert f"RC points: {rc.points} " in page
+        for source in (rc.sd_source, rc.published_source, rc.convention_source):
+            assert source in page
+        assert rc.reliability_source in page and rc.sample in page
     if inst.cutoff is not None:
         assert f"Cutoff: {inst.cutoff:g}" in page
     if inst.licence_status == "licensed_pack":

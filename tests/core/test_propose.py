@@ -140,15 +140,16 @@ def test_it_treats_no_phase_as_stabilizing_and_proposes_stabilizing_otherwise():
     assert p.trace[0] == "Agreed phase: none yet (treated as Stabilizing)."
 
 
-def test_it_takes_the_intake_route_from_the_second_administration():
+def test_it_takes_the_intake_route_from_the_third_administration():
     h = ClientHistory(
         primary="phq9",
         prior_therapy=True,
-        administrations=weekly((7, 6)),
-        goals=goals((1, (3, 4))),
+        administrations=weekly((7, 6, 8)),
+        goals=goals((2, (3, 4))),
     )
-    p = run(h, day(1))
+    p = run(h, day(2))
     assert p.kind == "plus_one"
+    assert any(t.startswith("Intake route: every administration so far") for t in p.trace)
     assert any(t.startswith("Intake route:") and t.endswith("met.") for t in p.trace)
     assert "you've had therapy before" in (p.question or "")
 
@@ -166,20 +167,20 @@ def test_it_does_not_take_the_intake_route_without_prior_therapy():
     h = ClientHistory(
         primary="phq9",
         prior_therapy=False,
-        administrations=weekly((7, 6)),
-        goals=goals((1, (3, 4))),
+        administrations=weekly((7, 6, 7)),
+        goals=goals((2, (3, 4))),
     )
-    assert run(h, day(1)).kind == "stabilizing"
+    assert run(h, day(2)).kind == "stabilizing"
 
 
 def test_it_does_not_take_the_intake_route_once_a_phase_is_agreed():
     h = ClientHistory(
         primary="phq9",
         prior_therapy=True,
-        administrations=weekly((7, 6)),
-        goals=goals((1, (3, 4))),
+        administrations=weekly((7, 6, 7)),
+        goals=goals((2, (3, 4))),
     )
-    assert run(h, day(1), decisions=[Decision("stabilizing", START)]).kind == "none"
+    assert run(h, day(2), decisions=[Decision("stabilizing", START)]).kind == "none"
 
 
 def test_it_counts_goals_with_no_rating_in_8_weeks_as_unknown():
@@ -211,7 +212,11 @@ def test_it_counts_the_last_administration_of_a_day():
     )
     h = ClientHistory(primary="phq9", administrations=admins, goals=goals((6, (3, 5))))
     p = run(h, day(6), decisions=[Decision("stabilizing", START)])
-    assert p.rules["below_last2"] is False
+    assert p.rules["below_window"] is False
+    assert (
+        "PHQ-9 not below cutoff 10 on every administration of the window (9, 8, 7, 8, 15; 28 days)."
+        in p.trace
+    )
 
 
 def test_it_names_a_growth_instrument_without_rc_parameters():

@@ -116,3 +116,25 @@ def test_it_proposes_plus_one_when_felt_change_does_not_yet_hold():
     assert p.kind == "plus_one"
     assert "Felt Change 'holds' 4 < 7." in p.trace
     assert "The change doesn't yet feel like it holds." in (p.question or "")
+
+
+def test_it_has_designs_defaults_for_the_december_2026_terms():
+    p = Policy()
+    assert (p.intake_route_from, p.step_back_risk_grade, p.congruence_gap) == (3, 2, 2)
+    assert (p.rc_convention, p.who5_change, p.who5_topp_points) == (
+        "sourced",
+        "reliable_change",
+        10,
+    )
+
+
+def test_it_loads_a_named_choice_and_refuses_one_it_does_not_know(tmp_path):
+    f = tmp_path / "policy.toml"
+    f.write_text('rc_convention = "nhs_talking_therapies"\nwho5_change = "topp_2015"\n')
+    p = load_policy(f)
+    assert (p.rc_convention, p.who5_change) == ("nhs_talking_therapies", "topp_2015")
+    f.write_text('rc_convention = "iapt"\n')
+    with pytest.raises(
+        PolicyError, match="key rc_convention: expected one of sourced, nhs_talking_therapies"
+    ):
+        load_policy(f)

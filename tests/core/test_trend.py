@@ -87,6 +87,16 @@ def test_it_counts_a_score_at_the_cutoff_as_not_past_it():
     assert result.flat.flat is True
 
 
+def test_it_needs_every_score_of_the_window_past_the_cutoff_not_only_the_last_two():
+    # Issue 10: the last 2 are below 10, but the window (the last 5, 28 days) holds a 10.
+    scores = [20, 14, 10, 9, 9, 8, 9]
+    result = is_plateau(scores, WEEKLY, rc_points=6, cutoff=10, better="lower")
+    assert result.flat.flat is True
+    assert result.on_better_side is False
+    assert result.plateau is False
+    assert "not every score of the window (10, 9, 9, 8, 9) is below the cutoff 10" in result.reason
+
+
 def test_it_finds_a_plateau_above_the_cutoff_when_higher_is_better():
     scores = [5, 10, 18, 19, 18, 19, 19]
     assert is_plateau(scores, WEEKLY, rc_points=5, cutoff=13, better="higher").plateau is True

@@ -60,6 +60,8 @@ TRUE = {"yes", "true", "1", "y"}
 FALSE = {"no", "false", "0", "n", ""}
 # Instruments whose answers feed the rules item by item rather than as a score.
 GOALS, FELT, REFLECTION = "personal_goals", "felt_change", "session_reflection"
+# The therapist's rating of a session, compared item by item with that day's reflection.
+RATING = "therapist_rating"
 
 
 class _Strict(Exception):
@@ -383,7 +385,7 @@ def load(
     risk_item: dict[int, str] = {}
     _check_items(instruments, inst, answers, texts, n_items, reject_rows)
     for key, code in inst_code.items():
-        if key in (GOALS, FELT, REFLECTION):
+        if key in (GOALS, FELT, REFLECTION, RATING):
             continue
         rows_k = np.flatnonzero((inst == code) & ~bad)
         if not len(rows_k):
@@ -448,7 +450,8 @@ def load(
     is_goal = kg == inst_code[GOALS]
     is_felt = kg == inst_code[FELT]
     is_refl = kg == inst_code[REFLECTION]
-    is_adm = ~(is_goal | is_felt | is_refl)
+    is_rating = kg == inst_code[RATING]
+    is_adm = ~(is_goal | is_felt | is_refl | is_rating)
     ga = good[is_goal]
     k3 = min(3, n_items)
     goal_rows, goal_ids = np.nonzero(~np.isnan(answers[ga, :k3]))
@@ -456,6 +459,9 @@ def load(
     refl_items = np.full((len(ra), 3), np.nan)
     refl_items[:, :k3] = answers[ra, :k3]
     refl_text = texts[ra, 3] if n_items >= 4 else np.zeros(len(ra), dtype=bool)
+    ta = good[is_rating]
+    rating_items = np.full((len(ta), 3), np.nan)
+    rating_items[:, :k3] = answers[ta, :k3]
 
     # Attended sessions: each (client, session number) once, on its first date.
     sg = good[sessions[good] >= 0]
@@ -516,6 +522,9 @@ def load(
         flag_instrument=inst[flag_rows],
         flag_item=[risk_item.get(int(k), "") for k in inst[flag_rows].tolist()],
         goal_names=[f"goal {k}" for k in range(1, k3 + 1)],
+        tr_client=client_codes[ta],
+        tr_day=days[ta],
+        tr_items=rating_items,
     )
     latest = int(days[good].max()) if len(good) else None
     return Loaded(cl, errors, latest, seconds=time.perf_counter() - started)
@@ -720,6 +729,8 @@ def _client_payload(
         "question": question,
         "alerts": list(result.alert_names(i)),
         "spike_review": bool(result.spike_review[i]),
+        "held": None if int(result.held[i]) < 0 else KINDS[int(result.held[i])],
+        "consult": bool(result.consult[i]),
         "risk": risk,
         "trace": None if history_trace is None else list(history_trace),
     }
@@ -825,7 +836,8 @@ def _explain_chunk(span: tuple[int, int]) -> list[dict[str, Any]]:
     for i, h in zip(range(*span), histories_of(cl, range(*span)), strict=True):
         p = propose(h, today=today, policy=policy, measures=infos)
         # The batch path and propose must agree; a disagreement is a bug, never data.
-        if p.kind != result.kind_name(i) or p.alerts != result.alert_names(i):
+        held = None if int(result.held[i]) < 0 else KINDS[int(result.held[i])]
+        if p.kind != result.kind_name(i) or p.alerts != result.alert_names(i) or p.held != held:
             raise RuntimeError(
                 f"client {cl.clients[i]}: batch gave {result.kind_name(i)} "
                 f"{result.alert_names(i)}, propose gave {p.kind} {p.alerts}"

@@ -28,6 +28,7 @@ TYPES = (
     "spike",
     "rupture",
     "risk",
+    "near_cutoff",
 )
 N_ITEMS = 10
 HEADER = [
@@ -119,10 +120,11 @@ def _plan(cid: str, kind: str, n: int, rng: np.random.Generator) -> _Client:
                 c.truth.append(("consolidating", cons))
                 c.decisions[cons + 2] = "consolidating"
     elif kind == "arrives_below":
+        # The intake route: from the 3rd administration, every one so far below cutoff.
         c.prior_therapy = True
         c.level = [float(rng.integers(5, 9))] * n
-        c.decisions = {3: "plus_one", 4: "deepening"}
-        c.truth.append(("plus_one", 2))
+        c.decisions = {4: "plus_one", 5: "deepening"}
+        c.truth.append(("plus_one", 3))
     elif kind == "plateau":
         c.truth.append(("plus_one", plateau_from))
     elif kind == "good_enough":
@@ -159,6 +161,11 @@ def _plan(cid: str, kind: str, n: int, rng: np.random.Generator) -> _Client:
         c.risk_at[at] = int(rng.integers(1, 4))
         c.truth.append(("risk", at))
         c.truth.append(("plus_one", plateau_from))
+    elif kind == "near_cutoff":
+        # Issue 10: a true level 1 point above the cutoff, flat from intake. Relief never held,
+        # so neither +1 nor a good-enough ending is due; not progressing is, from the 8th.
+        c.level = [float(CUTOFF + 1)] * n
+        c.truth.append(("not_progressing", 8))
     c.truth = [(e, s) for e, s in c.truth if s <= n]
     c.decisions = {s: p for s, p in c.decisions.items() if s <= n}
     return c
@@ -172,14 +179,15 @@ def _items(total: int, item9: int, order: np.ndarray) -> list[int]:
     return [items[i] for i in order] + [item9]
 
 
-def measurement_error() -> float:
-    """PHQ-9's standard error of measurement, SD * sqrt(1 - r), from its RC parameters."""
-    from plusone.core.change import standard_error
-    from plusone.core.instruments import load_instrument
+# Measurement noise: normal with an SD of 2 PHQ-9 points, the value of issue 10's independent
+# check (the SEM SD x sqrt(1 - r) of an intake SD of 5 at r = .84). A generator parameter, not a
+# clinical threshold: the rules never read it.
+NOISE_SD = 2.0
 
-    rc = load_instrument("phq9").rc
-    assert rc is not None
-    return standard_error(rc.sd, rc.reliability)
+
+def measurement_error() -> float:
+    """The generator's PHQ-9 measurement noise SD (``NOISE_SD``)."""
+    return NOISE_SD
 
 
 def _rows(c: _Client, rng: np.random.Generator, sem: float) -> Iterator[list[str]]:

@@ -3,216 +3,47 @@
 Rows of every table are grouped by client (sorted, stable by day) and each rule
 term of ``plusone.core.propose`` is computed with numpy across all clients,
 with no Python loop over administrations. The results (kind, alerts, spike
-review, open risk) agree with calling ``propose`` per client; a hypothesis
-property test checks it. The trace is not built here: callers that need it
-for one client call ``propose``.
+review, open risk, the agreed phase, the move awaiting the client, the held
+proposal, the consult) agree with calling ``propose`` per client; a hypothesis
+property test checks it. Every threshold comes from ``Policy`` and the
+instrument parameters from ``plusone.core.measure_info``. The trace is not
+built here: callers that need it for one client call ``propose``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import numpy.typing as npt
 
-from plusone.core.history import PHASES, ClientHistory
+from plusone.core import batch_lanes as lanes
+from plusone.core.batch_lanes import Groups, sort_rows, take
+from plusone.core.caseload import (
+    KIND_CODE,
+    NEVER,
+    NO_PHASE,
+    PHASE_CODE,
+    B,
+    Caseload,
+    F,
+    I,
+    _b,
+    _f,
+    _i,
+    caseload_from_histories,
+    histories_of,
+)
+from plusone.core.measure_info import (
+    MeasureInfo,
+    _instrument_infos,
+    effective_infos,
+    growth_points,
+)
+from plusone.core.phases import CONFIRMED_BY_CLIENT, STEP_BACKS
 from plusone.core.policy import Policy
-from plusone.core.propose import ALERTS, KINDS, MeasureInfo, _instrument_infos
-
-F = npt.NDArray[np.float64]
-I = npt.NDArray[np.int64]  # noqa: E741
-B = npt.NDArray[np.bool_]
-
-KIND_CODE = {k: i for i, k in enumerate(KINDS)}
-PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
-NO_PHASE = -1
-# A day number far in the future: "never" for acknowledgements and review dates.
-NEVER = 10**9
-
-
-def _i(values: Sequence[int] | I) -> I:
-    return np.asarray(values, dtype=np.int64)
-
-
-def _f(values: Sequence[float] | F) -> F:
-    return np.asarray(values, dtype=np.float64)
-
-
-def _b(values: Sequence[bool] | B) -> B:
-    return np.asarray(values, dtype=np.bool_)
-
-
-@dataclass
-class Caseload:
-    """Columnar tables for many clients; every ``*_client`` column indexes ``clients``.
-
-    Days are date ordinals. Missing numbers are NaN. Row order within a
-    client and day is the order of entry ("the last counts" on ties).
-    """
-
-    clients: list[str]
-    primary: list[str]
-    prior_therapy: B
-    instruments: list[str]
-    # Administrations of every scored instrument.
-    adm_client: I
-    adm_day: I
-    adm_instrument: I
-    adm_total: F
-    adm_valid: B
-    adm_risk: I
-    adm_flourishing: B
-    # Goal ratings (goal codes are per caseload; inactive goals already removed).
-    goal_client: I
-    goal_day: I
-    goal_id: I
-    goal_version: I
-    goal_rating: F
-    # Felt Change ("holds" and "my life feels stuck").
-    felt_client: I
-    felt_day: I
-    felt_holds: F
-    felt_stuck: F
-    # Session Reflections: the three items (NaN = not answered) and the free-text line used.
-    refl_client: I
-    refl_day: I
-    refl_items: F  # shape (rows, 3)
-    refl_text: B
-    # Attended sessions.
-    sess_client: I
-    sess_day: I
-    # Decisions: phase code (-1 none), no_change flag, review day (-1 default), proposal (-1 any).
-    dec_client: I
-    dec_day: I
-    dec_phase: I
-    dec_no_change: B
-    dec_review: I
-    dec_proposal: I
-    # Risk flags.
-    flag_client: I
-    flag_opened: I
-    flag_ack: I
-    flag_grade: I
-    flag_instrument: I
-    flag_item: list[str]
-    # Goal ids by goal code (``g<code>`` when absent).
-    goal_names: list[str] = field(default_factory=list)
-
-    @property
-    def n_clients(self) -> int:
-        return len(self.clients)
-
-
-def caseload_from_histories(histories: Sequence[ClientHistory]) -> Caseload:
-    """Pack ClientHistory objects into a Caseload (the property tests and benchmarks use it)."""
-    inst: dict[str, int] = {}
-    goal_codes: dict[str, int] = {}
-
-    def code(key: str) -> int:
-        return inst.setdefault(key, len(inst))
-
-    cols: dict[str, list[float] | list[int] | list[bool]] = {}
-
-    def add(name: str, value: float | int | bool) -> None:
-        cols.setdefault(name, []).append(value)  # type: ignore[arg-type]
-
-    flag_item: list[str] = []
-    refl_items: list[list[float]] = []
-    for c, h in enumerate(histories):
-        code(h.primary)
-        for a in h.administrations:
-            add("adm_client", c)
-            add("adm_day", a.completed.toordinal())
-            add("adm_instrument", code(a.instrument))
-            add("adm_total", np.nan if a.total is None else float(a.total))
-            add("adm_valid", bool(a.valid and a.total is not None))
-            add("adm_risk", a.risk_grade)
-            add("adm_flourishing", (a.band or "").lower() == "flourishing")
-        for g in h.goals:
-            if g.goal_id in h.inactive_goals:
-                continue
-            add("goal_client", c)
-            add("goal_day", g.completed.toordinal())
-            add("goal_id", goal_codes.setdefault(g.goal_id, len(goal_codes)))
-            add("goal_version", g.version)
-            add("goal_rating", float(g.rating))
-        for f in h.felt_change:
-            add("felt_client", c)
-            add("felt_day", f.completed.toordinal())
-            add("felt_holds", np.nan if f.holds is None else float(f.holds))
-            add("felt_stuck", np.nan if f.stuck is None else float(f.stuck))
-        for r in h.reflections:
-            items = [np.nan if x is None else float(x) for x in r.items][:3]
-            refl_items.append(items + [np.nan] * (3 - len(items)))
-            add("refl_client", c)
-            add("refl_day", r.completed.toordinal())
-            add("refl_text", bool(r.free_text))
-        for d in h.sessions:
-            add("sess_client", c)
-            add("sess_day", d.toordinal())
-        for dec in h.decisions:
-            add("dec_client", c)
-            add("dec_day", dec.date.toordinal())
-            add("dec_phase", NO_PHASE if dec.phase is None else PHASE_CODE[dec.phase])
-            add("dec_no_change", dec.kind == "no_change")
-            add("dec_review", -1 if dec.review_date is None else dec.review_date.toordinal())
-            add("dec_proposal", -1 if dec.proposal is None else KIND_CODE[dec.proposal])  # type: ignore[index]
-        for fl in h.risk_flags:
-            add("flag_client", c)
-            add("flag_opened", fl.opened.toordinal())
-            add("flag_ack", NEVER if fl.acknowledged is None else fl.acknowledged.toordinal())
-            add("flag_grade", fl.grade)
-            add("flag_instrument", code(fl.instrument))
-            flag_item.append(fl.item_id)
-
-    def arr(name: str, kind: str) -> npt.NDArray[np.generic]:
-        values = cols.get(name, [])
-        dtype = {"i": np.int64, "f": np.float64, "b": np.bool_}[kind]
-        return np.asarray(values, dtype=dtype)
-
-    return Caseload(
-        clients=[h.client or str(i) for i, h in enumerate(histories)],
-        primary=[h.primary for h in histories],
-        prior_therapy=_b([h.prior_therapy for h in histories]),
-        instruments=list(inst),
-        adm_client=arr("adm_client", "i"),  # type: ignore[arg-type]
-        adm_day=arr("adm_day", "i"),  # type: ignore[arg-type]
-        adm_instrument=arr("adm_instrument", "i"),  # type: ignore[arg-type]
-        adm_total=arr("adm_total", "f"),  # type: ignore[arg-type]
-        adm_valid=arr("adm_valid", "b"),  # type: ignore[arg-type]
-        adm_risk=arr("adm_risk", "i"),  # type: ignore[arg-type]
-        adm_flourishing=arr("adm_flourishing", "b"),  # type: ignore[arg-type]
-        goal_client=arr("goal_client", "i"),  # type: ignore[arg-type]
-        goal_day=arr("goal_day", "i"),  # type: ignore[arg-type]
-        goal_id=arr("goal_id", "i"),  # type: ignore[arg-type]
-        goal_version=arr("goal_version", "i"),  # type: ignore[arg-type]
-        goal_rating=arr("goal_rating", "f"),  # type: ignore[arg-type]
-        felt_client=arr("felt_client", "i"),  # type: ignore[arg-type]
-        felt_day=arr("felt_day", "i"),  # type: ignore[arg-type]
-        felt_holds=arr("felt_holds", "f"),  # type: ignore[arg-type]
-        felt_stuck=arr("felt_stuck", "f"),  # type: ignore[arg-type]
-        refl_client=arr("refl_client", "i"),  # type: ignore[arg-type]
-        refl_day=arr("refl_day", "i"),  # type: ignore[arg-type]
-        refl_items=np.asarray(refl_items, dtype=np.float64).reshape(-1, 3),
-        refl_text=arr("refl_text", "b"),  # type: ignore[arg-type]
-        sess_client=arr("sess_client", "i"),  # type: ignore[arg-type]
-        sess_day=arr("sess_day", "i"),  # type: ignore[arg-type]
-        dec_client=arr("dec_client", "i"),  # type: ignore[arg-type]
-        dec_day=arr("dec_day", "i"),  # type: ignore[arg-type]
-        dec_phase=arr("dec_phase", "i"),  # type: ignore[arg-type]
-        dec_no_change=arr("dec_no_change", "b"),  # type: ignore[arg-type]
-        dec_review=arr("dec_review", "i"),  # type: ignore[arg-type]
-        dec_proposal=arr("dec_proposal", "i"),  # type: ignore[arg-type]
-        flag_client=arr("flag_client", "i"),  # type: ignore[arg-type]
-        flag_opened=arr("flag_opened", "i"),  # type: ignore[arg-type]
-        flag_ack=arr("flag_ack", "i"),  # type: ignore[arg-type]
-        flag_grade=arr("flag_grade", "i"),  # type: ignore[arg-type]
-        flag_instrument=arr("flag_instrument", "i"),  # type: ignore[arg-type]
-        flag_item=flag_item,
-        goal_names=list(goal_codes),
-    )
+from plusone.core.propose import ALERTS, FORWARD, KINDS
 
 
 @dataclass
@@ -220,7 +51,8 @@ class BatchResult:
     """Per-client results (index = client code) plus the primary-series facts behind them.
 
     ``flat`` is 1 flat, 0 not flat, -1 no full window (or unknown);
-    ``open_flags`` holds indices into the caseload's flag table, per client.
+    ``open_flag`` is per flag row. ``phase``, ``awaiting`` and ``held`` are
+    codes (-1 none); ``since`` and ``awaiting_day`` day numbers (-1 none).
     """
 
     kind: I
@@ -234,7 +66,7 @@ class BatchResult:
     latest_day: I
     usable: B
     improved: B
-    below_last2: B
+    below_window: B
     flat: I
     window_range: F
     # Per primary row (sorted by client, day): the series the rules used.
@@ -245,6 +77,12 @@ class BatchResult:
     gain_magnitude: F
     gain_reversal: B
     skipped: I  # invalid primary administrations skipped, per client
+    since: I
+    awaiting: I
+    awaiting_day: I
+    held: I
+    repair_first: B
+    consult: B
 
     def kind_name(self, i: int) -> str:
         return KINDS[int(self.kind[i])]
@@ -253,51 +91,64 @@ class BatchResult:
         return tuple(a for j, a in enumerate(ALERTS) if self.alerts[i, j])
 
 
-class _Groups:
-    """Sorted rows of one table, grouped by client."""
+def _phase_now(cl: Caseload, C: int, t: int) -> tuple[I, I, I, I]:
+    """``plusone.core.phases.current_phase`` for every client: phase, since, awaiting, its day.
 
-    def __init__(self, client: I, n_clients: int) -> None:
-        self.client = client
-        self.starts = np.searchsorted(client, np.arange(n_clients), side="left")
-        self.ends = np.searchsorted(client, np.arange(n_clients), side="right")
-        self.n = self.ends - self.starts
-        self.pos = np.arange(len(client)) - self.starts[client]
-        self.nonempty = self.n > 0
-
-    def reduce(self, ufunc: np.ufunc, values: npt.NDArray[np.generic], empty: float) -> F:
-        out = np.full(len(self.n), empty, dtype=np.float64)
-        if len(values):
-            out[self.nonempty] = ufunc.reduceat(values, self.starts[self.nonempty])
-        return out
-
-    def any(self, mask: B) -> B:
-        return np.bincount(self.client[mask], minlength=len(self.n)) > 0
-
-    def count(self, mask: B) -> I:
-        return np.bincount(self.client[mask], minlength=len(self.n)).astype(np.int64)
-
-    def last_index(self) -> I:
-        """Index of each client's last row (-1 when none)."""
-        return np.where(self.nonempty, self.ends - 1, -1)
-
-
-def _sort(client: I, day: I, *extra: I) -> I:
-    """Stable order by (client, day, *extra); free when the rows are already in order."""
-    if not len(client):
-        return np.zeros(0, dtype=np.int64)
-    if extra:
-        return np.lexsort([*reversed(extra), day, client])
-    key = client * (1 << 32) + (day - day.min())
-    if bool(np.all(key[1:] >= key[:-1])):
-        return np.arange(len(key), dtype=np.int64)
-    return np.argsort(key, kind="stable")
-
-
-def _take(values: npt.NDArray[np.generic], idx: I, fill: float) -> F:
-    out = np.full(len(idx), fill, dtype=np.float64)
-    ok = idx >= 0
-    out[ok] = values[idx[ok]]
-    return out
+    Decisions are taken in (client, date) order. A move into Deepening,
+    Consolidating or an Ending waits for the client's confirmation unless it
+    is a step back; the only step back into such a phase is Consolidating to
+    Deepening, so an unconfirmed Deepening decision takes effect exactly when
+    the phase before it is Consolidating.
+    """
+    order = sort_rows(cl.dec_client, cl.dec_day)
+    rows = order[~cl.dec_no_change[order] & (cl.dec_day[order] <= t)]
+    dc, dd, dp = cl.dec_client[rows], cl.dec_day[rows], cl.dec_phase[rows]
+    conf = cl.dec_confirmed[rows]
+    aw = cl.dec_awaiting[rows]
+    phase = np.full(C, NO_PHASE, dtype=np.int64)
+    since = np.full(C, -1, dtype=np.int64)
+    awaiting = np.full(C, NO_PHASE, dtype=np.int64)
+    awaiting_day = np.full(C, -1, dtype=np.int64)
+    if not len(rows):
+        return phase, since, awaiting, awaiting_day
+    confirm_codes = [PHASE_CODE[p] for p in CONFIRMED_BY_CLIENT]
+    target = np.isin(dp, confirm_codes)
+    confirmed = np.where(conf >= 0, conf <= t, ~aw)
+    sure = ~target | confirmed
+    deep, cons = PHASE_CODE["deepening"], PHASE_CODE["consolidating"]
+    pending_deep = ~sure & (dp == deep)
+    g = Groups(dc, C)
+    idx = np.arange(len(rows))
+    # The latest sure row before each row (same client), and how many pending-Deepening rows since.
+    last_sure = np.maximum.accumulate(np.where(sure, idx, -1))
+    prev_sure = np.concatenate(([-1], last_sure[:-1]))
+    prev_sure = np.where(prev_sure >= g.starts[dc], prev_sure, -1)
+    cum = np.cumsum(pending_deep)
+    between = np.where(prev_sure >= 0, cum - pending_deep - cum[np.maximum(prev_sure, 0)], 0)
+    prev_phase = np.where(prev_sure >= 0, dp[np.maximum(prev_sure, 0)], NO_PHASE)
+    in_effect = sure | (pending_deep & (prev_phase == cons) & (between == 0))
+    # The phase before each row is that of the latest row in effect before it.
+    last_in = np.maximum.accumulate(np.where(in_effect, idx, -1))
+    prev_in = np.concatenate(([-1], last_in[:-1]))
+    prev_in = np.where(prev_in >= g.starts[dc], prev_in, -1)
+    before = np.where(prev_in >= 0, dp[np.maximum(prev_in, 0)], NO_PHASE)
+    step_back = np.zeros(len(rows), dtype=np.bool_)
+    for a, b in STEP_BACKS:
+        step_back |= (before == (NO_PHASE if a is None else PHASE_CODE[a])) & (
+            dp == (NO_PHASE if b is None else PHASE_CODE[b])
+        )
+    needs = target & ~step_back
+    effective = np.where(needs & (conf >= 0), np.maximum(dd, conf), dd)
+    last_eff = g.reduce(np.maximum, np.where(in_effect, idx, -1).astype(np.float64), -1.0)
+    last_eff = last_eff.astype(np.int64)
+    ok = last_eff >= 0
+    phase[ok] = dp[last_eff[ok]]
+    since[ok] = effective[last_eff[ok]]
+    last_row = g.last_index()
+    waiting = (last_row >= 0) & ~in_effect[np.maximum(last_row, 0)]
+    awaiting[waiting] = dp[last_row[waiting]]
+    awaiting_day[waiting] = dd[last_row[waiting]]
+    return phase, since, awaiting, awaiting_day
 
 
 def run_batch(
@@ -309,7 +160,7 @@ def run_batch(
 ) -> BatchResult:
     """Every client's kind, alerts, spike review and open risk, as ``propose`` gives them."""
     policy = policy or Policy()
-    infos = measures if measures is not None else _instrument_infos()
+    infos = effective_infos(measures if measures is not None else _instrument_infos(), policy)
     C = cl.n_clients
     t = today.toordinal()
     max_age = policy.lane_max_age_days
@@ -325,6 +176,7 @@ def run_batch(
     i_sign = _f([1.0] * n_inst)
     i_sev_lo = _f([np.nan] * n_inst)
     i_sev_hi = _f([np.nan] * n_inst)
+    i_growth = _f([np.nan] * n_inst)
     for key, j in inst_index.items():
         m = info_for(key)
         i_cut[j] = np.nan if m.cutoff is None else m.cutoff
@@ -332,6 +184,8 @@ def run_batch(
         i_sign[j] = m.sign
         if m.severe is not None:
             i_sev_lo[j], i_sev_hi[j] = m.severe
+        points = growth_points(key, m, policy)[0]
+        i_growth[j] = np.nan if points is None else points
     pcode = _i([inst_index[k] for k in cl.primary]) if C else np.zeros(0, dtype=np.int64)
     cut, rc, sign = i_cut[pcode], i_rc[pcode], i_sign[pcode]
     sev_lo, sev_hi = i_sev_lo[pcode], i_sev_hi[pcode]
@@ -340,59 +194,46 @@ def run_batch(
         # Strictly on the better side of the cutoff; NaN compares False.
         return np.where(sg > 0, x < c, x > c)
 
-    # --- the agreed phase now ----------------------------------------------------------
-    order = _sort(cl.dec_client, cl.dec_day)
-    dc, dd = cl.dec_client[order], cl.dec_day[order]
-    dp, dn = cl.dec_phase[order], cl.dec_no_change[order]
-    dr, dprop = cl.dec_review[order], cl.dec_proposal[order]
-    change = ~dn & (dd <= t)
-    phase = np.full(C, NO_PHASE, dtype=np.int64)
-    since = np.full(C, -1, dtype=np.int64)
-    if change.any():
-        ci, di, pi = dc[change], dd[change], dp[change]
-        last = np.flatnonzero(np.append(ci[1:] != ci[:-1], True))
-        phase[ci[last]] = pi[last]
-        since[ci[last]] = di[last]
+    phase, since, awaiting, awaiting_day = _phase_now(cl, C, t)
     deep = phase == PHASE_CODE["deepening"]
+    cons = phase == PHASE_CODE["consolidating"]
 
     # --- the primary series ------------------------------------------------------------
     is_primary = (cl.adm_instrument == pcode[cl.adm_client]) & (cl.adm_day <= t)
     prim = np.flatnonzero(is_primary)
-    prim = prim[_sort(cl.adm_client[prim], cl.adm_day[prim])]
+    prim = prim[sort_rows(cl.adm_client[prim], cl.adm_day[prim])]
     valid = cl.adm_valid[prim] & ~np.isnan(cl.adm_total[prim])
     skipped = np.bincount(cl.adm_client[prim[~valid]], minlength=C).astype(np.int64)
     prim = prim[valid]
     pc, pd = cl.adm_client[prim], cl.adm_day[prim]
-    # When several fall on one day the last counts.
+    # When several fall on one day the last counts (within that day only).
     keep = np.append((pc[1:] != pc[:-1]) | (pd[1:] != pd[:-1]), True) if len(prim) else _b([])
     prim = prim[keep]
     sc, sd = cl.adm_client[prim], cl.adm_day[prim]
-    sx, srisk = cl.adm_total[prim], cl.adm_risk[prim]
-    g = _Groups(sc, C)
+    sx = cl.adm_total[prim]
+    g = Groups(sc, C)
     n = g.n
     has = n > 0
     first_i = np.where(has, g.starts, 0)
     last_i = np.where(has, g.ends - 1, 0)
-    prev_i = np.where(n >= 2, g.ends - 2, 0)
-    intake = np.where(has, _take(sx, np.where(has, first_i, -1), np.nan), np.nan)
-    latest = _take(sx, np.where(has, last_i, -1), np.nan)
-    prev = _take(sx, np.where(n >= 2, prev_i, -1), np.nan)
-    latest_day = np.where(has, _take(sd.astype(np.float64), np.where(has, last_i, -1), 0), 0)
+    intake = np.where(has, take(sx, np.where(has, first_i, -1), np.nan), np.nan)
+    latest = take(sx, np.where(has, last_i, -1), np.nan)
+    latest_day = np.where(has, take(sd.astype(np.float64), np.where(has, last_i, -1), 0), 0)
     latest_day = latest_day.astype(np.int64)
     known = has & (t - latest_day <= max_age)
     usable = known & ~np.isnan(rc) & ~np.isnan(cut)
     r_sign, r_rc, r_cut = sign[sc], rc[sc], cut[sc]
+    row_below = below(sx, r_cut, r_sign)
 
     improvement = (intake - latest) * sign
     improved = usable & (improvement >= rc)
     below_latest = below(latest, cut, sign)
     below_intake = below(intake, cut, sign)
-    below_last2 = usable & (n >= 2) & below_latest & below(prev, cut, sign)
 
     # Sudden gains at every position N (better direction, crit1 = RC points).
     gain, magnitude, reversal = _gains(sx, g, r_sign, r_rc)
 
-    # Flat: the window is the largest start j <= n - k whose day is >= 28 days before the latest.
+    # Flat: the window is the largest start j <= n - k whose day is >= window_days before latest.
     last_day_row = latest_day[sc]
     early = np.bincount(sc[sd <= last_day_row - policy.window_days], minlength=C)
     j = np.minimum(early - 1, n - policy.k)
@@ -407,6 +248,9 @@ def run_batch(
     gain_at_start[okb] = gain[boundary[okb]]
     flat_b = has_window & (window_range < rc) & ~gain_at_start
     flat = np.where(has_window, flat_b.astype(np.int64), -1)
+    # Relief held: below cutoff on every administration of the window.
+    below_window = has_window & ~g.any(in_window & ~row_below)
+    all_below = has & ~g.any(~row_below)
 
     # --- alerts ------------------------------------------------------------------------
     not_progressing = (
@@ -424,26 +268,42 @@ def run_batch(
         & ~below_latest
         & (((latest - intake) * sign >= rc) | (latest * sign - best >= rc))
     )
-    rupture = _rupture(cl, C, t, policy)
+    rupture = lanes.rupture(
+        cl,
+        C,
+        t,
+        max_age,
+        {
+            "rupture_item_max": policy.rupture_item_max,
+            "rupture_drop": policy.rupture_drop,
+            "rupture_median_of": policy.rupture_median_of,
+            "rupture_relative_from": policy.rupture_relative_from,
+            "congruence_gap": policy.congruence_gap,
+        },
+    )
     alerts = np.stack([not_progressing, deterioration, rupture], axis=1)
     any_alert = alerts.any(axis=1)
 
     # --- open risk -----------------------------------------------------------------------
     open_flag = (cl.flag_opened <= t) & (cl.flag_ack > t)
-    any_open = np.bincount(cl.flag_client[open_flag], minlength=C) > 0
 
     # --- own words and growth ------------------------------------------------------------
-    goals_known, goals_mean, goals_up = _goals(cl, C, t, max_age, policy)
+    goals_known, goals_mean, goals_up = lanes.goals(
+        cl, C, t, max_age, policy.goal_mark, policy.goal_rc_points
+    )
     goals_low = goals_known & (goals_mean < policy.goal_mark)
     goals_met = goals_known & (goals_mean >= policy.goal_mark)
-    holds, stuck, felt_known = _latest_felt(cl, C, t, max_age)
+    holds, stuck, felt_known = lanes.latest_felt(cl, C, t, max_age)
     holds_low = felt_known & (holds < policy.felt_change_holds_mark)
     stuck_low = felt_known & (stuck <= policy.stuckness_low_max)
+    growth_codes = [inst_index[k] for k in policy.growth_instruments if k in inst_index]
     growth_since = np.where(deep, since, -1)
-    growth_known, growth_up = _growth(cl, C, t, max_age, policy, growth_since, i_rc, i_sign)
+    growth_known, growth_up = lanes.growth(
+        cl, C, t, max_age, growth_codes, growth_since, i_growth, i_sign
+    )
 
     # --- Stabilizing (and none yet) ------------------------------------------------------------
-    sym = usable & below_last2 & flat_b
+    sym = usable & below_window & flat_b
     unmet = goals_low | holds_low | (growth_known & ~growth_up)
     plus_one = sym & unmet
     good_enough = sym & goals_met & stuck_low
@@ -451,9 +311,8 @@ def run_batch(
     intake_route = (
         (phase == NO_PHASE)
         & usable
-        & (n >= 2)
-        & below_intake
-        & below_latest
+        & (n >= policy.intake_route_from)
+        & all_below
         & cl.prior_therapy
         & goals_low
     )
@@ -468,29 +327,29 @@ def run_batch(
         KIND_CODE["none"],
     )
 
-    # --- Deepening ---------------------------------------------------------------------------
-    spike_exit, single = _spikes(
-        g,
-        sx,
-        sd,
-        srisk,
-        since,
-        deep & usable,
-        r_sign,
-        r_rc,
-        r_cut,
-        sev_lo,
-        sev_hi,
-        any_open,
-        policy,
+    # --- +1 threshold ------------------------------------------------------------------------
+    since_f = np.where(since >= 0, since, np.nan).astype(np.float64)
+    risk_since = lanes.max_risk_from(cl, C, t, since_f, strict=True)
+    step_back_threshold = deterioration | (risk_since >= policy.step_back_risk_grade)
+
+    # --- Deepening and Consolidating: spikes ----------------------------------------------------
+    run, severe_rise, risk_rise = _spikes(
+        cl, g, sx, sd, since, deep | cons, usable, r_sign, r_rc, sev_lo, sev_hi, C, t
     )
-    trailing_below = _trailing(g, below(sx, r_cut, r_sign))
+    not_below_run = _trailing(g, ~row_below)
+    in_a_row = policy.spike_above_cutoff_in_a_row
+    spike_exit = (run >= 1) & (
+        (run >= policy.spike_lasts)
+        | ((run >= in_a_row) & (not_below_run >= in_a_row))
+        | severe_rise
+        | (risk_rise > 0)
+    )
+    single = (run >= 1) & ~spike_exit
+    trailing_below = _trailing(g, row_below)
     run_days = np.where(
         trailing_below > 0,
         latest_day
-        - _take(
-            sd.astype(np.float64), np.where(trailing_below > 0, g.ends - trailing_below, -1), 0
-        ),
+        - take(sd.astype(np.float64), np.where(trailing_below > 0, g.ends - trailing_below, -1), 0),
         0,
     )
     below_ok = (
@@ -498,8 +357,8 @@ def run_batch(
         & (trailing_below >= policy.consolidating_min_admins)
         & (run_days >= policy.consolidating_weeks * 7)
     )
-    mhcsf = _mhcsf_twice(cl, C, t, max_age, policy)
-    felt_ok = _felt_two_checks(cl, C, t, since, max_age, policy)
+    mhcsf = lanes.mhcsf_twice(cl, C, t, max_age, policy.mhcsf_min_days_apart)
+    felt_ok = lanes.felt_two_checks(cl, C, t, since, max_age, policy.felt_change_holds_mark)
     goals_ok = goals_known & ((goals_mean >= policy.goal_mark) | goals_up)
     sess_in = (cl.sess_day >= since[cl.sess_client]) & (cl.sess_day <= t)
     sessions_ok = np.bincount(cl.sess_client[sess_in], minlength=C) >= policy.deepening_min_sessions
@@ -509,21 +368,54 @@ def run_batch(
         [KIND_CODE["spike_exit"], KIND_CODE["consolidating"]],
         KIND_CODE["none"],
     )
-    spike_review = deep & single & ~spike_exit & ~consolidating
-
-    # --- Consolidating -------------------------------------------------------------------------
     weeks = (t - since) // 7
-    ending = (weeks >= policy.consolidating_to_ending_weeks) & usable & below_latest & ~any_alert
+    ending = (
+        (weeks >= policy.consolidating_to_ending_weeks)
+        & usable
+        & below_latest
+        & ~any_alert
+        & ~single
+    )
+    to_stabilizing = severe_rise | (risk_rise >= policy.step_back_risk_grade)
+    cons_kind = np.select(
+        [spike_exit & to_stabilizing, spike_exit, ending],
+        [
+            KIND_CODE["step_back_to_stabilizing"],
+            KIND_CODE["step_back_to_deepening"],
+            KIND_CODE["ending"],
+        ],
+        KIND_CODE["none"],
+    )
+    spike_review = (deep & single & ~consolidating) | (cons & single)
+
+    # --- Ending: the follow-ups ----------------------------------------------------------------
+    base_pos = g.reduce(np.maximum, np.where(sd <= since[sc], g.pos, -1).astype(np.float64), -1.0)
+    base_pos = base_pos.astype(np.int64)
+    base = take(sx, np.where(has & (base_pos >= 0), g.starts + base_pos, -1), np.nan)
+    worse = (base_pos >= 0) & ((latest - base) * sign >= rc)
+    check_in = has & (latest_day > since) & usable & (~below_latest | worse)
 
     kind = np.full(C, KIND_CODE["none"], dtype=np.int64)
     stab = (phase == NO_PHASE) | (phase == PHASE_CODE["stabilizing"])
     kind[stab] = stab_kind[stab]
-    kind[phase == PHASE_CODE["plus_one"]] = KIND_CODE["deepening_or_ending"]
+    threshold = phase == PHASE_CODE["plus_one"]
+    kind[threshold] = np.where(
+        step_back_threshold[threshold],
+        KIND_CODE["step_back_to_stabilizing"],
+        KIND_CODE["deepening_or_ending"],
+    )
     kind[deep] = deep_kind[deep]
-    cons = phase == PHASE_CODE["consolidating"]
-    kind[cons & ending] = KIND_CODE["ending"]
+    kind[cons] = cons_kind[cons]
+    end = (phase == PHASE_CODE["ending"]) & check_in
+    kind[end] = KIND_CODE["check_in_together"]
+    consult = (kind == KIND_CODE["spike_exit"]) | (
+        cons & (kind == KIND_CODE["step_back_to_stabilizing"])
+    )
 
     # --- declined proposals ----------------------------------------------------------------
+    order = sort_rows(cl.dec_client, cl.dec_day)
+    dc, dd = cl.dec_client[order], cl.dec_day[order]
+    dn, dr, dprop = cl.dec_no_change[order], cl.dec_review[order], cl.dec_proposal[order]
     default_review = dd + 7 * policy.decline_review_weeks
     review = np.where(dr >= 0, dr, default_review)
     holds_back = (
@@ -535,6 +427,13 @@ def run_batch(
     )
     declined = np.bincount(dc[holds_back], minlength=C) > 0
     kind[declined & (kind != KIND_CODE["none"])] = KIND_CODE["none"]
+    consult &= ~declined
+
+    # --- repair first, and moves awaiting the client -------------------------------------------
+    forward = np.isin(kind, [KIND_CODE[k] for k in FORWARD])
+    hold = forward & (rupture | (awaiting != NO_PHASE))
+    held = np.where(hold, kind, -1)
+    kind[hold] = KIND_CODE["none"]
 
     return BatchResult(
         kind=kind,
@@ -548,7 +447,7 @@ def run_batch(
         latest_day=latest_day,
         usable=usable,
         improved=improved,
-        below_last2=below_last2,
+        below_window=below_window,
         flat=flat,
         window_range=window_range,
         series_client=sc,
@@ -558,10 +457,16 @@ def run_batch(
         gain_magnitude=magnitude,
         gain_reversal=reversal,
         skipped=skipped,
+        since=since,
+        awaiting=awaiting,
+        awaiting_day=awaiting_day,
+        held=held,
+        repair_first=rupture,
+        consult=consult,
     )
 
 
-def _shift(x: F, k: int, g: _Groups) -> F:
+def _shift(x: F, k: int, g: Groups) -> F:
     """x shifted so row i sees row i + k of the same client (NaN outside the client)."""
     out = np.full(len(x), np.nan)
     if k > 0:
@@ -573,7 +478,7 @@ def _shift(x: F, k: int, g: _Groups) -> F:
     return np.where(ok, out, np.nan)
 
 
-def _gains(x: F, g: _Groups, sign: F, crit1: F) -> tuple[B, F, B]:
+def _gains(x: F, g: Groups, sign: F, crit1: F) -> tuple[B, F, B]:
     """Sudden gains (plusone.core.gains rules) with N at each row, across all clients."""
     from plusone.core.gains import CRIT2_SHARE, T_CRIT
 
@@ -620,7 +525,7 @@ def _gains(x: F, g: _Groups, sign: F, crit1: F) -> tuple[B, F, B]:
     return gain, np.where(gain, change, np.nan), reversal
 
 
-def _trailing(g: _Groups, flag: B) -> I:
+def _trailing(g: Groups, flag: B) -> I:
     """How many of each client's last rows in a row have ``flag`` set."""
     blocked = np.where(~flag, g.pos, -1).astype(np.float64)
     last_blocked = g.reduce(np.maximum, blocked, -1.0).astype(np.int64)
@@ -628,205 +533,40 @@ def _trailing(g: _Groups, flag: B) -> I:
 
 
 def _spikes(
-    g: _Groups,
+    cl: Caseload,
+    g: Groups,
     sx: F,
     sd: I,
-    srisk: I,
     since: I,
     active: B,
+    usable: B,
     sign: F,
     rc: F,
-    cut: F,
     sev_lo: F,
     sev_hi: F,
-    any_open: B,
-    policy: Policy,
-) -> tuple[B, B]:
-    C = len(g.n)
+    C: int,
+    t: int,
+) -> tuple[I, B, F]:
+    """The trailing run of spikes above the phase's baseline, whether it reached the severe
+    band, and the highest risk answer since the rise began (``phase_rules.spike``)."""
+    zeros = np.zeros(C, dtype=np.int64)
     if len(sx) == 0:
-        return np.zeros(C, dtype=np.bool_), np.zeros(C, dtype=np.bool_)
+        return zeros, np.zeros(C, dtype=np.bool_), np.zeros(C, dtype=np.float64)
     # Baseline: the last administration on or before the decision, else the first.
     on_before = sd <= since[g.client]
     base_pos = g.reduce(np.maximum, np.where(on_before, g.pos, -1).astype(np.float64), -1.0)
     base_pos = np.maximum(base_pos, 0).astype(np.int64)
-    base = _take(sx, np.where(g.n > 0, g.starts + base_pos, -1), np.nan)
+    base = take(sx, np.where(g.n > 0, g.starts + base_pos, -1), np.nan)
     eligible = (g.pos > base_pos[g.client]) & (sd > since[g.client])
     spike = eligible & ((sx - base[g.client]) * sign >= rc)
-    run = np.where(active, _trailing(g, spike), 0)
-    latest = _take(sx, np.where(g.n > 0, g.ends - 1, -1), np.nan)
-    latest_risk = _take(srisk.astype(np.float64), np.where(g.n > 0, g.ends - 1, -1), 0)
-    not_below = ~np.where(sign > 0, sx < cut, sx > cut)
-    above_run = _trailing(g, not_below)
-    m = policy.spike_above_cutoff_in_a_row
-    severe = (latest >= sev_lo) & (latest <= sev_hi)
-    exit_ = (run >= 1) & (
-        (run >= policy.spike_lasts)
-        | ((run >= m) & (above_run >= m))
-        | severe
-        | (latest_risk > 0)
-        | any_open
-    )
-    single = (run >= 1) & ~exit_
-    return exit_, single
-
-
-def _rupture(cl: Caseload, C: int, t: int, policy: Policy) -> B:
-    order = _sort(cl.refl_client, cl.refl_day)
-    keep = order[cl.refl_day[order] <= t]
-    rc_, rd = cl.refl_client[keep], cl.refl_day[keep]
-    items, text = cl.refl_items[keep], cl.refl_text[keep]
-    present = ~np.isnan(items)
-    z = np.where(present, items, 0.0)
-    cnt = present.sum(axis=1)
-    with np.errstate(all="ignore"):
-        # Left-to-right sums, as the per-client code adds them.
-        mean = np.where(cnt > 0, ((z[:, 0] + z[:, 1]) + z[:, 2]) / cnt, np.nan)
-        low = np.where(cnt > 0, np.min(np.where(present, items, np.inf), axis=1), np.nan)
-    g = _Groups(rc_, C)
-    has = g.n > 0
-    li = g.last_index()
-    fresh = has & (t - _take(rd.astype(np.float64), li, -1e18) <= policy.lane_max_age_days)
-    lmean, lmin = _take(mean, li, np.nan), _take(low, li, np.nan)
-    ltext = _take(text.astype(np.float64), li, 0) > 0
-    absolute = (lmin <= policy.rupture_item_max) | ltext
-    m = policy.rupture_median_of
-    prev = np.full((C, m), np.nan)
-    for back in range(1, m + 1):
-        idx = np.where(g.n - 1 - back >= 0, g.ends - 1 - back, -1)
-        prev[:, m - back] = _take(mean, idx, np.nan)
-    # Median of the present values: sorting puts NaN last, then take the middle one or two.
-    ordered = np.sort(prev, axis=1)
-    k = (~np.isnan(prev)).sum(axis=1)
-    any_prev = k > 0
-    lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    hi = np.take_along_axis(ordered, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
-    med = np.where(any_prev, (lo + hi) / 2, np.nan)
-    relative = (
-        (g.n >= policy.rupture_relative_from)
-        & ~np.isnan(lmean)
-        & any_prev
-        & (lmean <= med - policy.rupture_drop)
-    )
-    out: B = fresh & (absolute | relative)
-    return out
-
-
-def _goals(cl: Caseload, C: int, t: int, max_age: int, policy: Policy) -> tuple[B, F, B]:
-    sel = np.flatnonzero(cl.goal_day <= t)
-    known = np.zeros(C, dtype=np.bool_)
-    mean = np.full(C, np.nan)
-    up = np.zeros(C, dtype=np.bool_)
-    if len(sel) == 0:
-        return known, mean, up
-    # Key each (client, goal) pair; order by pair, then day (stable).
-    n_goals = int(cl.goal_id[sel].max()) + 1
-    pair = cl.goal_client[sel] * n_goals + cl.goal_id[sel]
-    sel = sel[_sort(pair, cl.goal_day[sel])]
-    pair = cl.goal_client[sel] * n_goals + cl.goal_id[sel]
-    starts = np.flatnonzero(np.append(True, pair[1:] != pair[:-1]))
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(pair))))
-    # Only the current (highest) version of each goal counts.
-    version = cl.goal_version[sel]
-    cur = version == np.maximum.reduceat(version, starts)[seg]
-    sel, pair = sel[cur], pair[cur]
-    day = cl.goal_day[sel]
-    first = np.append(True, pair[1:] != pair[:-1])
-    last = np.append(pair[1:] != pair[:-1], True)
-    rating = cl.goal_rating[sel]
-    client_of = cl.goal_client[sel]
-    lc, fc = client_of[last], client_of[first]
-    count = np.bincount(lc, minlength=C)
-    has = count > 0
-    total_last = np.bincount(lc, weights=rating[last], minlength=C)
-    total_first = np.bincount(fc, weights=rating[first], minlength=C)
-    # The newest latest rating per client: lc is sorted, so reduce over its runs.
-    newest = np.full(C, -(10**9), dtype=np.int64)
-    runs = np.flatnonzero(np.append(True, lc[1:] != lc[:-1]))
-    newest[lc[runs]] = np.maximum.reduceat(day[last], runs)
-    known = has & (t - newest <= max_age)
-    with np.errstate(all="ignore"):
-        mean = np.where(known, total_last / count, np.nan)
-        mean0 = np.where(known, total_first / count, np.nan)
-    up = known & (mean - mean0 >= policy.goal_rc_points)
-    return known, mean, up
-
-
-def _latest_felt(cl: Caseload, C: int, t: int, max_age: int) -> tuple[F, F, B]:
-    order = _sort(cl.felt_client, cl.felt_day)
-    keep = order[cl.felt_day[order] <= t]
-    g = _Groups(cl.felt_client[keep], C)
-    li = g.last_index()
-    day = _take(cl.felt_day[keep].astype(np.float64), li, -1e18)
-    known = (li >= 0) & (t - day <= max_age)
-    return _take(cl.felt_holds[keep], li, np.nan), _take(cl.felt_stuck[keep], li, np.nan), known
-
-
-def _felt_two_checks(cl: Caseload, C: int, t: int, since: I, max_age: int, policy: Policy) -> B:
-    order = _sort(cl.felt_client, cl.felt_day)
-    fc, fd = cl.felt_client[order], cl.felt_day[order]
-    keep = order[(fd >= since[fc]) & (fd <= t) & (since[fc] >= 0)]
-    g = _Groups(cl.felt_client[keep], C)
-    li = g.last_index()
-    pi = np.where(g.n >= 2, g.ends - 2, -1)
-    h1, h2 = _take(cl.felt_holds[keep], li, np.nan), _take(cl.felt_holds[keep], pi, np.nan)
-    day = _take(cl.felt_day[keep].astype(np.float64), li, -1e18)
-    mark = policy.felt_change_holds_mark
-    return (g.n >= 2) & (t - day <= max_age) & (h1 >= mark) & (h2 >= mark)
-
-
-def _growth(
-    cl: Caseload, C: int, t: int, max_age: int, policy: Policy, since: I, i_rc: F, i_sign: F
-) -> tuple[B, B]:
-    codes = [i for i, k in enumerate(cl.instruments) if k in policy.growth_instruments]
-    lane = np.isin(cl.adm_instrument, codes) & (cl.adm_day <= t) & cl.adm_valid
-    lane &= ~np.isnan(cl.adm_total)
-    idx = np.flatnonzero(lane)
-    recent = cl.adm_day[idx] >= t - max_age
-    known = np.bincount(cl.adm_client[idx][recent], minlength=C) > 0
-    # Per (client, instrument) series; instruments without RC parameters never count.
-    idx = idx[~np.isnan(i_rc[cl.adm_instrument[idx]])]
-    n_inst = max(len(cl.instruments), 1)
-    pair = cl.adm_client[idx] * n_inst + cl.adm_instrument[idx]
-    day = cl.adm_day[idx]
-    order = np.lexsort((day, pair))
-    idx, pair, day = idx[order], pair[order], day[order]
-    client = cl.adm_client[idx]
-    inst = cl.adm_instrument[idx]
-    x = cl.adm_total[idx]
-    uniq, start, count = np.unique(pair, return_index=True, return_counts=True)
-    seg = np.repeat(np.arange(len(uniq)), count)
-    s_seg = since[client]
-    on_before = (s_seg >= 0) & (day <= s_seg)
-    # Days are sorted within each series, so the rows on or before the decision are a prefix.
-    base_pos = np.maximum(np.bincount(seg[on_before], minlength=len(uniq)) - 1, 0)
-    enough = count - base_pos >= 2
-    base = x[start + base_pos]
-    last = x[start + count - 1]
-    u_inst = inst[start]
-    u_client = client[start]
-    change = (base - last) * i_sign[u_inst]
-    rcu = i_rc[u_inst]
-    upu = enough & (change >= rcu)
-    downu = enough & (-change >= rcu)
-    up = np.bincount(u_client[upu], minlength=C) > 0
-    down = np.bincount(u_client[downu], minlength=C) > 0
-    return known, known & up & ~down
-
-
-def _mhcsf_twice(cl: Caseload, C: int, t: int, max_age: int, policy: Policy) -> B:
-    if "mhcsf" not in cl.instruments:
-        return np.zeros(C, dtype=np.bool_)
-    code = cl.instruments.index("mhcsf")
-    idx = np.flatnonzero((cl.adm_instrument == code) & cl.adm_valid & (cl.adm_day <= t))
-    idx = idx[_sort(cl.adm_client[idx], cl.adm_day[idx])]
-    g = _Groups(cl.adm_client[idx], C)
-    li = g.last_index()
-    pi = np.where(g.n >= 2, g.ends - 2, -1)
-    d1 = _take(cl.adm_day[idx].astype(np.float64), li, np.nan)
-    d0 = _take(cl.adm_day[idx].astype(np.float64), pi, np.nan)
-    f1 = _take(cl.adm_flourishing[idx].astype(np.float64), li, 0) > 0
-    f0 = _take(cl.adm_flourishing[idx].astype(np.float64), pi, 0) > 0
-    return (g.n >= 2) & f1 & f0 & (d1 - d0 >= policy.mhcsf_min_days_apart) & (t - d1 <= max_age)
+    run = np.where(active & usable, _trailing(g, spike), 0)
+    in_rise = g.pos >= (g.n - run)[g.client]
+    in_rise &= (run > 0)[g.client]
+    severe_row = (sx >= sev_lo[g.client]) & (sx <= sev_hi[g.client])
+    severe = g.any(in_rise & severe_row)
+    rise_start = take(sd.astype(np.float64), np.where(run > 0, g.ends - run, -1), np.nan)
+    risk = lanes.max_risk_from(cl, C, t, rise_start, strict=False)
+    return run, severe, np.where(run > 0, risk, 0.0)
 
 
 def open_flags_for(cl: Caseload, result: BatchResult, client: int) -> list[tuple[str, int]]:
@@ -841,161 +581,15 @@ def day_to_date(day: int) -> date:
 
 
 __all__ = [
+    "NEVER",
+    "NO_PHASE",
+    "PHASE_CODE",
     "BatchResult",
     "Caseload",
     "caseload_from_histories",
     "day_to_date",
+    "histories_of",
     "open_flags_for",
     "run_batch",
     "timedelta",
 ]
-
-
-def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHistory]:
-    """Unpack a Caseload into one ClientHistory per client (the inverse of caseload_from_histories).
-
-    ``clients`` limits the result to a range of client codes. Goal ids come
-    back as ``g<code>``; goal labels are not kept in a Caseload.
-    """
-    from plusone.core.history import (
-        Administration,
-        Decision,
-        FeltChange,
-        GoalRating,
-        Reflection,
-        RiskFlag,
-    )
-
-    span = clients if clients is not None else range(cl.n_clients)
-    lo, hi = span.start, span.stop
-
-    def rows(client: I) -> tuple[I, I]:
-        """Row indices of the clients in range, grouped by client (stable), and group bounds."""
-        sel = np.flatnonzero((client >= lo) & (client < hi))
-        sel = sel[np.argsort(client[sel], kind="stable")]
-        bounds = np.searchsorted(client[sel], np.arange(lo, hi + 1))
-        return sel, bounds
-
-    a_idx, a_b = rows(cl.adm_client)
-    g_idx, g_b = rows(cl.goal_client)
-    f_idx, f_b = rows(cl.felt_client)
-    r_idx, r_b = rows(cl.refl_client)
-    s_idx, s_b = rows(cl.sess_client)
-    d_idx, d_b = rows(cl.dec_client)
-    fl_idx, fl_b = rows(cl.flag_client)
-    # One date object per distinct day, shared by every row that has it.
-    days = [
-        cl.adm_day[a_idx],
-        cl.goal_day[g_idx],
-        cl.felt_day[f_idx],
-        cl.refl_day[r_idx],
-        cl.sess_day[s_idx],
-        cl.dec_day[d_idx],
-        cl.dec_review[d_idx][cl.dec_review[d_idx] >= 0],
-        cl.flag_opened[fl_idx],
-        cl.flag_ack[fl_idx][cl.flag_ack[fl_idx] < NEVER],
-    ]
-    distinct = np.unique(np.concatenate(days)).tolist() if any(len(x) for x in days) else []
-    dates = {day: date.fromordinal(day) for day in distinct}
-
-    def dlist(values: I) -> list[date]:
-        return list(map(dates.__getitem__, values.tolist()))
-
-    def nan_none(values: F) -> list[float | None]:
-        return [None if x != x else x for x in values.tolist()]
-
-    adm = [
-        Administration(k, day, x, valid=v, risk_grade=r, band=b)
-        for k, day, x, v, r, b in zip(
-            [cl.instruments[k] for k in cl.adm_instrument[a_idx].tolist()],
-            dlist(cl.adm_day[a_idx]),
-            nan_none(cl.adm_total[a_idx]),
-            cl.adm_valid[a_idx].tolist(),
-            cl.adm_risk[a_idx].tolist(),
-            ["flourishing" if f else None for f in cl.adm_flourishing[a_idx].tolist()],
-            strict=True,
-        )
-    ]
-    names = cl.goal_names
-    goals = [
-        GoalRating(names[gid] if gid < len(names) else f"g{gid}", ver, day, rating)
-        for gid, ver, day, rating in zip(
-            cl.goal_id[g_idx].tolist(),
-            cl.goal_version[g_idx].tolist(),
-            dlist(cl.goal_day[g_idx]),
-            cl.goal_rating[g_idx].tolist(),
-            strict=True,
-        )
-    ]
-    felts = [
-        FeltChange(day, h, None, s)
-        for day, h, s in zip(
-            dlist(cl.felt_day[f_idx]),
-            nan_none(cl.felt_holds[f_idx]),
-            nan_none(cl.felt_stuck[f_idx]),
-            strict=True,
-        )
-    ]
-    refls = [
-        Reflection(day, tuple(None if x != x else x for x in items), text)
-        for day, items, text in zip(
-            dlist(cl.refl_day[r_idx]),
-            cl.refl_items[r_idx].tolist(),
-            cl.refl_text[r_idx].tolist(),
-            strict=True,
-        )
-    ]
-    sess = dlist(cl.sess_day[s_idx])
-    decs = [
-        Decision(
-            None if ph < 0 else PHASES[ph],
-            dates[day],
-            kind="no_change" if nc else "change",
-            review_date=None if rv < 0 else dates[rv],
-            proposal=None if pr < 0 else KINDS[pr],
-        )
-        for ph, day, nc, rv, pr in zip(
-            cl.dec_phase[d_idx].tolist(),
-            cl.dec_day[d_idx].tolist(),
-            cl.dec_no_change[d_idx].tolist(),
-            cl.dec_review[d_idx].tolist(),
-            cl.dec_proposal[d_idx].tolist(),
-            strict=True,
-        )
-    ]
-    flags = [
-        RiskFlag(
-            cl.instruments[k],
-            cl.flag_item[i],
-            grade,
-            dates[opened],
-            None if ack >= NEVER else dates[ack],
-        )
-        for i, k, grade, opened, ack in zip(
-            fl_idx.tolist(),
-            cl.flag_instrument[fl_idx].tolist(),
-            cl.flag_grade[fl_idx].tolist(),
-            cl.flag_opened[fl_idx].tolist(),
-            cl.flag_ack[fl_idx].tolist(),
-            strict=True,
-        )
-    ]
-    a_b, g_b, f_b, r_b = a_b.tolist(), g_b.tolist(), f_b.tolist(), r_b.tolist()
-    s_b, d_b, fl_b = s_b.tolist(), d_b.tolist(), fl_b.tolist()
-    out = []
-    for j, c in enumerate(span):
-        out.append(
-            ClientHistory(
-                primary=cl.primary[c],
-                prior_therapy=bool(cl.prior_therapy[c]),
-                administrations=tuple(adm[a_b[j] : a_b[j + 1]]),
-                goals=tuple(goals[g_b[j] : g_b[j + 1]]),
-                felt_change=tuple(felts[f_b[j] : f_b[j + 1]]),
-                reflections=tuple(refls[r_b[j] : r_b[j + 1]]),
-                sessions=tuple(sess[s_b[j] : s_b[j + 1]]),
-                decisions=tuple(decs[d_b[j] : d_b[j + 1]]),
-                risk_flags=tuple(flags[fl_b[j] : fl_b[j + 1]]),
-                client=cl.clients[c],
-            )
-        )
-    return out

@@ -43,13 +43,20 @@ class Administration:
 
 @dataclass(frozen=True)
 class GoalRating:
-    """One 0-10 rating of one personal goal (the goal id plus its version)."""
+    """One 0-10 rating of one personal goal, under the goal version it was given for.
+
+    ``version`` is the version of the goal the client rated (a rating stays with
+    it when the goal is reworded later); ``label`` is that version's words, which
+    the trace shows. ``position`` (1, 2, 3) names a goal with no label ("goal 2");
+    the goal id is never shown.
+    """
 
     goal_id: str
     version: int
     completed: dt.date
     rating: float
     label: str = ""
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,13 @@ class RiskFlag:
 class Decision:
     """A phase decision agreed by therapist and client.
 
-    ``kind="change"`` moves the agreed phase to ``phase`` from ``date``.
+    ``kind="change"`` moves the agreed phase to ``phase``. A move into Deepening,
+    Consolidating or an Ending (not a step back) takes effect only when the
+    client confirms it (``plusone.core.phases``): on ``confirmed_on`` when that
+    is given, and otherwise at ``date`` unless ``awaiting`` is True (the client
+    has not confirmed yet). Every other move, a step back and a decision to stay
+    take effect on ``date`` whatever ``awaiting`` says. ``reason`` is the written
+    reason for a move the phase table does not offer; the trace shows it.
     ``kind="no_change"`` answers a proposal (``proposal``, a proposal kind; None
     means every proposal) with "not now": it is not repeated before
     ``review_date`` (default: ``policy.decline_review_weeks`` after ``date``).
@@ -108,6 +121,21 @@ class Decision:
     kind: DecisionKind = "change"
     review_date: dt.date | None = None
     proposal: str | None = None
+    awaiting: bool = False
+    confirmed_on: dt.date | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RuptureLog:
+    """A rupture or a repair the therapist logged, on the date of its session.
+
+    A logged rupture is a possible rupture until a repair is logged on or after
+    its date; a repair resolves every rupture signal of the sessions up to it.
+    """
+
+    date: dt.date
+    kind: Literal["rupture", "repair"] = "rupture"
 
 
 @dataclass(frozen=True)
@@ -122,8 +150,11 @@ class ClientHistory:
     """One client's episode.
 
     ``administrations`` holds every scored instrument (primary, secondary,
-    growth, observer); ``sessions`` the dates of attended sessions.
-    ``inactive_goals`` lists goal ids no longer active.
+    growth, observer), dated by the day each was completed; ``sessions`` the
+    dates of attended sessions. ``inactive_goals`` lists goal ids no longer
+    active. ``therapist_ratings`` are compared with the client's reflection of
+    the same day (the congruence gap); ``ruptures`` are the logged ruptures and
+    repairs.
     """
 
     primary: str
@@ -138,3 +169,4 @@ class ClientHistory:
     risk_flags: tuple[RiskFlag, ...] = ()
     inactive_goals: tuple[str, ...] = ()
     client: str = ""
+    ruptures: tuple[RuptureLog, ...] = ()

@@ -112,17 +112,51 @@ class Band:
 
 @dataclass(frozen=True)
 class ReliableChangeParams:
-    """Jacobson-Truax parameters, each with its published source."""
+    """Reliable-change parameters, each with its published source; never back-calculated.
 
-    sd: float
+    Either Jacobson-Truax's SD and reliability (``sd`` given: RC points at the
+    95 % level), or a criterion published for a cited sample (``published_points``
+    at ``published_level``), or a named service convention (``convention_points``)
+    where no clinical-sample SD has been sourced yet. ``sample`` names the sample
+    the SD or criterion comes from; ``clinical`` says whether it is a clinical one.
+    """
+
     reliability: float
-    sd_source: str
     reliability_source: str
+    sample: str
+    clinical: bool
+    sd: float | None = None
+    sd_source: str = ""
+    published_points: int | None = None
+    published_level: float | None = None
+    published_source: str = ""
+    convention_points: int | None = None
+    convention_name: str = ""
+    convention_source: str = ""
 
     @property
     def points(self) -> int:
-        """The smallest whole-number change that is reliable (|RCI| > 1.959964)."""
-        return rc_points(self.sd, self.reliability)
+        """The smallest whole-number change that counts as reliable."""
+        if self.sd is not None:
+            # Jacobson-Truax: |RCI| > 1.959964.
+            return rc_points(self.sd, self.reliability)
+        if self.published_points is not None:
+            return self.published_points
+        assert self.convention_points is not None
+        return self.convention_points
+
+    @property
+    def basis(self) -> str:
+        """Where the points come from, in a few words (the trace says it)."""
+        if self.sd is not None:
+            return (
+                f"Jacobson-Truax from SD {self.sd:g} and reliability {self.reliability:g}; "
+                f"sample: {self.sample}"
+            )
+        if self.published_points is not None:
+            level = f"{(self.published_level or 0.95) * 100:g} %"
+            return f"a criterion published at the {level} level; sample: {self.sample}"
+        return f"the {self.convention_name} convention, as no clinical-sample SD is sourced yet"
 
 
 @dataclass(frozen=True)
@@ -716,28 +750,73 @@ def _rc(ctx: _Ctx, data: Mapping[str, Any]) -> ReliableChangeParams | None:
         return None
     raw = cast(dict[str, Any], ctx.check(data["rc"], "rc", dict))
     ctx.known(
-        raw, "rc", {"sd", "reliability", "sd_source", "reliability_source", "expected_points"}
+        raw,
+        "rc",
+        {
+            "sd",
+            "reliability",
+            "sd_source",
+            "reliability_source",
+            "expected_points",
+            "sample",
+            "clinical",
+            "published_points",
+            "published_level",
+            "published_source",
+            "convention_points",
+            "convention_name",
+            "convention_source",
+        },
     )
-    sd = float(ctx.get(raw, "sd", "rc.sd", (int, float)))
     reliability = float(ctx.get(raw, "reliability", "rc.reliability", (int, float)))
-    if sd <= 0:
-        raise ctx.fail("rc.sd", f"must be positive, got {sd:g}")
     if not 0 <= reliability < 1:
         raise ctx.fail("rc.reliability", f"must be in [0, 1), got {reliability:g}")
+    bases = [k for k in ("sd", "published_points", "convention_points") if k in raw]
+    if len(bases) != 1:
+        raise ctx.fail("rc", "needs exactly one of sd, published_points or convention_points")
+    sd: float | None = None
+    if "sd" in raw:
+        sd = float(ctx.get(raw, "sd", "rc.sd", (int, float)))
+        if sd <= 0:
+            raise ctx.fail("rc.sd", f"must be positive, got {sd:g}")
+    sd_source = cast(str, ctx.opt(raw, "sd_source", "rc.sd_source", str, ""))
+    # RC parameters are sourced, never back-calculated from the criterion they should give.
+    if sd is not None and (not sd_source or "back-calculated" in sd_source.lower()):
+        raise ctx.fail(
+            "rc.sd_source", "must cite the sample the SD comes from (not back-calculated)"
+        )
     params = ReliableChangeParams(
-        sd=sd,
         reliability=reliability,
-        sd_source=cast(str, ctx.get(raw, "sd_source", "rc.sd_source", str)),
         reliability_source=cast(
             str, ctx.get(raw, "reliability_source", "rc.reliability_source", str)
         ),
+        sample=cast(str, ctx.get(raw, "sample", "rc.sample", str)),
+        clinical=cast(bool, ctx.get(raw, "clinical", "rc.clinical", bool)),
+        sd=sd,
+        sd_source=sd_source,
+        published_points=ctx.opt(raw, "published_points", "rc.published_points", int, None),
+        published_level=ctx.opt(raw, "published_level", "rc.published_level", float, None),
+        published_source=cast(
+            str, ctx.opt(raw, "published_source", "rc.published_source", str, "")
+        ),
+        convention_points=ctx.opt(raw, "convention_points", "rc.convention_points", int, None),
+        convention_name=cast(str, ctx.opt(raw, "convention_name", "rc.convention_name", str, "")),
+        convention_source=cast(
+            str, ctx.opt(raw, "convention_source", "rc.convention_source", str, "")
+        ),
     )
+    if params.published_points is not None and not params.published_source:
+        raise ctx.fail("rc.published_source", "must cite where the criterion is published")
+    if params.convention_points is not None and not (
+        params.convention_source and params.convention_name
+    ):
+        raise ctx.fail("rc.convention_source", "must name and cite the convention")
     # The file states the RC points it expects, so a typo in SD or reliability cannot pass silently.
     expected = ctx.opt(raw, "expected_points", "rc.expected_points", int, None)
     if expected is not None and expected != params.points:
         raise ctx.fail(
             "rc.expected_points",
-            f"says {expected} but SD {sd:g} and reliability {reliability:g} give {params.points}",
+            f"says {expected} but the parameters give {params.points}",
         )
     return params
 

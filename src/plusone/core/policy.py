@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,39 @@ from typing import Any
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file, key and reason."""
+
+
+@dataclass(frozen=True)
+class RcConvention:
+    """A service's own reliable-change points, used instead of the sourced ones when chosen."""
+
+    label: str
+    citation: str
+    points: Mapping[str, int]
+
+
+# Named alternatives to the sourced RC parameters (policy key ``rc_convention``).
+RC_CONVENTIONS: Mapping[str, RcConvention] = {
+    "nhs_talking_therapies": RcConvention(
+        label="the NHS Talking Therapies convention",
+        citation=(
+            "NHS Talking Therapies for Anxiety and Depression Manual (National "
+            "Collaborating Centre for Mental Health, for NHS England): reliable improvement "
+            "is a change of at least 6 points on the PHQ-9 and 4 on the GAD-7"
+        ),
+        points={"phq9": 6, "gad7": 4},
+    ),
+}
+# Topp et al. 2015's "clinically relevant" WHO-5 change: a named alternative, not a reliable change.
+TOPP_2015_CITATION = (
+    "Topp CW, Østergaard SD, Søndergaard S, Bech P. The WHO-5 Well-Being Index: a systematic "
+    "review of the literature. Psychother Psychosom. 2015;84(3):167-176"
+)
+# The allowed values of the policy's text keys, the default first.
+CHOICES: Mapping[str, tuple[str, ...]] = {
+    "rc_convention": ("sourced", *RC_CONVENTIONS),
+    "who5_change": ("reliable_change", "topp_2015"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +100,18 @@ class Policy:
     follow_up_months: tuple[int, ...] = (3, 6)
     # The growth lane's instruments, in the order the trace lists them.
     growth_instruments: tuple[str, ...] = ("swls", "who5", "mhcsf", "mlq", "flourishing")
+    # Intake route: the +1 threshold from this administration on (never on two readings).
+    intake_route_from: int = 3
+    # Step back from the +1 threshold (and to Stabilizing from Consolidating): risk grade >= this.
+    step_back_risk_grade: int = 2
+    # Possible rupture: the therapist rates an item at least this far above the client's reflection.
+    congruence_gap: float = 2.0
+    # RC points: "sourced" (each instrument's cited clinical sample) or a named convention.
+    rc_convention: str = "sourced"
+    # WHO-5 growth: "reliable_change" (its RC points) or "topp_2015" (who5_topp_points).
+    who5_change: str = "reliable_change"
+    # Topp et al. 2015's "clinically relevant" WHO-5 change (only with who5_change "topp_2015").
+    who5_topp_points: int = 10
 
     @property
     def lane_max_age_days(self) -> int:
@@ -84,7 +130,12 @@ def policy_from_mapping(data: dict[str, Any], *, source: str = "policy") -> Poli
     values: dict[str, Any] = {}
     for name, value in data.items():
         default = getattr(defaults, name)
-        if isinstance(default, tuple):
+        if isinstance(default, str):
+            allowed = CHOICES[name]
+            if not isinstance(value, str) or value not in allowed:
+                raise PolicyError(f"{source}: key {name}: expected one of {', '.join(allowed)}")
+            values[name] = value
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(
                 isinstance(v, type(default[0])) and not isinstance(v, bool) for v in value
             ):

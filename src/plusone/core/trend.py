@@ -131,7 +131,7 @@ def is_flat(
 
 @dataclass(frozen=True)
 class Plateau:
-    """A plateau: flat, with the last ``hold`` administrations on the better side of the cutoff.
+    """A plateau: flat, with every administration of the window on the better side of the cutoff.
 
     ``plateau`` is None when flatness is unknown (no full window yet).
     """
@@ -149,16 +149,17 @@ def is_plateau(
     rc_points: float,
     cutoff: float,
     better: Literal["lower", "higher"],
-    hold: int = 2,
     k: int = DEFAULT_K,
     min_days: int = DEFAULT_MIN_DAYS,
     gains_post_indices: Iterable[int] = (),
 ) -> Plateau:
-    """Symptoms eased and held: flat, and the last ``hold`` scores are past the cutoff.
+    """Relief held: flat, and every score of the flat window is past the cutoff.
 
-    "Past the cutoff" is strictly below it when lower is better and strictly
-    above it when higher is better (a score at the cutoff is on the clinical
-    side), as in DESIGN.md's "primary below cutoff on the last 2 administrations".
+    DESIGN.md (amended December 2026): not only the last 2, since near-cutoff
+    noise would otherwise call a client still at caseness relieved. "Past the
+    cutoff" is strictly below it when lower is better and strictly above it
+    when higher is better (a score at the cutoff is on the clinical side).
+    With no full window, ``on_better_side`` is False and ``plateau`` None.
     """
     flat = is_flat(
         scores,
@@ -168,23 +169,19 @@ def is_plateau(
         min_days=min_days,
         gains_post_indices=gains_post_indices,
     )
-    tail = [float(s) for s in scores[-hold:]] if hold > 0 else []
-    if better == "lower":
-        past = len(tail) == hold and all(s < cutoff for s in tail)
-        side = "below"
-    else:
-        past = len(tail) == hold and all(s > cutoff for s in tail)
-        side = "above"
+    side = "below" if better == "lower" else "above"
+    window = find_window(days, k=k, min_days=min_days)
+    if window is None:
+        return Plateau(plateau=None, flat=flat, on_better_side=False, reason=flat.reason)
+    held = [float(s) for s in scores[window]]
+    past = all((s < cutoff) if better == "lower" else (s > cutoff) for s in held)
+    listed = ", ".join(_num(s) for s in held)
     where = (
-        f"the last {hold} scores are {side} the cutoff {_num(cutoff)}"
+        f"every score of the window ({listed}) is {side} the cutoff {_num(cutoff)}"
         if past
-        else f"the last {hold} scores are not all {side} the cutoff {_num(cutoff)}"
+        else f"not every score of the window ({listed}) is {side} the cutoff {_num(cutoff)}"
     )
-    plateau: bool | None
-    if flat.flat is None:
-        plateau = None if past else False
-    else:
-        plateau = flat.flat and past
+    plateau = bool(flat.flat) and past
     return Plateau(
         plateau=plateau, flat=flat, on_better_side=past, reason=f"{where}; {flat.reason}"
     )

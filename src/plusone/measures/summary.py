@@ -378,7 +378,9 @@ def refresh_summaries(episodes: Sequence[Episode], *, today: dt.date) -> int:
     Each chunk is one short transaction that writes only the summary rows, so a
     check-in never waits on it for long.
     """
-    from plusone.core.batch import KINDS, PHASES, caseload_from_histories, run_batch
+    from plusone.core.batch import caseload_from_histories, run_batch
+    from plusone.core.history import PHASES
+    from plusone.core.propose import KINDS
 
     written = 0
     for start in range(0, len(episodes), REFRESH_CHUNK):
