@@ -275,7 +275,9 @@ def test_it_writes_every_practices_audit_head_into_the_manifest(
     assert in_manifest == in_db
     assert min(seq for seq, _ in in_manifest) > 1
     assert source.manifest["database"]["vendor"] == factory.vendor
-    assert source.manifest["migrations"]["audit"] == "0002_append_only_on_postgresql"
+    assert (
+        source.manifest["migrations"]["audit"] == "0004_seal_events_recorded_before_ids_were_signed"
+    )
     assert source.manifest["tables"]["notes_sessionnote"] == 1
 
     target = factory.new("heads", K2)
