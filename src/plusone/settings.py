@@ -264,6 +264,10 @@ if {k for _, k in FIELD_KEY_RING} & {k for _, k in AUDIT_KEY_RING}:
     sys.exit("PLUSONE_FIELD_KEYS and PLUSONE_AUDIT_KEY must not share a key.")
 
 BACKUP_RECIPIENT = env("PLUSONE_BACKUP_RECIPIENT", "")
+# Where `plusone audit anchor` appends the signed chain heads: best on another machine's disk.
+AUDIT_ANCHOR_FILE = Path(
+    env("PLUSONE_AUDIT_ANCHOR_PATH") or DATA_DIR / "audit" / "anchors.jsonl"
+).absolute()
 REDIS_URL = env("REDIS_URL", "")
 
 _hosts = env("PLUSONE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]") or ""

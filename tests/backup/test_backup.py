@@ -68,8 +68,8 @@ class Db:
             PLUSONE_SECRET_KEY=SECRET_KEY,
             PLUSONE_FIELD_KEYS=self.field_keys,
             PLUSONE_AUDIT_KEY=AUDIT_KEY,
-            **extra,
         )
+        env.update(extra)
         return env
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -235,13 +235,13 @@ def _rows(db: Db) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _restore(
-    db: Db, backup: Path, *flags: str, identity: Path | None = None
+    db: Db, backup: Path, *flags: str, identity: Path | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     if identity is None:
         identity = db.data_dir.parent / "identity.txt"
         identity.write_text(f"# public key: {RECIPIENT}\n{IDENTITY}\n", encoding="utf-8")
     return db.plusone(
-        "restore", str(backup), "--identity", str(identity), "--format", "json", *flags
+        "restore", str(backup), "--identity", str(identity), "--format", "json", *flags, **extra
     )
 
 
@@ -275,13 +275,51 @@ def test_it_writes_every_practices_audit_head_into_the_manifest(
     assert in_manifest == in_db
     assert min(seq for seq, _ in in_manifest) > 1
     assert source.manifest["database"]["vendor"] == factory.vendor
-    assert source.manifest["migrations"]["audit"] == "0002_append_only_on_postgresql"
+    assert (
+        source.manifest["migrations"]["audit"] == "0004_seal_events_recorded_before_ids_were_signed"
+    )
     assert source.manifest["tables"]["notes_sessionnote"] == 1
 
     target = factory.new("heads", K2)
     report = json.loads(_restore(target, source.backup).stdout)
     assert sorted(p["head_seq"] for p in report["practices"]) == sorted(s for s, _ in in_manifest)
     assert all(p["chain_ok"] and p["head_matches"] for p in report["practices"])
+
+
+def test_it_anchors_every_practices_signed_head_in_the_manifest(
+    factory: Factory, source: Source
+) -> None:
+    manifest = source.manifest
+    anchors = manifest["audit_anchors"]
+    heads = {h["practice"]: h for h in manifest["audit_heads"]}
+    assert sorted(a["practice"] for a in anchors) == sorted(heads)
+    for anchor in anchors:
+        head = heads[anchor["practice"]]
+        assert (anchor["seq"], anchor["mac"], anchor["head_mac"]) == (
+            head["seq"],
+            head["mac"],
+            head["head_mac"],
+        )
+    assert set(manifest["audit_keys"]) == {"a1"}
+    # The manifest's anchors, saved as a file, check the source's chains like any anchor file.
+    saved = factory.root / "manifest-anchors.jsonl"
+    saved.write_text("".join(json.dumps(a) + "\n" for a in anchors), encoding="utf-8")
+    verified = json.loads(source.db.ok("audit", "verify", "--anchors", str(saved)))
+    assert verified["ok"] and verified["anchors"]["used"] == 2
+
+
+def test_it_says_the_audit_key_differs_rather_than_forged(factory: Factory, source: Source) -> None:
+    other_key = _key("a1")  # the same key id, other bytes: two servers that each made their own
+
+    done = _restore(factory.new("otherkey", K2), source.backup, PLUSONE_AUDIT_KEY=other_key)
+
+    assert done.returncode == 1
+    assert "the audit key differs from the backup's (key id a1)" in done.stderr
+    assert "edited or forged" not in done.stderr
+    report = json.loads(done.stdout)
+    assert [p["chain_ok"] for p in report["practices"]] == [None, None]
+    assert all(p["head_matches"] for p in report["practices"])
+    assert len(report["problems"]) == 1
 
 
 def test_it_writes_no_plaintext_and_only_for_its_owner(factory: Factory, source: Source) -> None:

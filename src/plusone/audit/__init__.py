@@ -24,7 +24,7 @@ def record_view(request: Any, target: Any, *, action: str = "view") -> Any:
 
 
 def verify_chain(practice: Any) -> Any:
-    """See :func:`plusone.audit.chain.verify_chain`."""
-    from plusone.audit.chain import verify_chain as _verify
+    """See :func:`plusone.audit.verify.verify_chain`."""
+    from plusone.audit.verify import verify_chain as _verify
 
     return _verify(practice)

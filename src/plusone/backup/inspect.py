@@ -58,15 +58,38 @@ def migration_state(cursor: Any, tables: list[str]) -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
-def audit_heads(cursor: Any, tables: list[str]) -> list[dict[str, Any]]:
-    """Each practice's audit chain head: practice id, seq, MAC and key id."""
+def column_names(cursor: Any, vendor: str, table: str) -> set[str]:
+    """The columns of ``table`` (a name from the catalogue, never from input)."""
+    if vendor == "sqlite":
+        cursor.execute(f"PRAGMA table_info({quote(table)})")
+        return {row[1] for row in cursor.fetchall()}
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s",
+        [table],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def audit_heads(cursor: Any, tables: list[str], vendor: str) -> list[dict[str, Any]]:
+    """Each practice's audit chain head: practice id, seq, MAC, key id and its own MAC.
+
+    ``head_mac`` is absent from a database older than audit/0003 (which signed heads).
+    """
     if AUDIT_HEAD_TABLE not in tables:
         return []
-    cursor.execute("SELECT practice_id, seq, mac, key_id FROM audit_chainhead")
-    heads = [
-        {"practice": str(uuid.UUID(str(pid))), "seq": int(seq), "mac": mac, "key_id": kid}
-        for pid, seq, mac, kid in cursor.fetchall()
-    ]
+    signed = "head_mac" in column_names(cursor, vendor, AUDIT_HEAD_TABLE)
+    if signed:
+        cursor.execute("SELECT practice_id, seq, mac, key_id, head_mac FROM audit_chainhead")
+    else:
+        cursor.execute("SELECT practice_id, seq, mac, key_id FROM audit_chainhead")
+    heads = []
+    for row in cursor.fetchall():
+        head = {"practice": str(uuid.UUID(str(row[0]))), "seq": int(row[1]), "mac": row[2]}
+        head["key_id"] = row[3]
+        if signed:
+            head["head_mac"] = row[4]
+        heads.append(head)
     return sorted(heads, key=lambda head: head["practice"])
 
 
@@ -76,5 +99,5 @@ def describe(cursor: Any, vendor: str) -> dict[str, Any]:
     return {
         "tables": row_counts(cursor, tables),
         "migrations": migration_state(cursor, tables),
-        "audit_heads": audit_heads(cursor, tables),
+        "audit_heads": audit_heads(cursor, tables, vendor),
     }

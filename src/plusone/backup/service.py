@@ -36,7 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 
-from plusone.backup import inspect
+from plusone.backup import chains, inspect
 from plusone.backup.archive import parse_recipients, read_archive, write_archive
 from plusone.backup.errors import BackupError
 
@@ -132,6 +132,7 @@ class BackupResult:
     size: int
     sha256: str
     manifest: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -143,6 +144,7 @@ class BackupResult:
             "tables": len(self.manifest["tables"]),
             "rows": sum(self.manifest["tables"].values()),
             "audit_heads": len(self.manifest["audit_heads"]),
+            "audit_anchors": len(self.manifest["audit_anchors"]),
         }
 
 
@@ -185,8 +187,10 @@ def make_backup(*, output: Path | None, recipient: str | None) -> BackupResult:
             },
             **facts,
         }
+        audit, warnings = chains.manifest_fields(facts["audit_heads"], now=now)
+        manifest.update(audit)
         written = _write_atomically(target, manifest, dump, recipients)
-    return BackupResult(target, written[0], written[1], manifest)
+    return BackupResult(target, written[0], written[1], manifest, warnings)
 
 
 def _sha256(path: Path) -> str:
@@ -276,6 +280,7 @@ class RestoreReport:
     rows: int = 0
     practices: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     migrate_needed: bool = False
 
     @property
@@ -292,6 +297,7 @@ class RestoreReport:
             "rows": self.rows,
             "practices": self.practices,
             "problems": self.problems,
+            "notes": self.notes,
             "migrate_needed": self.migrate_needed,
         }
 
@@ -455,9 +461,6 @@ def _empty_schema(cursor: Any) -> None:
 
 def _check_restored(manifest: dict[str, Any], report: RestoreReport) -> None:
     """Row counts against the manifest, every chain verified, every head as backed up."""
-    from plusone.accounts.models import Practice
-    from plusone.audit.chain import verify_chain
-
     connections.close_all()
     with connection.cursor() as cursor:
         facts = inspect.describe(cursor, connection.vendor)
@@ -471,27 +474,4 @@ def _check_restored(manifest: dict[str, Any], report: RestoreReport) -> None:
                 f"table {table}: {counts.get(table, 'missing')} rows, the manifest says "
                 f"{expected.get(table, 'missing')}"
             )
-    heads = {h["practice"]: h for h in manifest["audit_heads"]}
-    restored = {h["practice"]: h for h in facts["audit_heads"]}
-    for practice_id in sorted(set(heads) | set(restored)):
-        want, got = heads.get(practice_id), restored.get(practice_id)
-        result = verify_chain(Practice(pk=practice_id))
-        entry = {
-            "practice": practice_id,
-            "events": result.events,
-            "chain_ok": result.ok,
-            "head_seq": got["seq"] if got else None,
-            "head_matches": bool(
-                want and got and (want["seq"], want["mac"]) == (got["seq"], got["mac"])
-            ),
-        }
-        report.practices.append(entry)
-        if not result.ok:
-            report.problems.append(
-                f"practice {practice_id}: the audit chain does not verify at event "
-                f"{result.first_bad_seq}: {result.reason}"
-            )
-        if not entry["head_matches"]:
-            report.problems.append(
-                f"practice {practice_id}: the audit chain head differs from the manifest's"
-            )
+    chains.check_chains(manifest, facts["audit_heads"], report)

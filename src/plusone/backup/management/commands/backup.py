@@ -38,6 +38,8 @@ class Command(BaseCommand):
             result = make_backup(output=options["output"], recipient=options["recipient"])
         except BackupError as exc:
             raise CommandError(str(exc), returncode=exc.returncode) from None
+        for warning in result.warnings:
+            self.stderr.write(warning)
         report = result.as_dict()
         fmt = options.get("format") or ("table" if _isatty(self.stdout) else "json")
         if fmt == "json":

@@ -53,6 +53,8 @@ class Command(BaseCommand):
             self.stdout.write(_table(report))
         if report.migrate_needed:
             self.stderr.write("This PlusOne has newer migrations: run `plusone migrate` next.")
+        for note in report.notes:
+            self.stderr.write(note)
         for problem in report.problems:
             self.stderr.write(problem)
         if not report.ok:
@@ -70,8 +72,11 @@ def _table(report: RestoreReport) -> str:
         f"tables: {report.tables}, rows: {report.rows}",
     ]
     for p in report.practices:
-        chain = "verified" if p["chain_ok"] else "BROKEN"
         head = "matches the manifest" if p["head_matches"] else "DIFFERS from the manifest"
-        lines.append(f"practice {p['practice']}: {p['events']} events, chain {chain}, head {head}")
+        if p["chain_ok"] is None:
+            chain = "chain not checked"
+        else:
+            chain = f"{p['events']} events, chain " + ("verified" if p["chain_ok"] else "BROKEN")
+        lines.append(f"practice {p['practice']}: {chain}, head {head}")
     lines.append("ok" if report.ok else f"FAILED: {len(report.problems)} problems (on stderr)")
     return "\n".join(lines)
