@@ -49,11 +49,35 @@ def _data(**overrides):
     return actions.DecisionData(**values)
 
 
+def _at_the_threshold(p, episode, days_ago=7):
+    """Bob and Alice agreed the +1 threshold a week ago: the table then offers Deepening."""
+    return actions.record_decision(
+        user=p.alice,
+        episode=episode,
+        data=_data(
+            phase="plus_one",
+            decided_on=TODAY - dt.timedelta(days=days_ago),
+            options_discussed=["go_deeper", "continue"],
+            discomfort_acknowledged=False,
+            symptom_rise_acknowledged=False,
+            focus="",
+            confirmed_on=TODAY - dt.timedelta(days=days_ago),
+        ),
+        today=TODAY,
+    )
+
+
+def _recorded():
+    """The decisions a test records (the +1 threshold before it left out)."""
+    return Decision.objects.exclude(phase="plus_one", decided_on__lt=TODAY)
+
+
 class DecisionTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
+        cls.threshold = _at_the_threshold(cls.p, cls.episode)
         cls.new_url = reverse("clinical:decision_new", kwargs={"episode_id": cls.episode.pk})
         cls.list_url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
         cls.confirm_url = reverse(
@@ -67,7 +91,7 @@ class DecisionTests(TestCase):
         login_as(self.client, self.p.alice)
         response = self.client.post(self.new_url, PLUS_ONE_POST)
         self.assertRedirects(response, self.list_url)
-        d = Decision.objects.get(episode=self.episode)
+        d = _recorded().get(episode=self.episode)
         self.assertEqual(
             (d.kind, d.phase, d.proposal_kind), ("phase_change", "deepening", "plus_one")
         )
@@ -88,7 +112,7 @@ class DecisionTests(TestCase):
     def test_it_encrypts_the_focus_and_the_discomfort_note_at_rest(self):
         login_as(self.client, self.p.alice)
         self.client.post(self.new_url, PLUS_ONE_POST)
-        raw = Decision.objects.values("focus", "discomfort_note").get()
+        raw = _recorded().values("focus", "discomfort_note").get()
         for value in raw.values():
             self.assertTrue(value.startswith("v1:"))
             self.assertNotIn("father", value)
@@ -96,20 +120,22 @@ class DecisionTests(TestCase):
     def test_it_stores_the_plus_one_decision_as_versioned_treatment_plan_consent(self):
         login_as(self.client, self.p.alice)
         self.client.post(self.new_url, PLUS_ONE_POST)
-        d = Decision.objects.get()
-        consent = Consent.objects.get(kind=Consent.Kind.TREATMENT_PLAN)
+        d = _recorded().get()
+        consent = Consent.objects.exclude(decision=self.threshold).get(
+            kind=Consent.Kind.TREATMENT_PLAN
+        )
         self.assertEqual((consent.decision, consent.client), (d, self.p.bob))
         self.assertEqual(consent.version, actions.DECISION_CONSENT_VERSION)
         self.assertIsNone(consent.withdrawn_at)
-        event = AuditEvent.objects.get(action="decision.record")
+        event = AuditEvent.objects.get(action="decision.record", target_id=str(d.pk))
         self.assertEqual(event.detail["consent"], str(consent.pk))
 
     def test_it_changes_the_agreed_phase_only_when_a_decision_is_recorded(self):
         summary = EpisodeSummary.objects.get(episode=self.episode)
-        self.assertEqual(summary.phase, "none")
+        self.assertEqual(summary.phase, "plus_one")
         # A waiting proposal alone changes nothing.
-        EpisodeSummary.objects.filter(pk=summary.pk).update(proposal_kind="plus_one")
-        self.assertEqual(actions.agreed_phase(self.episode), "none")
+        EpisodeSummary.objects.filter(pk=summary.pk).update(proposal_kind="deepening_or_ending")
+        self.assertEqual(actions.agreed_phase(self.episode), "plus_one")
         login_as(self.client, self.p.alice)
         self.client.post(self.new_url, PLUS_ONE_POST)
         self.assertEqual(actions.agreed_phase(self.episode), "deepening")
@@ -119,7 +145,7 @@ class DecisionTests(TestCase):
     def test_it_defaults_the_review_date_to_six_weeks(self):
         login_as(self.client, self.p.alice)
         self.client.post(self.new_url, {**PLUS_ONE_POST, "review_date": ""})
-        d = Decision.objects.get()
+        d = _recorded().get()
         self.assertEqual(d.review_date, TODAY + dt.timedelta(weeks=6))
 
     def test_it_refuses_going_deeper_without_both_acknowledgements_and_a_focus(self):
@@ -132,8 +158,9 @@ class DecisionTests(TestCase):
         self.assertIn("symptom_rise_acknowledged", form.errors)
         self.assertIn("focus", form.errors)
         self.assertContains(response, 'id="id_focus-error"')
-        self.assertFalse(Decision.objects.exists())
-        self.assertFalse(AuditEvent.objects.filter(action="decision.record").exists())
+        self.assertFalse(_recorded().exists())
+        # Only the +1 threshold's own record event.
+        self.assertEqual(AuditEvent.objects.filter(action="decision.record").count(), 1)
 
     def _hand_over(self):
         """Alice records a decision for Bob to confirm now, and hands her device over."""
@@ -144,14 +171,16 @@ class DecisionTests(TestCase):
         self.assertContains(self.client.get(self.confirm_url), "Hand this device to Bob")
         handed = self.client.post(self.confirm_url)
         self.assertRedirects(handed, self.device_url)
-        return Decision.objects.get()
+        return _recorded().get()
 
     device_url = "/practice/device/confirm/"
 
     def test_it_lets_the_client_confirm_in_session_on_the_therapists_device(self):
         d = self._hand_over()
         self.assertEqual(d.confirmation, "pending")
-        self.assertFalse(Consent.objects.filter(kind="treatment_plan").exists())
+        self.assertFalse(
+            Consent.objects.exclude(decision=self.threshold).filter(kind="treatment_plan").exists()
+        )
         page = self.client.get(self.device_url)
         # The client sees the client-facing phase name, their own words, no jargon.
         self.assertContains(page, "Deeper work")
@@ -165,7 +194,7 @@ class DecisionTests(TestCase):
         d.refresh_from_db()
         self.assertEqual((d.confirmation, d.confirmed_on), ("in_session", timezone.localdate()))
         self.assertEqual(d.confirmation_text, "B.B. - ok, nervous")
-        consent = Consent.objects.get(kind="treatment_plan")
+        consent = Consent.objects.exclude(decision=self.threshold).get(kind="treatment_plan")
         self.assertEqual(consent.decision, d)
         self.assertTrue(
             AuditEvent.objects.filter(action="decision.confirm", target_id=str(d.pk)).exists()
@@ -184,7 +213,7 @@ class DecisionTests(TestCase):
                 self.assertEqual(response.status_code, 302)
                 self.assertIn("/accounts/login/", response["Location"])
         confirmed = self.client.post(
-            self.device_url, {"decision_id": Decision.objects.get().pk, "text": "B.B."}
+            self.device_url, {"decision_id": _recorded().get().pk, "text": "B.B."}
         )
         # The thank-you page offers only the therapist's sign-in, never a way back in.
         self.assertNotContains(confirmed, "back to decisions")
@@ -233,12 +262,15 @@ class DecisionTests(TestCase):
         }
         response = self.client.post(self.new_url, post)
         self.assertRedirects(response, self.list_url)
-        d = Decision.objects.get()
-        self.assertEqual((d.kind, d.phase, d.proposal_kind), ("declined", "none", "plus_one"))
+        d = _recorded().get()
+        # A decision not to change keeps the agreed phase (the +1 threshold, a week ago).
+        self.assertEqual((d.kind, d.phase, d.proposal_kind), ("declined", "plus_one", "plus_one"))
         self.assertEqual(d.review_date, TODAY + dt.timedelta(weeks=6))
-        self.assertEqual(actions.agreed_phase(self.episode), "none")
+        self.assertEqual(actions.agreed_phase(self.episode), "plus_one")
         # Not a treatment-plan change: no consent row.
-        self.assertFalse(Consent.objects.filter(kind="treatment_plan").exists())
+        self.assertFalse(
+            Consent.objects.exclude(decision=self.threshold).filter(kind="treatment_plan").exists()
+        )
 
     def test_it_reverses_a_decision_with_a_new_row_and_withdraws_its_consent(self):
         first = actions.record_decision(
@@ -256,7 +288,7 @@ class DecisionTests(TestCase):
             {"decision_id": deeper.pk, "reason": "Too much at once", "confirmed_on": TODAY},
         )
         self.assertRedirects(response, self.list_url)
-        reversal = Decision.objects.get(reverses=deeper)
+        reversal = _recorded().get(reverses=deeper)
         self.assertEqual((reversal.kind, reversal.phase), ("phase_change", "plus_one"))
         self.assertEqual(reversal.reversal_reason, "Too much at once")
         # The reversed decision itself is unchanged.
@@ -268,7 +300,8 @@ class DecisionTests(TestCase):
         self.assertIsNone(Consent.objects.get(decision=first).withdrawn_at)
         event = AuditEvent.objects.get(action="decision.reverse")
         self.assertEqual(event.detail["reverses"], str(deeper.pk))
-        self.assertEqual(Decision.objects.count(), 3)
+        # The threshold a week ago, the first +1, Deepening and its reversal.
+        self.assertEqual(Decision.objects.count(), 4)
 
     def test_it_reverses_only_the_latest_phase_change_and_only_once(self):
         first = actions.record_decision(
@@ -283,7 +316,7 @@ class DecisionTests(TestCase):
             self.reverse_url, {"decision_id": first.pk, "reason": "x"}, follow=True
         )
         self.assertContains(response, "Only the latest phase change can be reversed.")
-        self.assertFalse(Decision.objects.filter(reverses__isnull=False).exists())
+        self.assertFalse(_recorded().filter(reverses__isnull=False).exists())
 
     def test_it_shows_the_decisions_and_records_a_view_event(self):
         actions.record_decision(user=self.p.alice, episode=self.episode, data=_data(), today=TODAY)
@@ -298,7 +331,7 @@ class DecisionTests(TestCase):
         login_as(self.client, self.p.charlie)
         self.assertEqual(self.client.get(self.list_url).status_code, 404)
         self.assertEqual(self.client.post(self.new_url, PLUS_ONE_POST).status_code, 404)
-        self.assertFalse(Decision.objects.exists())
+        self.assertFalse(_recorded().exists())
 
     def test_it_gives_the_admin_no_clinical_content(self):
         login_as(self.client, self.p.erin)
@@ -312,7 +345,7 @@ class DecisionTests(TestCase):
         self.assertContains(response, "Feel at home with my family")
         self.assertNotContains(response, "Reverse")
         self.assertEqual(self.client.post(self.new_url, PLUS_ONE_POST).status_code, 403)
-        self.assertEqual(Decision.objects.count(), 1)
+        self.assertEqual(_recorded().count(), 1)
 
     def test_it_hides_daves_decisions_from_sam(self):
         dave_episode = self.p.dave.episodes.get()
@@ -332,6 +365,7 @@ class DecisionListQueryTests(TestCase):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
         cls.url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
+        _at_the_threshold(cls.p, cls.episode, days_ago=61)
 
     def _record(self, n):
         for i in range(n):
@@ -354,5 +388,5 @@ class DecisionListQueryTests(TestCase):
         self._record(1)
         one = self._count()
         self._record(29)
-        self.assertEqual(Decision.objects.count(), 30)
+        self.assertEqual(Decision.objects.count(), 31)
         self.assertEqual(self._count(), one)

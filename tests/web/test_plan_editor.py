@@ -2,6 +2,7 @@
 risk warning, phase-aware defaults, nothing asked that no page shows, and the screens
 asked at the next review."""
 
+import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -134,6 +135,22 @@ class PlanEditorTests(TestCase):
         self.assertContains(alternate_only, "Up to 28 days can pass with no risk item")
 
     def test_it_offers_the_deepening_defaults_once_deepening_is_agreed(self):
+        threshold = actions.DecisionData(
+            kind="phase_change",
+            phase="plus_one",
+            decided_on=TODAY - dt.timedelta(days=7),
+            options_discussed=["go_deeper"],
+            discomfort_acknowledged=False,
+            symptom_rise_acknowledged=False,
+            discomfort_note="",
+            focus="",
+            present=["client", "therapist"],
+            confirmation="spoken",
+            confirmed_on=TODAY - dt.timedelta(days=7),
+        )
+        actions.record_decision(
+            user=self.p.alice, episode=self.episode, data=threshold, today=TODAY
+        )
         data = actions.DecisionData(
             kind="phase_change",
             phase="deepening",

@@ -384,6 +384,10 @@ SUMMARY_FIELDS = frozenset(
         "goal_ratings",
         "spike_review",
         "judged_on",
+        "awaiting",
+        "held",
+        "repair_first",
+        "consult",
     }
 )
 
@@ -446,16 +450,15 @@ class DecisionData:
     proposal_kind: str = ""
     confirmed_on: dt.date | None = None
     confirmation_text: str = ""
+    # Why, for a move the phase table does not offer (required then).
+    reason: str = ""
 
 
 def agreed_phase(episode: Episode) -> str:
-    """The agreed phase now: the latest phase-change decision's phase, or "none"."""
-    latest = (
-        Decision.objects.filter(episode=episode, kind=Decision.Kind.PHASE_CHANGE)
-        .order_by("-decided_on", "-created_at")
-        .first()
-    )
-    return latest.phase if latest is not None else Phase.NONE
+    """The agreed phase now (``plusone.clinical.phase_now``): "none" before any."""
+    from plusone.clinical.phase_now import agreed_phase as now
+
+    return now(episode)
 
 
 def _validate_decision(episode: Episode, data: DecisionData, today: dt.date) -> list[str]:
@@ -481,12 +484,29 @@ def _validate_decision(episode: Episode, data: DecisionData, today: dt.date) -> 
             )
         if not data.focus.strip():
             errors.append("Write the focus in the client's own words.")
+    if data.kind == Decision.Kind.PHASE_CHANGE and data.phase in Phase.values[1:]:
+        errors += _off_table(episode, data, today)
     if data.confirmation == Decision.Confirmation.SPOKEN:
         if data.confirmed_on is None or data.confirmed_on > today:
             errors.append("Give the date the client confirmed (today or earlier).")
     elif data.confirmation != Decision.Confirmation.PENDING:
         errors.append("Choose how the client confirms.")
     return errors
+
+
+def _off_table(episode: Episode, data: DecisionData, today: dt.date) -> list[str]:
+    """A move the phase table does not offer needs a written reason (DESIGN.md)."""
+    from plusone.clinical.phase_now import decisions_of, phase_now
+    from plusone.core.phases import PHASE_NAMES, offered
+
+    now = phase_now(decisions_of(episode), today=today).phase
+    if offered(now, data.phase) or data.reason.strip():  # type: ignore[arg-type]
+        return []
+    was = "no phase yet" if now is None else PHASE_NAMES[now]
+    return [
+        f"Moving from {was} to {PHASE_NAMES[data.phase]} is not a step the phase table "
+        "offers: write why, in a sentence."
+    ]
 
 
 def _treatment_plan_consent(decision: Decision, user: Any, now: dt.datetime) -> Consent:
@@ -541,6 +561,7 @@ def record_decision(*, user: Any, episode: Episode, data: DecisionData, today: d
             focus=data.focus.strip(),
             present=list(dict.fromkeys(data.present)),
             proposal_kind=data.proposal_kind,
+            reason=data.reason.strip(),
             confirmation=data.confirmation,
             confirmation_text=data.confirmation_text.strip() if spoken else "",
             confirmed_on=data.confirmed_on if spoken else None,
@@ -591,6 +612,8 @@ def confirm_decision(*, user: Any, decision: Decision, text: str, today: dt.date
         consent = None
         if locked.kind == Decision.Kind.PHASE_CHANGE:
             consent = _treatment_plan_consent(locked, user, timezone.now())
+        # A move into Deepening, Consolidating or an Ending takes effect now (DESIGN.md).
+        _refresh_summary(locked.episode, today)
         audit.record(
             practice=locked.practice,
             actor=user,

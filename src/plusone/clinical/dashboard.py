@@ -27,7 +27,7 @@ from django.utils.text import Truncator
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
-from plusone.clinical.journey import ALERT_LABELS
+from plusone.clinical.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.clinical.models import Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
 
@@ -47,17 +47,7 @@ class Tier(enum.Enum):
 
 TIER_ORDER = tuple(Tier)
 
-# Therapist words for each proposal kind of plusone.core.propose.
-PROPOSAL_LABELS = {
-    "stabilizing": "Agree on Stabilizing",
-    "plus_one": "+1 threshold",
-    "good_enough_ending": "Good-enough ending",
-    "stalled_review": "Stalled: review together",
-    "deepening_or_ending": "Deepening or good-enough ending",
-    "consolidating": "Consolidating (S2)",
-    "ending": "Ending (good enough)",
-    "spike_exit": "Spike: back to Stabilizing",
-}
+PROPOSAL_LABELS = PROPOSAL_WORDS
 # The proposals that put a client in the "proposals waiting" tier ("stabilizing" is
 # the default first step, not a decision waiting to be taken).
 WAITING_PROPOSALS = frozenset(PROPOSAL_LABELS) - {"stabilizing"}
@@ -268,6 +258,25 @@ def _url_pattern(name: str) -> str:
     return reverse(name, kwargs={"episode_id": _PLACEHOLDER}).replace(str(_PLACEHOLDER), "{}")
 
 
+def _phase_text(summary: EpisodeSummary) -> str:
+    """The agreed phase, and a move awaiting the client's confirmation."""
+    phase = str(Phase(summary.phase).label) if summary.phase in Phase.values else ""
+    if summary.awaiting in Phase.values:
+        phase += f" · {Phase(summary.awaiting).label}: awaiting the client"
+    return phase
+
+
+def _proposal_text(summary: EpisodeSummary) -> str:
+    """The proposal's words; a held one says why; a suggested consult is named."""
+    text = PROPOSAL_LABELS.get(summary.proposal_kind, "")
+    if not text and summary.held:
+        why = "repair first" if summary.repair_first else "awaiting the client"
+        text = f"{PROPOSAL_LABELS.get(summary.held, '')} (held: {why})"
+    if text and summary.consult:
+        text += ", consult suggested"
+    return text
+
+
 def _row(
     summary: EpisodeSummary,
     flags: list[Flag],
@@ -284,7 +293,7 @@ def _row(
         tier=tier_of(summary),
         name=summary.client.display_name,
         intention=intention,
-        phase=str(Phase(summary.phase).label) if summary.phase in Phase.values else summary.phase,
+        phase=_phase_text(summary),
         goal_ratings=tuple(
             r if isinstance(r, int | float) else None for r in summary.goal_ratings or ()
         ),
@@ -294,7 +303,7 @@ def _row(
         next_session=upcoming or summary.next_session_at,
         flags=tuple(flags),
         alerts=alerts,
-        proposal=PROPOSAL_LABELS.get(summary.proposal_kind, ""),
+        proposal=_proposal_text(summary),
         journey_url=urls[0].format(summary.episode_id),
         card_url=urls[1].format(summary.episode_id),
     )

@@ -186,6 +186,9 @@ PROPOSAL_CHOICES = [
     ("spike", "Spike"),
     ("consolidating", "Consolidating"),
     ("ending", "Ending"),
+    ("step_back_to_stabilizing", "Step back to Stabilizing"),
+    ("step_back_to_deepening", "Step back to Deepening"),
+    ("check_in_together", "Check in together"),
 ]
 CONFIRMATION_CHOICES = [
     ("pending", "The client confirms now, on this device (next step)"),
@@ -241,6 +244,14 @@ class DecisionForm(forms.Form):
     present = forms.MultipleChoiceField(
         choices=Present.choices, widget=forms.CheckboxSelectMultiple, label="Who was present"
     )
+    reason = TextField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Why (needed for a move the phase table does not offer)",
+        help_text="For example, straight from Stabilizing to Deepening. It shows in the rule "
+        "trace.",
+    )
     confirmation = forms.ChoiceField(
         choices=CONFIRMATION_CHOICES,
         widget=forms.RadioSelect,
@@ -291,6 +302,7 @@ class DecisionForm(forms.Form):
             proposal_kind=d["proposal_kind"],
             confirmed_on=d["confirmed_on"],
             confirmation_text=d["confirmation_text"],
+            reason=d["reason"],
         )
 
 

@@ -39,6 +39,7 @@ from plusone.clinical.models import (
 )
 from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
+from plusone.core.phases import needs_confirmation
 from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,21 @@ REVIEW_TOGETHER_CHECKLIST = (
     "Substances",
     "Focus",
 )
+# Therapist words for each proposal kind of plusone.core.propose (one list: the caseload
+# uses it too).
+PROPOSAL_WORDS = {
+    "stabilizing": "Agree on Stabilizing",
+    "plus_one": "+1 threshold",
+    "good_enough_ending": "Good-enough ending",
+    "stalled_review": "Stalled: review together",
+    "deepening_or_ending": "Deepening or good-enough ending",
+    "consolidating": "Consolidating (S2)",
+    "ending": "Ending (good enough)",
+    "spike_exit": "Spike: back to Stabilizing",
+    "step_back_to_stabilizing": "Step back to Stabilizing",
+    "step_back_to_deepening": "Step back to Deepening",
+    "check_in_together": "Check in together",
+}
 # The therapist-only alerts, and a single spike ("spike: review"), in the order pages show
 # them (DESIGN.md: shown on every staff page that shows the proposal).
 ALERT_ORDER = ("deterioration", "not_progressing", "possible_rupture", "spike_review")
@@ -119,6 +135,8 @@ class EpisodeJourney:
     withheld_record: bool = False
     # The secondary measure and the screens, each with its band, cutoff and date.
     screens: tuple[screens.ScreenLine, ...] = field(default=())
+    # Beside the proposal: awaiting the client, held back, a consult (proposal_notes).
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -253,9 +271,37 @@ def _milestones(decisions: list[Decision], axis: _Axis) -> list[Milestone]:
         if number is None:
             continue
         name = charts.PHASE_CLIENT_NAMES[d.phase]
-        label = f"Back to {name[0].lower()}{name[1:]}" if d.reverses_id else ""
-        out.append(Milestone(number, d, label or name))
+        label = f"Back to {name[0].lower()}{name[1:]}" if d.reverses_id else name
+        if d.confirmation == Decision.Confirmation.PENDING and needs_confirmation(None, d.phase):
+            # Not in effect until the client confirms it (DESIGN.md).
+            label += " (awaiting the client)"
+        out.append(Milestone(number, d, label))
     return out
+
+
+def proposal_notes(proposal: Any | None) -> tuple[str, ...]:
+    """What the staff pages say beside the proposal: a move awaiting the client, a
+    forward proposal held back, a suggested consult (plain sentences)."""
+    if proposal is None:
+        return ()
+    notes = []
+    if proposal.awaiting:
+        since = f" on {proposal.awaiting_since:%-d %B %Y}" if proposal.awaiting_since else ""
+        notes.append(
+            f"{Phase(proposal.awaiting).label} agreed{since}, awaiting the client's "
+            "confirmation: it takes effect when they confirm it."
+        )
+    if proposal.held:
+        why = (
+            "repair first: a possible rupture is open"
+            if proposal.repair_first
+            else "a move awaits the client's confirmation"
+        )
+        label = PROPOSAL_WORDS.get(proposal.held, proposal.held)
+        notes.append(f"Held back ({why}): {label}.")
+    if proposal.consult:
+        notes.append("A medical or psychiatric consult is suggested.")
+    return tuple(notes)
 
 
 def _proposal(episode: Episode, today: dt.date) -> Any | None:
@@ -423,6 +469,7 @@ def build_journey(
         client_phase=str(CLIENT_PHASE_NAMES[Phase(phase)]),
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         alerts=() if withheld else alerts_of(proposal),
+        notes=() if withheld else proposal_notes(proposal),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
         flags=tuple(_open_flags(episode)),
@@ -432,8 +479,9 @@ def build_journey(
 
 
 def _agreed_phase(decisions: list[Decision]) -> str:
-    changes = [d for d in decisions if d.kind == Decision.Kind.PHASE_CHANGE]
-    return changes[-1].phase if changes else Phase.NONE
+    from plusone.clinical.phase_now import phase_now
+
+    return phase_now(decisions).phase or Phase.NONE
 
 
 def _open_flags(episode: Episode) -> list[Flag]:
@@ -471,6 +519,8 @@ class SessionCard:
     screens: tuple[screens.ScreenLine, ...] = field(default=())
     # The alerts and a single spike, as codes (ALERT_LABELS words them).
     alerts: tuple[str, ...] = ()
+    # Beside the proposal: awaiting the client, held back, a consult (proposal_notes).
+    notes: tuple[str, ...] = ()
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -543,4 +593,5 @@ def session_card(
         next_session=upcoming,
         screens=screens.screens_row(episode, given=shown, auditc_sex=episode.client.auditc_sex),
         alerts=() if withheld else alerts_of(proposal),
+        notes=() if withheld else proposal_notes(proposal),
     )

@@ -462,6 +462,8 @@ class Decision(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     reversal_reason = EncryptedTextField(blank=True, default="")
+    # Why, for a move the phase table does not offer (required then; the trace shows it).
+    reason = EncryptedTextField(blank=True, default="")
     confirmation = models.CharField(
         max_length=12, choices=Confirmation.choices, default=Confirmation.PENDING
     )
@@ -591,6 +593,13 @@ class EpisodeSummary(models.Model):
     goal_ratings = models.JSONField(default=list, blank=True)
     # A single spike in Deepening or Consolidating ("spike: review"), as propose gives it.
     spike_review = models.BooleanField(default=False)
+    # A phase agreed but awaiting the client's confirmation (a Phase value, or "").
+    awaiting = models.CharField(max_length=15, blank=True, default="")
+    # A forward proposal held back ("repair first", or while a move awaits the client).
+    held = models.CharField(max_length=30, blank=True, default="")
+    repair_first = models.BooleanField(default=False)
+    # The proposal suggests a medical or psychiatric consult (a spike exit, a step back).
+    consult = models.BooleanField(default=False)
     # The day the proposal, phase and alerts were judged for; older than today means stale
     # (DESIGN.md: judged as of today), and the caseload re-judges it.
     judged_on = models.DateField(null=True, blank=True)

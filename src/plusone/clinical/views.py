@@ -37,6 +37,7 @@ from plusone.clinical.models import (
     Phase,
     SafetyPlan,
 )
+from plusone.clinical.phase_now import decisions_of, phase_now
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
 from plusone.clinical.screens import pending_requests
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
@@ -158,7 +159,13 @@ def decision_new(request: HttpRequest, episode_id: str) -> HttpResponse:
                 return redirect("clinical:decision_confirm", episode_id=episode.pk)
             return redirect("clinical:decisions", episode_id=episode.pk)
     audit.record_view(request, episode, action="view.decision_form")
-    context = {"episode": episode, "form": form, "phase": actions.agreed_phase(episode)}
+    now = phase_now(decisions_of(episode))
+    context = {
+        "episode": episode,
+        "form": form,
+        "phase_label": Phase(now.phase or Phase.NONE).label,
+        "awaiting_label": Phase(now.awaiting.phase).label if now.awaiting else "",
+    }
     return render(request, "clinical/decision_form.html", context)
 
 

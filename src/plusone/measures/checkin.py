@@ -77,12 +77,10 @@ def administrable(key: str, episode: Episode) -> bool:
 
 
 def _agreed_phase(episode: Episode) -> str:
-    latest = (
-        Decision.objects.filter(episode=episode, kind=Decision.Kind.PHASE_CHANGE)
-        .order_by("-decided_on", "-created_at")
-        .first()
-    )
-    return latest.phase if latest is not None else "none"
+    # One definition of the agreed phase: a Deepening awaiting the client keeps today's plan.
+    from plusone.clinical.phase_now import agreed_phase
+
+    return agreed_phase(episode)
 
 
 def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[str]]:

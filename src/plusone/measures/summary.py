@@ -24,7 +24,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from plusone.clinical.models import Decision, Episode, EpisodeSummary, Flag, Goal, Session
+from plusone.clinical import phase_now as phase_now_module
+from plusone.clinical.models import (
+    Decision,
+    Episode,
+    EpisodeSummary,
+    Flag,
+    Goal,
+    RuptureEvent,
+    Session,
+)
 from plusone.core import history as h
 from plusone.measures.models import Administration, Sitting, SittingKind, SittingStatus
 
@@ -36,33 +45,10 @@ SUMMARY_TREND_LENGTH = 8
 REFLECTION_ITEMS = ("reflection_heard", "reflection_matters", "reflection_fit")
 THERAPIST_RATING_ITEMS = ("therapist_heard", "therapist_matters", "therapist_fit")
 
-# The decision form's proposal names -> plusone.core.propose kinds.
-DECLINED_PROPOSAL_KINDS = {
-    "plus_one": "plus_one",
-    "good_enough": "good_enough_ending",
-    "good_enough_ending": "good_enough_ending",
-    "stalled": "stalled_review",
-    "stalled_review": "stalled_review",
-    "spike": "spike_exit",
-    "spike_exit": "spike_exit",
-    "consolidating": "consolidating",
-    "ending": "ending",
-    "deepening_or_ending": "deepening_or_ending",
-    "stabilizing": "stabilizing",
-}
-# At the +1 threshold the one question is "Deepening or good-enough ending".
-AT_THRESHOLD = {"plus_one": "deepening_or_ending", "good_enough_ending": "deepening_or_ending"}
-
-
-def declined_proposal(decision: Any) -> str | None:
-    """The plusone.core proposal kind a declined decision answers.
-
-    None (every proposal) when it names none or one the rules do not know.
-    """
-    kind = DECLINED_PROPOSAL_KINDS.get(decision.proposal_kind or "")
-    if kind is not None and decision.phase == "plus_one":
-        kind = AT_THRESHOLD.get(kind, kind)
-    return kind
+# Where the decision names live now (re-exported for their old importers).
+DECLINED_PROPOSAL_KINDS = phase_now_module.DECLINED_PROPOSAL_KINDS
+AT_THRESHOLD = phase_now_module.AT_THRESHOLD
+declined_proposal = phase_now_module.declined_proposal
 
 
 # Histories -------------------------------------------------------------------------------
@@ -105,6 +91,16 @@ def histories_for(episodes: Sequence[Episode]) -> dict[Any, h.ClientHistory]:
     ):
         sessions[episode_id].append(local(starts_at))
     flags = _risk_flags(ids)
+    # Logged ruptures and repairs, on the local date of their session.
+    ruptures: dict[Any, list[h.RuptureLog]] = defaultdict(list)
+    for episode_id, kind, starts_at in (
+        RuptureEvent.objects.filter(episode_id__in=ids)
+        .order_by("session__starts_at", "created_at")
+        .values_list("episode_id", "kind", "session__starts_at")
+    ):
+        ruptures[episode_id].append(
+            h.RuptureLog(date=local(starts_at), kind="repair" if kind == "repair" else "rupture")
+        )
     out = {}
     for episode in episodes:
         out[episode.pk] = _history(
@@ -114,6 +110,7 @@ def histories_for(episodes: Sequence[Episode]) -> dict[Any, h.ClientHistory]:
             decisions[episode.pk],
             tuple(sessions[episode.pk]),
             flags.get(episode.pk, ()),
+            tuple(ruptures[episode.pk]),
         )
     return out
 
@@ -135,6 +132,7 @@ def _history(
     decisions: list[Decision],
     sessions: tuple[dt.date, ...],
     risk_flags: tuple[h.RiskFlag, ...],
+    ruptures: tuple[h.RuptureLog, ...],
 ) -> h.ClientHistory:
     local = timezone.localdate
     admins: list[h.Administration] = []
@@ -157,7 +155,8 @@ def _history(
                             completed=day,
                             rating=float(value),
                             # The trace names a goal by its words, never its id.
-                            label=goal.text or f"goal {position}",
+                            label=goal.text,
+                            position=position,
                         )
                     )
         elif key == "session_reflection":
@@ -206,16 +205,8 @@ def _history(
         reflections=tuple(reflections),
         therapist_ratings=tuple(ratings),
         sessions=sessions,
-        decisions=tuple(
-            h.Decision(
-                phase=d.phase if d.phase in h.PHASES else None,  # type: ignore[arg-type]
-                date=d.decided_on,
-                kind="change" if d.kind == "phase_change" else "no_change",
-                review_date=d.review_date,
-                proposal=None if d.kind == "phase_change" else declined_proposal(d),
-            )
-            for d in decisions
-        ),
+        decisions=tuple(phase_now_module.as_core(d) for d in decisions),
+        ruptures=ruptures,
         risk_flags=risk_flags,
         # A goal none of whose versions is active any more no longer counts.
         inactive_goals=tuple(
@@ -363,6 +354,10 @@ def _proposal_fields(episode: Episode, *, today: dt.date) -> dict[str, Any]:
         "phase": proposal.phase or "none",
         "alerts": list(proposal.alerts),
         "spike_review": proposal.spike_review,
+        "awaiting": proposal.awaiting or "",
+        "held": proposal.held or "",
+        "repair_first": proposal.repair_first,
+        "consult": proposal.consult,
         "judged_on": today,
     }
 
@@ -394,6 +389,7 @@ def refresh_summaries(episodes: Sequence[Episode], *, today: dt.date) -> int:
         for i, episode in enumerate(chunk):
             kind = KINDS[int(result.kind[i])]
             phase_code = int(result.phase[i])
+            awaiting, held = int(result.awaiting[i]), int(result.held[i])
             updates.append(
                 (
                     episode.pk,
@@ -402,6 +398,10 @@ def refresh_summaries(episodes: Sequence[Episode], *, today: dt.date) -> int:
                         "phase": PHASES[phase_code] if 0 <= phase_code < len(PHASES) else "none",
                         "alerts": list(result.alert_names(i)),
                         "spike_review": bool(result.spike_review[i]),
+                        "awaiting": PHASES[awaiting] if 0 <= awaiting < len(PHASES) else "",
+                        "held": KINDS[held] if 0 <= held < len(KINDS) else "",
+                        "repair_first": bool(result.repair_first[i]),
+                        "consult": bool(result.consult[i]),
                         "judged_on": today,
                     },
                 )

@@ -111,10 +111,16 @@ def licensed_text(data_dir: Any, practice: Any, key: str, *, stem: str | None = 
 
 
 def decide(p: Any, episode: Any, phase: str, *, on: Any = None, **extra: Any) -> Any:
-    """Record a phase decision for the episode, confirmed by the client's spoken word."""
-    from plusone.clinical.actions import DecisionData, record_decision
+    """Record a phase decision for the episode, confirmed by the client's spoken word.
+
+    Deepening is reached as the phase table offers it: through the +1 threshold,
+    agreed the day before when no phase is agreed yet.
+    """
+    from plusone.clinical.actions import DecisionData, agreed_phase, record_decision
 
     on = on or TODAY - dt.timedelta(days=1)
+    if phase == "deepening" and agreed_phase(episode) == "none":
+        decide(p, episode, "plus_one", on=on - dt.timedelta(days=1))
     deeper = phase == "deepening"
     data = DecisionData(
         kind=extra.pop("kind", "phase_change"),

@@ -13,6 +13,7 @@ from django.test import TestCase
 
 from personas import TODAY, make_personas
 from plusone.audit.models import AuditEvent
+from plusone.clinical.actions import confirm_decision
 from plusone.clinical.models import EpisodeSummary
 from plusone.core.propose import propose
 from plusone.measures import actions, checkin
@@ -73,14 +74,23 @@ class HistoryTests(TestCase):
         proposal = propose(actions.history_for(self.episode), today=after)
         self.assertEqual(proposal.kind, "stabilizing")
 
-    def test_it_counts_a_decision_waiting_for_the_clients_confirmation(self) -> None:
+    def test_it_waits_for_the_clients_confirmation_before_deepening_takes_effect(self) -> None:
+        # DESIGN.md (changed in December 2026): a move into Deepening takes effect when the
+        # client confirms it; until then it is "awaiting the client" everywhere.
         decision = decide(self.p, self.episode, "deepening", confirmation="pending")
         self.assertEqual(decision.confirmation, "pending")
         passed = actions.history_for(self.episode).decisions
-        self.assertEqual([(d.kind, d.phase) for d in passed], [("change", "deepening")])
+        self.assertEqual(
+            [(d.kind, d.phase, d.awaiting) for d in passed],
+            [("change", "plus_one", False), ("change", "deepening", True)],
+        )
         _, token = issue(self.p.alice, self.p.bob)
         answer_today(token)
-        self.assertEqual(EpisodeSummary.objects.get(episode=self.episode).phase, "deepening")
+        summary = EpisodeSummary.objects.get(episode=self.episode)
+        self.assertEqual((summary.phase, summary.awaiting), ("plus_one", "deepening"))
+        confirm_decision(user=self.p.alice, decision=decision, text="B.B.", today=TODAY)
+        summary.refresh_from_db()
+        self.assertEqual((summary.phase, summary.awaiting), ("deepening", ""))
 
     def test_it_passes_open_flags_to_the_rule_engine_as_risk(self) -> None:
         _, token = issue(self.p.alice, self.p.bob)
