@@ -437,6 +437,16 @@ def test_it_refuses_another_vendors_backup_and_a_newer_plusones(
     assert "accounts_user" not in _rows(factory.untouched())
 
 
+def test_it_refuses_to_back_up_a_database_never_migrated(factory: Factory, source: Source) -> None:
+    # An empty database (the SQLite file exists: settings create it, private, at start-up).
+    empty = factory.new("never-migrated", K1)
+    out = factory.root / "empty.tar.age"
+    done = empty.plusone("backup", "--output", str(out), "--recipient", RECIPIENT)
+    assert done.returncode == 2, done.stderr
+    assert "holds no PlusOne tables: run `plusone migrate` first" in done.stderr
+    assert not out.exists()
+
+
 def test_it_refuses_a_wrong_identity(factory: Factory, source: Source) -> None:
     other = factory.root / "other-identity.txt"
     other.write_text(f"{pyrage.x25519.Identity.generate()}\n", encoding="utf-8")

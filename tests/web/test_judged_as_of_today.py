@@ -77,3 +77,10 @@ class JudgedAsOfTodayTests(TestCase):
             self.assertEqual(result["summaries"], 3)  # Bob, Dave and Gus
             judged = set(EpisodeSummary.objects.values_list("judged_on", flat=True))
             self.assertEqual(judged, {timezone.localdate()})
+            # And the audit anchor: every practice's signed head, outside the database.
+            anchor = result["anchor"]
+            self.assertTrue(anchor["ok"])
+            self.assertEqual(
+                {a["practice"] for a in anchor["anchors"]},
+                {str(self.p.riverside.pk), str(self.p.lakeview.pk)},
+            )

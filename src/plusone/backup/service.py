@@ -166,6 +166,7 @@ def make_backup(*, output: Path | None, recipient: str | None) -> BackupResult:
             returncode=2,
         )
     vendor = _vendor()
+    _refuse_unmigrated()
     now = dt.datetime.now(dt.UTC)
     target = (output or default_output(now)).absolute()
     if target.exists():
@@ -191,6 +192,15 @@ def make_backup(*, output: Path | None, recipient: str | None) -> BackupResult:
         manifest.update(audit)
         written = _write_atomically(target, manifest, dump, recipients)
     return BackupResult(target, written[0], written[1], manifest, warnings)
+
+
+def _refuse_unmigrated() -> None:
+    """A database PlusOne never migrated holds nothing to back up: say so, never write an
+    empty backup (settings create the SQLite file early, private, so it exists anyway)."""
+    if "django_migrations" not in connection.introspection.table_names():
+        raise BackupError(
+            "the database holds no PlusOne tables: run `plusone migrate` first", returncode=2
+        )
 
 
 def _sha256(path: Path) -> str:

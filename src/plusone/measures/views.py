@@ -412,10 +412,8 @@ def _link_page(
         "email_withdrawn": issued.email_withdrawn,
         "has_email": bool(found.email),
     }
-    response = render(request, "measures/link_issued.html", context)
-    # The page holds a live bearer link: never cache it.
-    response["Cache-Control"] = "no-store"
-    return response
+    # The page holds a live bearer link: never cached (web.nostore marks every response).
+    return render(request, "measures/link_issued.html", context)
 
 
 @route(Policy.THERAPIST, methods=("POST",))

@@ -19,7 +19,11 @@ from plusone.audit.models import AuditEvent
 from plusone.privacy import actions, forms, queries
 from plusone.web.routes import Policy, route
 
+# Everything a recipient holding the audit key needs to recompute each event's MACs
+# (plusone.audit.macs): its id, MAC format version and content MAC included.
 EXPORT_FIELDS = (
+    "id",
+    "mac_version",
     "practice_id",
     "seq",
     "at",
@@ -31,6 +35,7 @@ EXPORT_FIELDS = (
     "detail",
     "key_id",
     "prev_mac",
+    "content_mac",
     "mac",
 )
 
@@ -117,6 +122,8 @@ def opened(request: HttpRequest) -> HttpResponse:
 
 def _event_row(event: AuditEvent) -> dict[str, Any]:
     return {
+        "id": str(event.pk),
+        "mac_version": event.mac_version,
         "practice_id": str(event.practice_id),
         "seq": event.seq,
         "at": event.at.isoformat(),
@@ -128,6 +135,7 @@ def _event_row(event: AuditEvent) -> dict[str, Any]:
         "detail": event.detail,
         "key_id": event.key_id,
         "prev_mac": event.prev_mac,
+        "content_mac": event.content_mac,
         "mac": event.mac,
     }
 

@@ -169,7 +169,7 @@ def access_export(request: HttpRequest, request_id: str) -> HttpResponse:
     )
     # The request's UUID names the file: never the client's name (PHI stays out of headers).
     response["Content-Disposition"] = f'attachment; filename="access-{found.pk}.json"'
-    response["Cache-Control"] = "no-store"
+    # Never cached: web.nostore marks every response no-store.
     return response
 
 

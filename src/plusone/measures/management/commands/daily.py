@@ -1,8 +1,9 @@
 """``plusone daily``: the once-a-day job. Re-judges every open episode's summary as of
 today through the batch path (DESIGN.md: judged as of today), so the caseload, the card
 and the journey agree however long ago the last check-in was; then writes the audit
-anchor. Run by cron or a systemd timer in production, and by ``plusone worker`` once a
-day."""
+anchor (every practice's signed chain head, outside the database: DESIGN.md, Audit).
+Run by cron or a systemd timer in production, and by ``plusone worker`` once a day.
+Exits 1 when the anchor found a problem (a head that does not verify)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 
 def run_daily() -> dict[str, Any]:
-    """Refresh every open episode's summary as of today; return counts and seconds."""
+    """Refresh every open episode's summary as of today and write the audit anchor; return
+    counts, the anchor's result and seconds."""
+    from plusone.audit.anchors import write_anchor
     from plusone.clinical.models import Episode
     from plusone.measures.summary import refresh_summaries
 
@@ -24,9 +27,11 @@ def run_daily() -> dict[str, Any]:
     today = timezone.localdate()
     episodes = list(Episode.objects.filter(status=Episode.Status.OPEN).select_related("client"))
     refreshed = refresh_summaries(episodes, today=today)
+    anchor = write_anchor(now=timezone.now())
     return {
         "day": today.isoformat(),
         "summaries": refreshed,
+        "anchor": anchor.as_dict(),
         "seconds": round(time.monotonic() - started, 3),
     }
 
@@ -48,5 +53,14 @@ class Command(BaseCommand):
         if fmt == "json":
             self.stdout.write(json.dumps(result))
         else:
-            for key, value in result.items():
-                self.stdout.write(f"{key:<10} {value}")
+            anchor = result["anchor"]
+            self.stdout.write(f"{'day':<10} {result['day']}")
+            self.stdout.write(f"{'summaries':<10} {result['summaries']}")
+            self.stdout.write(
+                f"{'anchors':<10} {len(anchor['anchors'])} written to {anchor['file']}"
+            )
+            self.stdout.write(f"{'seconds':<10} {result['seconds']}")
+        if not result["anchor"]["ok"]:
+            for problem in result["anchor"]["problems"]:
+                self.stderr.write(f"audit anchor: {problem.get('reason', problem)}")
+            raise CommandError("the audit anchor found a problem", returncode=1)
