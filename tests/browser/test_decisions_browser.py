@@ -29,6 +29,32 @@ def _tick(page: Any, name: str, value: str) -> None:
     page.locator(f"input[name='{name}'][value='{value}']").check()
 
 
+def _at_the_threshold(p: Any, episode: Any) -> Any:
+    """Bob and Alice agreed the +1 threshold a week ago: the phase table then offers
+    Deepening (straight from no phase it would need a written reason)."""
+    from plusone.clinical import actions
+
+    week_ago = timezone.localdate() - dt.timedelta(days=7)
+    return actions.record_decision(
+        user=p.alice,
+        episode=episode,
+        data=actions.DecisionData(
+            kind="phase_change",
+            phase="plus_one",
+            decided_on=week_ago,
+            options_discussed=["go_deeper", "continue"],
+            discomfort_acknowledged=False,
+            symptom_rise_acknowledged=False,
+            discomfort_note="",
+            focus="",
+            present=["client", "therapist"],
+            confirmation="spoken",
+            confirmed_on=week_ago,
+        ),
+        today=timezone.localdate(),
+    )
+
+
 def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
     live_server: Any, context: Any, page: Any, csp_watch: Any, axe: Any
 ) -> None:
@@ -37,6 +63,7 @@ def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
 
     p = make_personas()
     episode = p.bob.episodes.get()
+    threshold = _at_the_threshold(p, episode)
     today = timezone.localdate()
     review = today + dt.timedelta(weeks=8)
     _sign_in(context, live_server.url, p.alice)
@@ -65,7 +92,7 @@ def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
     page.get_by_text("Decision recorded.").wait_for()
     assert page.url.endswith(reverse("clinical:decisions", args=[episode.pk]))
 
-    d = Decision.objects.get(episode=episode)
+    d = Decision.objects.exclude(pk=threshold.pk).get(episode=episode)
     assert (d.kind, d.phase, d.proposal_kind) == ("phase_change", "deepening", "plus_one")
     assert d.options_discussed == ["go_deeper", "continue", "end_good_enough", "refer"]
     assert d.discomfort_acknowledged and d.symptom_rise_acknowledged
@@ -80,7 +107,7 @@ def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
     assert event.detail["phase"] == "deepening"
     # The audit detail names the options but holds none of the client's words.
     assert "father" not in str(event.detail)
-    consent = Consent.objects.get(kind=Consent.Kind.TREATMENT_PLAN)
+    consent = Consent.objects.exclude(decision=threshold).get(kind=Consent.Kind.TREATMENT_PLAN)
     assert consent.decision == d
     assert csp_watch.violations == []
 

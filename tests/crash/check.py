@@ -15,9 +15,11 @@ invariant (``problems``) and the database's own integrity checks. The invariants
    link, has its answers and instrument version, and a total (and a PHQ-9 or GAD-7 band)
    when valid.
 4. Every risk answer has its flag: a Sitting's risk grade is the worst of its
-   Administrations', a Sitting with a risk grade has exactly one Flag opened by one of
-   its Administrations with that grade (capped at 3), and one without has none. A
-   client who answered PHQ-9 item 9 above 0 has that answer stored with a risk grade.
+   Administrations', a Sitting with a risk grade has exactly one Flag, its own (named by
+   its link, or by one of its Administrations before December 2026), with that grade
+   (capped at 3), and one without has none. A flag opened when a group was saved, whose
+   sitting was never sent, stays open with its answer on a link that exists. A client
+   who answered PHQ-9 item 9 above 0 has that answer stored with a risk grade.
 5. The episode summary agrees with the rows: the open-flag count, the latest primary
    total and the not-completed count.
 6. Every Sitting has one ``checkin.submit`` audit row and every Administration one
@@ -113,10 +115,12 @@ def main(expected_file: Path) -> dict[str, Any]:
         worst = max((a.risk_grade for a in admins), default=0)
         if s.risk_grade != worst:
             problems.append(f"sitting {s.pk}: risk grade {s.risk_grade}, worst answer {worst}")
+        # The sitting's one flag names its link (or, before December 2026, an administration).
         opened = [
             f
             for f in flags
-            if f.source_kind == "administration" and f.source_id in {a.pk for a in admins}
+            if (f.source_kind == "checkin" and str(f.source_id) == s.idempotency_key)
+            or (f.source_kind == "administration" and f.source_id in {a.pk for a in admins})
         ]
         if worst and (len(opened) != 1 or opened[0].grade != min(worst, 3)):
             problems.append(f"sitting {s.pk}: risk grade {worst} with {len(opened)} flags")
@@ -141,7 +145,14 @@ def main(expected_file: Path) -> dict[str, Any]:
         problems.append(f"{len(admins_by_sitting[None])} administrations without a sitting")
     for source, count in flags_by_source.items():
         if count > 1:
-            problems.append(f"administration {source}: {count} flags")
+            problems.append(f"source {source}: {count} flags")
+    # A flag opened when a group was saved, its sitting never sent (killed, or abandoned):
+    # it stays, with the answer that opened it, on a link that exists.
+    links_by_id = {str(t.pk) for t in tokens.values()}
+    for f in flags:
+        early = f.source_kind == "checkin" and str(f.source_id) not in sittings_by_key
+        if early and (str(f.source_id) not in links_by_id or not f.answer or f.status != "open"):
+            problems.append(f"flag {f.pk}: opened before its sitting, but not as it should")
 
     for summary in EpisodeSummary.objects.select_related("episode"):
         episode = summary.episode
