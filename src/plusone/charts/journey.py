@@ -16,8 +16,10 @@ reliable-change band, sudden gains, therapist rating or ruptures.
 Every element a test or a reader may need carries a class and ``data-*`` attributes:
 ``rect.plot-area[data-plot]``, ``.point[data-plot][data-series][data-session]
 [data-value]``, ``rect.band[data-band]``, ``line.cutoff[data-value]``,
-``rect.rc-band``, ``.sudden-gain``, ``.event[data-kind]`` and
-``line.milestone[data-session]``.
+``rect.rc-band``, ``.sudden-gain``, ``.event[data-kind]``,
+``line.milestone[data-session]``, and for a check-in point (``Session.kind``)
+``circle.axis-check-in-tick[data-session]`` and ``text.axis-check-in[data-session]``.
+``data-session`` is a point's ``Session.number``.
 """
 
 from __future__ import annotations
@@ -597,7 +599,12 @@ def _gain_mark(x: float, y: float, pre: int, post: int) -> str:
 
 
 def _session_axis(canvas: _Canvas) -> None:
-    """Session numbers under the last plot, thinned to stay legible, with some dates."""
+    """Session numbers under the last plot, thinned to stay legible, with some dates.
+
+    A check-in point (``Session.kind == "checkin"``) gets an open ring for its tick, and
+    its label and date whenever they fit beside the other check-ins' labels; session
+    labels give way to them.
+    """
     y = canvas.y + 8
     n = len(canvas.sessions)
     every = 1
@@ -612,22 +619,110 @@ def _session_axis(canvas: _Canvas) -> None:
         if len(shown) > 1 and canvas.step * (n - 1 - shown[-1]) < 24:
             shown.pop()
         shown.append(n - 1)
+    dated = {i for i in shown if i % date_every == 0}
+    check_ins = [i for i, s in enumerate(canvas.sessions) if s.kind == "checkin"]
+    centres: dict[int, float] = {}
+    if check_ins:
+        shown, dated, centres = _room_for_check_ins(canvas, shown, dated)
     for i in shown:
         session = canvas.sessions[i]
         x = canvas.xs[session.number]
+        if i in centres:
+            _check_in_label(canvas, session, centres[i], y)
+            continue
         canvas.back.append(
             f'<line x1="{num(x)}" y1="{num(y - 8)}" x2="{num(x)}" y2="{num(y - 4)}" '
             f'stroke="{FRAME}" stroke-width="1"/>'
         )
-        canvas.text(x, y + 6, str(session.number), size=11, fill=MUTED_TEXT, anchor="middle")
-        if i % date_every == 0:
+        canvas.text(x, y + 6, session.shown, size=11, fill=MUTED_TEXT, anchor="middle")
+        if i in dated:
             canvas.text(
                 x, y + 20, _short_date(session.date), size=10, fill=MUTED_TEXT, anchor="middle"
             )
     canvas.text(
         canvas.left, y + 36, "Session", size=12, fill=MUTED_TEXT, extra=' class="axis-title"'
     )
+    if check_ins:
+        # Every check-in point has its ring, labelled or not, so none reads as a session.
+        for i in check_ins:
+            x = canvas.xs[canvas.sessions[i].number]
+            canvas.back.append(_check_in_ring(x, y - 6, canvas.sessions[i].number))
+        _check_in_key(canvas, canvas.sessions[check_ins[0]].shown, y + 36)
     canvas.y = y + 40
+
+
+# Room kept between two axis labels, on top of the estimated text widths.
+_AXIS_GAP = 4.0
+
+
+def _check_in_text(session: Session) -> tuple[str, str, float]:
+    """A check-in point's two lines under the axis and the wider one's width."""
+    label, date = session.shown, _short_date(session.date)
+    return label, date, max(text_width(label, 10), text_width(date, 10))
+
+
+def _room_for_check_ins(
+    canvas: _Canvas, shown: list[int], dated: set[int]
+) -> tuple[list[int], set[int], dict[int, float]]:
+    """Label check-in points first, the latest first, each where it fits beside the
+    check-in labels already placed; then drop any session number or date that would
+    touch one. Returns the labelled indices, the dated ones and each check-in label's
+    centre (moved inward at the chart's edges, so that no label is clipped)."""
+    taken: list[tuple[float, float]] = []
+    centres: dict[int, float] = {}
+    for i in reversed(range(len(canvas.sessions))):
+        session = canvas.sessions[i]
+        if session.kind != "checkin":
+            continue
+        half = _check_in_text(session)[2] / 2
+        x = canvas.xs[session.number]
+        centre = min(max(x, half + 2), canvas.width - 2 - half)
+        span = (centre - half - _AXIS_GAP, centre + half + _AXIS_GAP)
+        if all(span[1] <= lo or hi <= span[0] for lo, hi in taken):
+            taken.append(span)
+            centres[i] = centre
+
+    def clear(x: float, width: float) -> bool:
+        return all(x + width / 2 <= lo or hi <= x - width / 2 for lo, hi in taken)
+
+    kept = []
+    for i in shown:
+        session = canvas.sessions[i]
+        x = canvas.xs[session.number]
+        if session.kind == "session" and clear(x, text_width(session.shown, 11)):
+            kept.append(i)
+    dated = {
+        i
+        for i in dated
+        if i in kept
+        and clear(
+            canvas.xs[canvas.sessions[i].number],
+            text_width(_short_date(canvas.sessions[i].date), 10),
+        )
+    }
+    return sorted([*kept, *centres]), dated, centres
+
+
+def _check_in_ring(x: float, y: float, number: int | None = None) -> str:
+    data = f' class="axis-check-in-tick" data-session="{number}"' if number is not None else ""
+    return (
+        f'<circle{data} cx="{num(x)}" cy="{num(y)}" r="2.5" fill="#FFFFFF" '
+        f'stroke="{FRAME}" stroke-width="1.2"/>'
+    )
+
+
+def _check_in_label(canvas: _Canvas, session: Session, centre: float, y: float) -> None:
+    label, date, _ = _check_in_text(session)
+    extra = f' class="axis-check-in" data-session="{session.number}"'
+    canvas.text(centre, y + 6, label, size=10, fill=MUTED_TEXT, anchor="middle", extra=extra)
+    canvas.text(centre, y + 20, date, size=10, fill=MUTED_TEXT, anchor="middle", extra=extra)
+
+
+def _check_in_key(canvas: _Canvas, label: str, y: float) -> None:
+    """An open ring and the check-in label beside the axis title: the key to the rings."""
+    x = canvas.left + text_width("Session", 12) + 18
+    canvas.labels.append(_check_in_ring(x, y - 4))
+    canvas.text(x + 7, y, label, size=12, fill=MUTED_TEXT, extra=' class="axis-key"')
 
 
 def _milestone_labels(canvas: _Canvas, decisions: Sequence[Decision], client: bool) -> None:
@@ -801,23 +896,42 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def _title(journey: Journey, client: bool) -> str:
     if client:
         return "Your journey so far"
-    n = len(journey.sessions)
-    if not n:
+    if not journey.sessions:
         return "Journey: no sessions yet"
     first, last = journey.sessions[0], journey.sessions[-1]
-    return (
-        f"Journey: {n} session{'s' if n != 1 else ''}, "
-        f"{_long_date(first.date)} to {_long_date(last.date)}"
-    )
+    return f"Journey: {_count(journey)}, {_long_date(first.date)} to {_long_date(last.date)}"
+
+
+def _count(journey: Journey) -> str:
+    """ "40 sessions", or "5 sessions and 1 check-in without a session"."""
+    n = sum(s.kind == "session" for s in journey.sessions)
+    k = len(journey.sessions) - n
+    text = f"{n} session{'s' if n != 1 else ''}" if n else "no sessions"
+    if k:
+        text += f" and {k} check-in{'s' if k != 1 else ''} without a session"
+    return text
+
+
+def _point_name(journey: Journey, number: int) -> str:
+    """How a sentence names a point: "session 4", or "check-in of 6 Dec 2026"."""
+    point = next(s for s in journey.sessions if s.number == number)
+    if point.kind == "session":
+        return f"session {point.shown}"
+    return f"{point.shown} of {_long_date(point.date)}"
 
 
 def _description(journey: Journey, client: bool) -> str:
     parts = []
     if journey.sessions:
         first, last = journey.sessions[0], journey.sessions[-1]
+        sessions = [s for s in journey.sessions if s.kind == "session"]
+        what = (
+            f"Sessions {sessions[0].shown} to {sessions[-1].shown}" if sessions else "No sessions"
+        )
+        if k := len(journey.sessions) - len(sessions):
+            what += f" and {k} check-in{'s' if k != 1 else ''} without a session"
         parts.append(
-            f"Sessions {first.number} to {last.number} "
-            f"({_long_date(first.date)} to {_long_date(last.date)}), one lane under another."
+            f"{what} ({_long_date(first.date)} to {_long_date(last.date)}), one lane under another."
         )
     own = []
     if journey.goals:
@@ -859,7 +973,7 @@ def _description(journey: Journey, client: bool) -> str:
         parts.append(text)
     if journey.decisions:
         marks = "; ".join(
-            f"session {d.session}: {_decision_label(d, client)}"
+            f"{_point_name(journey, d.session)}: {_decision_label(d, client)}"
             for d in sorted(journey.decisions, key=lambda d: d.session)
         )
         parts.append(f"Decisions: {marks}.")
@@ -912,7 +1026,7 @@ def _table(journey: Journey, client: bool, title: str) -> Table:
         decisions.setdefault(d.session, []).append(label)
     rows = tuple(
         (
-            str(session.number),
+            session.shown,
             _long_date(session.date),
             "; ".join(decisions.get(session.number, [])),
             *(get(session.number) for get in getters),
@@ -947,5 +1061,5 @@ def _notes(journey: Journey, number: int) -> str:
     if journey.symptoms is not None:
         for gain in journey.symptoms.sudden_gains:
             if gain.post_session == number:
-                notes.append(f"sudden gain from session {gain.pre_session}")
+                notes.append(f"sudden gain from {_point_name(journey, gain.pre_session)}")
     return "; ".join(notes)

@@ -3,7 +3,9 @@
 One :class:`Journey` holds a session axis and the four lanes in DESIGN.md's order
 (own words, growth, relationship, symptoms) plus the phase decisions.
 
-Values are keyed by session number. The two kinds of "no value" differ on purpose:
+Values are keyed by each point's ``number`` on the axis: the session number on an
+axis of sessions only (:class:`Session` describes check-in points). The two kinds of
+"no value" differ on purpose:
 
 - a session number that is **absent** from ``values`` means the measure was not due at
   that session (a growth measure given every 4th session): the line runs on to the
@@ -28,6 +30,7 @@ Audience = Literal["therapist", "client"]
 Better = Literal["lower", "higher"]
 Phase = Literal["stabilizing", "plus_one", "deepening", "consolidating", "ending"]
 EventKind = Literal["rupture", "repair"]
+PointKind = Literal["session", "checkin"]
 Values = Mapping[int, float | None]
 
 # DESIGN.md, "Client-facing phase names": the only phase words a client ever sees.
@@ -52,10 +55,32 @@ MAX_GOALS = 3
 
 @dataclass(frozen=True)
 class Session:
-    """One session on the axis: its number in the episode and its date."""
+    """One point on the axis: its key, its date, and the words a reader sees for it.
+
+    ``number`` keys every lane's values and orders the axis (strictly increasing). On an
+    axis of sessions only it is the session's number in the episode. ``label`` is the
+    text under the point and in the table's first column; blank, it is the number.
+
+    ``kind="checkin"`` marks a check-in that no session holds (a check-in after the last
+    session, or a second day's check-in before the same session): it is drawn with its
+    own tick, its label (blank: "check-in") and its date always, and is not counted as
+    a session. The caller passes the label in the reader's language.
+    """
 
     number: int
     date: datetime.date
+    label: str = ""
+    kind: PointKind = "session"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("session", "checkin"):
+            raise ValueError(f"session {self.number}: unknown kind {self.kind!r}")
+
+    @property
+    def shown(self) -> str:
+        """The words under the point: its label, or else its number (or "check-in")."""
+        label = " ".join(self.label.split())
+        return label or (str(self.number) if self.kind == "session" else "check-in")
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,20 @@ the episode's sessions, administrations, skipped check-ins, goals, decisions and
 logged ruptures, and adds what the page shows around the chart: the proposal
 with its rule trace, alerts, sudden gains and milestones.
 
-The session axis is the episode's attended sessions, numbered from 1. A
-check-in belongs to the first session on or after the day it was completed (a
-check-in precedes its session; the end-of-session reflection shares its day),
-unless it names its session. A skipped check-in puts ``None`` ("not
-completed") in the routine lanes of its session; a measure that was simply
-not due is absent. The caller has already checked access.
+The session axis is the episode's attended sessions, numbered from 1. An
+administration's date is the day it was completed. A check-in belongs to the
+session it names, or else to the first session on or after its day (a check-in
+precedes its session; the end-of-session reflection shares its day). A check-in
+that no session can hold without overwriting another day's value of the same
+instrument gets a point of its own, dated by its day and labelled "check-in":
+one after the last session, or a second day's before the same session (the
+session keeps a day that names it, else the nearest). Several administrations
+of one instrument on one day: the last counts, and only within that day.
+Sessions keep their numbers wherever a clinician reads them ("Session 5").
+
+A skipped check-in puts ``None`` ("not completed") in the routine lanes of its
+point; a measure that was simply not due is absent. The caller has already
+checked access.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from plusone import charts
 from plusone.charts.adapters import growth_from_instrument, symptoms_from_instrument
@@ -92,20 +101,37 @@ ALERT_LABELS = {
 
 @dataclass(frozen=True)
 class GainNote:
-    """A sudden gain on the primary measure, in the therapist's words."""
+    """A sudden gain on the primary measure, in the therapist's words.
 
-    pre_session: int
-    post_session: int
+    ``pre_session`` and ``post_session`` are session numbers; a side that is a check-in
+    with no session has ``None`` there and its day in ``pre_day`` or ``post_day``.
+    """
+
+    pre_session: int | None
+    post_session: int | None
     pre_score: float
     post_score: float
     reversed: bool
+    pre_day: dt.date | None = None
+    post_day: dt.date | None = None
 
     def __str__(self) -> str:
-        text = (
-            f"Sudden gain between sessions {self.pre_session} and {self.post_session}: "
-            f"{self.pre_score:g} → {self.post_score:g}"
-        )
+        if self.pre_session is not None and self.post_session is not None:
+            between = f"sessions {self.pre_session} and {self.post_session}"
+        else:
+            between = (
+                f"{_place(self.pre_session, self.pre_day)} and "
+                f"{_place(self.post_session, self.post_day)}"
+            )
+        text = f"Sudden gain between {between}: {self.pre_score:g} → {self.post_score:g}"
         return text + (" (later reversed)" if self.reversed else "")
+
+
+def _place(session: int | None, day: dt.date | None) -> str:
+    """A point in a sentence: "session 5", or "the check-in of Dec 6, 2026"."""
+    if session is not None or day is None:
+        return f"session {session}"
+    return f"the check-in of {dateformat.format(day, 'M j, Y')}"
 
 
 @dataclass(frozen=True)
@@ -143,28 +169,122 @@ class EpisodeJourney:
         return tuple(ALERT_LABELS.get(a, a) for a in self.alerts)
 
 
+@dataclass(frozen=True)
+class _Point:
+    """One point on the axis: a session, or a day of check-ins that no session holds."""
+
+    key: int
+    date: dt.date
+    # The session's number in the episode; None for a check-in point.
+    session: int | None
+
+
+@dataclass
+class _Day:
+    """One day's check-ins that belong to one session: does one name it, and what they hold."""
+
+    named: bool = False
+    instruments: set[str] = field(default_factory=set)
+
+
 class _Axis:
-    """Session numbers by session id and by date."""
+    """The journey's axis (module docstring): its sessions, numbered from 1, and the
+    check-in points. :meth:`place` lays it out once from everything drawn on it; then
+    :meth:`key` says where a check-in goes and ``points`` lists the axis in date order."""
 
     def __init__(self, sessions: list[Session]) -> None:
         self.sessions = sessions
         self.by_id = {s.pk: n for n, s in enumerate(sessions, start=1)}
         self.dates = [timezone.localdate(s.starts_at) for s in sessions]
+        # (session, day) pairs whose check-ins the session cannot hold: they get a point.
+        self.moved: set[tuple[int, dt.date]] = set()
+        self.points = [_Point(n, d, n) for n, d in enumerate(self.dates, start=1)]
+        self._session_keys = {n: n for n in self.by_id.values()}
+        self._day_keys: dict[dt.date, int] = {}
 
-    def number(self, session_id: Any, when: dt.datetime) -> int | None:
-        """The session a check-in belongs to (module docstring), or None with no sessions."""
+    def home(self, session_id: Any, when: dt.datetime) -> int | None:
+        """The session a check-in belongs to: the one it names, else the first on or after
+        the day it was completed; None after the last session (or with none)."""
         if session_id in self.by_id:
             return self.by_id[session_id]
-        if not self.sessions:
-            return None
         i = bisect.bisect_left(self.dates, timezone.localdate(when))
-        return min(i, len(self.sessions) - 1) + 1
+        return i + 1 if i < len(self.sessions) else None
+
+    def place(self, check_ins: Iterable[tuple[Any, dt.datetime, str]]) -> None:
+        """Lay out the axis from (session id, completed at, instrument) of everything drawn
+        on it ("" for a skipped check-in, which never displaces anything).
+
+        Of the days whose check-ins belong to one session, the session keeps the day of a
+        check-in that names it, else the day nearest it (the latest, for check-ins that
+        precede it), and any other day that shares no instrument with the days it keeps.
+        A day's check-in moves whole: each day the session does not keep, and each day
+        after the last session, gets a point of its own.
+        """
+        claims: dict[int, dict[dt.date, _Day]] = {}
+        own_days: set[dt.date] = set()
+        for session_id, when, instrument in check_ins:
+            day, home = timezone.localdate(when), self.home(session_id, when)
+            if home is None:
+                own_days.add(day)
+                continue
+            claim = claims.setdefault(home, {}).setdefault(day, _Day())
+            claim.named = claim.named or session_id in self.by_id
+            if instrument:
+                claim.instruments.add(instrument)
+        for home, days in claims.items():
+            kept: set[str] = set()
+            held = self.dates[home - 1]
+            # A day that names the session first, then the day nearest it (the later, on a tie).
+            for day in sorted(
+                days, key=lambda d: (days[d].named, -abs((d - held).days), d), reverse=True
+            ):
+                if days[day].instruments & kept:
+                    self.moved.add((home, day))
+                    own_days.add(day)
+                else:
+                    kept |= days[day].instruments
+        # A check-in point comes before a session on the same day: a check-in precedes it.
+        order = sorted(
+            [(d, 1, n) for n, d in enumerate(self.dates, start=1)] + [(d, 0, 0) for d in own_days]
+        )
+        self.points = [_Point(k, d, n or None) for k, (d, _, n) in enumerate(order, start=1)]
+        self._session_keys = {p.session: p.key for p in self.points if p.session is not None}
+        self._day_keys = {p.date: p.key for p in self.points if p.session is None}
+
+    def key(self, session_id: Any, when: dt.datetime) -> int | None:
+        """The point a placed check-in is drawn at (None for one that was never placed)."""
+        home = self.home(session_id, when)
+        day = timezone.localdate(when)
+        if home is not None and (home, day) not in self.moved:
+            return self._session_keys[home]
+        return self._day_keys.get(day)
+
+    def name(self, session_id: Any, when: dt.datetime) -> str:
+        """Where a check-in sits, in words: "Session 5", or "The check-in of Dec 6, 2026"."""
+        home = self.home(session_id, when)
+        day = timezone.localdate(when)
+        where = _place(home if (home, day) not in self.moved else None, day)
+        return where[:1].upper() + where[1:]
+
+    def session_key(self, number: int) -> int:
+        """The point of session ``number``."""
+        return self._session_keys[number]
 
     def on_or_before(self, day: dt.date) -> int | None:
         """The last session on or before ``day`` (the first, for an earlier day)."""
         if not self.sessions:
             return None
         return max(bisect.bisect_right(self.dates, day), 1)
+
+    def chart_sessions(self) -> tuple[charts.Session, ...]:
+        """The points for the chart: sessions by their number, check-ins by their day."""
+        check_in = gettext("check-in")
+        return tuple(
+            charts.Session(p.key, p.date, str(p.session))
+            if p.session is not None
+            else charts.Session(p.key, p.date, check_in, kind="checkin")
+            for p in self.points
+        )
 
 
 def _attended(episode: Episode) -> list[Session]:
@@ -208,16 +328,46 @@ class _Row:
         )
 
 
-def _skipped_sessions(episode: Episode, axis: _Axis) -> set[int]:
+def _skipped(episode: Episode) -> list[tuple[Any, dt.datetime]]:
+    """(session id, completed at) of every skipped check-in of the episode."""
     from plusone.measures.models import Sitting, SittingStatus
 
-    skipped = Sitting.objects.filter(episode=episode, status=SittingStatus.SKIPPED)
-    out = set()
-    for sitting in skipped:
-        number = axis.number(sitting.session_id, sitting.completed_at)
-        if number is not None:
-            out.add(number)
-    return out
+    return list(
+        Sitting.objects.filter(episode=episode, status=SittingStatus.SKIPPED).values_list(
+            "session_id", "completed_at"
+        )
+    )
+
+
+def _readings(a: _Row, primary_key: str) -> list[tuple[str, float]]:
+    """What one administration draws on the axis, as (lane, value) pairs: none for a
+    measure the lanes do not show (a screen, the secondary, an invalid score)."""
+    key = a.instrument_key
+    complete = a.valid and a.total is not None
+    if key == primary_key and a.respondent == "client":
+        return [("primary", float(a.total))] if complete and a.total is not None else []
+    if key == "personal_goals":
+        out = []
+        for item_id, value in a.answers.items():
+            position = int(item_id.rsplit("_", 1)[-1]) if item_id[-1:].isdigit() else 0
+            if position in (1, 2, 3) and (number := _num(value)) is not None:
+                out.append((f"goal_{position}", number))
+        return out
+    if key == "felt_change":
+        return [
+            (item_id, number)
+            for item_id, _ in FELT_CHANGE_ITEMS
+            if (number := _num(a.answers.get(item_id))) is not None
+        ]
+    if not complete or a.total is None:
+        return []
+    if key in GROWTH_INSTRUMENTS:
+        return [(f"growth:{key}", float(a.total))]
+    if key == "session_reflection":
+        return [("reflection", float(a.total))]
+    if key == "therapist_rating":
+        return [("rating", float(a.total))]
+    return []
 
 
 def _current_goals(episode: Episode) -> dict[int, Goal]:
@@ -238,9 +388,9 @@ def _fill_not_completed(values: dict[int, float | None], skipped: Iterable[int])
 
 
 def _primary_gains(
-    values: dict[int, float | None], rc_points: float | None, better: str
+    values: dict[int, float | None], rc_points: float | None, better: str, axis: _Axis
 ) -> tuple[list[charts.SuddenGain], list[GainNote]]:
-    """Sudden gains over the completed primary scores, in session order."""
+    """Sudden gains over the completed primary scores, in the axis's order."""
     numbers = sorted(n for n, v in values.items() if v is not None)
     scores = [values[n] for n in numbers]
     if not rc_points or len(scores) < 4:
@@ -249,16 +399,20 @@ def _primary_gains(
         scores, crit1=rc_points, better="higher" if better == "higher" else "lower"
     )
     marks = [charts.SuddenGain(numbers[g.pre_index], numbers[g.post_index]) for g in found]
-    notes = [
-        GainNote(
-            numbers[g.pre_index],
-            numbers[g.post_index],
-            g.pre_score,
-            g.post_score,
-            g.reversal,
+    notes = []
+    for g in found:
+        pre, post = axis.points[numbers[g.pre_index] - 1], axis.points[numbers[g.post_index] - 1]
+        notes.append(
+            GainNote(
+                pre.session,
+                post.session,
+                g.pre_score,
+                g.post_score,
+                g.reversal,
+                pre_day=None if pre.session is not None else pre.date,
+                post_day=None if post.session is not None else post.date,
+            )
         )
-        for g in found
-    ]
     return marks, notes
 
 
@@ -362,51 +516,49 @@ def build_journey(
         return _withheld_journey(episode)
     markers: list[str] = []
     axis = _Axis(_attended(episode))
-    skipped = _skipped_sessions(episode, axis)
     primary_key = episode.primary_instrument
-    primary: dict[int, float | None] = {}
-    goal_values: dict[int, dict[int, float | None]] = {1: {}, 2: {}, 3: {}}
-    felt: dict[str, dict[int, float | None]] = {k: {} for k, _ in FELT_CHANGE_ITEMS}
-    growth: dict[str, dict[int, float | None]] = {}
-    reflection: dict[int, float | None] = {}
-    rating: dict[int, float | None] = {}
     given: list[screens.Given] = []
+    hidden: list[_Row] = []
+    drawn: list[tuple[_Row, list[tuple[str, float]]]] = []
     for a in _administrations(episode):
-        number = axis.number(a.session_id, a.completed_at)
         if withheld and withheld.hides(_item_kind(a), a.pk):
-            if number is not None:
-                markers.append(f"Session {number}, one measure: {WITHHELD_MARKER}")
+            hidden.append(a)
             continue
         # The screens row reads every check-in, with or without a session to place it on.
         if a.respondent == "client" and not a.risk_item_only:
             given.append(a.given())
-        if number is None:
-            continue
-        key = a.instrument_key
-        if key == primary_key and a.respondent == "client":
-            if a.valid and a.total is not None:
-                primary[number] = a.total
-        elif key == "personal_goals":
-            for item_id, value in a.answers.items():
-                position = int(item_id.rsplit("_", 1)[-1]) if item_id[-1:].isdigit() else 0
-                if position in goal_values and _num(value) is not None:
-                    goal_values[position][number] = _num(value)
-        elif key == "felt_change":
-            for item_id, _ in FELT_CHANGE_ITEMS:
-                if _num(a.answers.get(item_id)) is not None:
-                    felt[item_id][number] = _num(a.answers.get(item_id))
-        elif key in GROWTH_INSTRUMENTS and a.valid and a.total is not None:
-            growth.setdefault(key, {})[number] = a.total
-        elif key == "session_reflection" and a.valid and a.total is not None:
-            reflection[number] = a.total
-        elif key == "therapist_rating" and a.valid and a.total is not None:
-            rating[number] = a.total
+        readings = _readings(a, primary_key)
+        if readings:
+            drawn.append((a, readings))
+    skips = _skipped(episode)
+    axis.place(
+        [(a.session_id, a.completed_at, a.instrument_key) for a, _ in drawn]
+        + [(session_id, when, "") for session_id, when in skips]
+    )
+    markers += [
+        f"{axis.name(a.session_id, a.completed_at)}, one measure: {WITHHELD_MARKER}" for a in hidden
+    ]
+    # By lane, then point: rows come in completed order, so the last of a day counts.
+    lanes: dict[str, dict[int, float | None]] = {}
+    for a, readings in drawn:
+        point = axis.key(a.session_id, a.completed_at)
+        for lane, value in readings:
+            lanes.setdefault(lane, {})[point] = value
+    skipped = {axis.key(session_id, when) for session_id, when in skips} - {None}
+    primary = lanes.get("primary", {})
+    reflection = lanes.get("reflection", {})
+    rating = lanes.get("rating", {})
+    goal_values = {position: lanes.get(f"goal_{position}", {}) for position in (1, 2, 3)}
+    felt = {item_id: lanes.get(item_id, {}) for item_id, _ in FELT_CHANGE_ITEMS}
+    growth = {k: lanes[f"growth:{k}"] for k in GROWTH_INSTRUMENTS if f"growth:{k}" in lanes}
     _fill_not_completed(primary, skipped)
-    _fill_not_completed(reflection, skipped)
+    # The reflection is the session's own: a check-in point has none to miss.
+    sessions = {p.key for p in axis.points if p.session is not None}
+    _fill_not_completed(reflection, sessions & skipped)
 
     instrument = load_instrument(primary_key)
     rc = instrument.rc.points if instrument.rc is not None else None
-    marks, gain_notes = _primary_gains(primary, rc, instrument.direction)
+    marks, gain_notes = _primary_gains(primary, rc, instrument.direction, axis)
     goals = _current_goals(episode)
     chart_goals = []
     for position, goal in sorted(goals.items()):
@@ -430,13 +582,14 @@ def build_journey(
     milestones = _milestones(decisions, axis)
     events = tuple(
         charts.RelationshipEvent(
-            session=axis.by_id[e.session_id], kind="repair" if e.kind == "repair" else "rupture"
+            session=axis.session_key(axis.by_id[e.session_id]),
+            kind="repair" if e.kind == "repair" else "rupture",
         )
         for e in queries.rupture_events(episode)
         if e.session_id in axis.by_id
     )
     journey = charts.Journey(
-        sessions=tuple(charts.Session(n, d) for n, d in enumerate(axis.dates, start=1)),
+        sessions=axis.chart_sessions(),
         intention=episode.s2_intention or "",
         goals=tuple(chart_goals),
         felt_change=felt_series,
@@ -455,7 +608,10 @@ def build_journey(
         ),
         events=events,
         symptoms=symptoms_from_instrument(instrument, primary, sudden_gains=tuple(marks)),
-        decisions=tuple(charts.Decision(m.session, m.decision.phase, m.label) for m in milestones),
+        decisions=tuple(
+            charts.Decision(axis.session_key(m.session), m.decision.phase, m.label)
+            for m in milestones
+        ),
     )
     # The rule trace quotes scores, so a reader with withheld items gets no proposal.
     proposal = None if withheld else _proposal(episode, today)
