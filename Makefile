@@ -34,9 +34,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run with the test profile's own throwaway data dir, never the demo's var/.
 pytest-fast: $(STAMP)
 	PLUSONE_PROFILE=test $(BIN)/plusone makemigrations --check --dry-run
-	$(BIN)/pytest -m "not fuzz and not crash and not slow and (not browser or smoke)" -p no:cacheprovider
+	env -u PLUSONE_DATA_DIR $(BIN)/pytest -m "not fuzz and not crash and not slow and (not browser or smoke)" -p no:cacheprovider
 
 # The fast tier: lint, types, migrations, then the tests (one browser smoke test).
 test: setup lint types pytest-fast

@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from journey_fixtures import give_history
@@ -69,7 +72,11 @@ class JudgedAsOfTodayTests(TestCase):
 
     def test_it_rejudges_every_open_episode_with_plusone_daily(self) -> None:
         later = timezone.now() + dt.timedelta(weeks=9)
-        with time_machine.travel(later, tick=False):
+        # A fresh anchor file: never the developer's data dir, nor another run's anchors.
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder, True)
+        anchors = Path(folder) / "audit" / "anchors.jsonl"
+        with time_machine.travel(later, tick=False), override_settings(AUDIT_ANCHOR_FILE=anchors):
             out = io.StringIO()
             call_command("daily", "--format", "json", stdout=out)
             result = json.loads(out.getvalue())
