@@ -70,8 +70,8 @@ def read() -> None:
     """Bob's signed note, decrypted with the current keys, and every stored value's key id."""
     from allauth.mfa.models import Authenticator
 
+    from plusone.backup.rotation import encrypted_models
     from plusone.crypto.keyring import KeyRing
-    from plusone.crypto.rotation import encrypted_models
     from plusone.notes.models import SessionNote
 
     kids: set[str | None] = set()

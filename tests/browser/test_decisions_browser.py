@@ -141,7 +141,7 @@ def test_it_refuses_an_over_budget_plan_and_shows_the_minutes(
     episode = p.bob.episodes.get()
     before = MeasurementPlan.objects.get(episode=episode).schedule
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:plan_editor", args=[episode.pk]))
+    page.goto(live_server.url + reverse("measures:plan_editor", args=[episode.pk]))
     # Only the routine slot counts: clear every per-session slot so the sum is known.
     boxes = page.locator(
         "form input[type='checkbox']:not([name='intake']):not([name='review'])"

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from journey_fixtures import AUDITC_3, GAD7_12, K10_HOPELESS, PCL5_40, give_screen
 from personas import login_as, make_personas
-from plusone.clinical.choice_actions import request_review_screens
+from plusone.measures.choice_actions import request_review_screens
 
 pytestmark = pytest.mark.browser
 

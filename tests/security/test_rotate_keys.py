@@ -11,9 +11,9 @@ from django.core.management import call_command
 from personas import make_personas, totp_code
 from plusone import audit
 from plusone.audit.models import AuditEvent
+from plusone.backup.rotation import encrypted_models, rotate_field_keys, stale_values
 from plusone.clinical.models import Episode, Goal, SafetyPlan
 from plusone.crypto.keyring import KeyRing, reset_field_key_ring
-from plusone.crypto.rotation import encrypted_models, rotate_field_keys, stale_values
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from plusone.clinical.models import Client
 
 
 def _url(person):
-    return reverse("clinical:checkin_choices", kwargs={"client_id": person.pk})
+    return reverse("measures:checkin_choices", kwargs={"client_id": person.pk})
 
 
 def _journey(person):

@@ -42,7 +42,7 @@ class PlanConflictTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
-        cls.url = reverse("clinical:plan_editor", kwargs={"episode_id": cls.episode.pk})
+        cls.url = reverse("measures:plan_editor", kwargs={"episode_id": cls.episode.pk})
 
     def setUp(self):
         self.second = WebClient()

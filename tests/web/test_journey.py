@@ -118,7 +118,7 @@ class JourneyTests(TestCase):
         response = self.client.get(_journey(self.episode))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "(read-only)")
-        self.assertNotContains(response, reverse("clinical:plan_editor", args=[self.episode.pk]))
+        self.assertNotContains(response, reverse("measures:plan_editor", args=[self.episode.pk]))
         self.assertNotContains(response, reverse("clinical:decision_new", args=[self.episode.pk]))
 
     def test_it_answers_sam_with_404_for_dave(self):

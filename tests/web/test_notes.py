@@ -189,7 +189,7 @@ class NoteTests(TestCase):
         self.assertEqual(self.client.post(self.url, post).status_code, 404)
         self.assertFalse(NoteDraft.objects.exists())
         page = self.client.get(
-            reverse("clinical:session_relationship", kwargs={"session_id": self.session.pk})
+            reverse("measures:session_relationship", kwargs={"session_id": self.session.pk})
         )
         self.assertNotContains(page, self.url)
         with self.assertRaises(actions.NotesTurnedOff):
@@ -200,7 +200,7 @@ class NoteTests(TestCase):
     def test_it_links_the_note_from_the_session_form_while_notes_are_on(self):
         login_as(self.client, self.p.alice)
         page = self.client.get(
-            reverse("clinical:session_relationship", kwargs={"session_id": self.session.pk})
+            reverse("measures:session_relationship", kwargs={"session_id": self.session.pk})
         )
         self.assertContains(page, self.url)
 

@@ -20,7 +20,7 @@ from plusone.clinical.plans import (
     phase_default_schedule,
     risk_gap_days,
 )
-from plusone.measures.plan import due_today
+from plusone.core.due import due_today
 
 
 def _post(**slots):
@@ -36,7 +36,7 @@ class PlanEditorTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
-        cls.url = reverse("clinical:plan_editor", kwargs={"episode_id": cls.episode.pk})
+        cls.url = reverse("measures:plan_editor", kwargs={"episode_id": cls.episode.pk})
 
     def test_it_shows_the_seconds_of_a_routine_check_in(self):
         login_as(self.client, self.p.alice)
@@ -207,7 +207,7 @@ class PlanEditorTests(TestCase):
         page = self.client.get(self.url)
         self.assertContains(page, "Ask at the next review")
         self.assertContains(page, "Whatever they scored at intake.")
-        action = reverse("clinical:review_screens", kwargs={"episode_id": self.episode.pk})
+        action = reverse("measures:review_screens", kwargs={"episode_id": self.episode.pk})
         self.assertContains(page, f'action="{action}"')
         self.client.post(action, {"screens": ["pcl5"]})
         page = self.client.get(self.url)

@@ -10,6 +10,7 @@ from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import queries
 from plusone.clinical.models import RuptureEvent, Session
+from plusone.measures import ratings
 from plusone.measures.models import Administration
 
 
@@ -30,7 +31,7 @@ class RatingTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.session = _session(cls.p.bob)
-        cls.url = reverse("clinical:session_relationship", kwargs={"session_id": cls.session.pk})
+        cls.url = reverse("measures:session_relationship", kwargs={"session_id": cls.session.pk})
 
     def test_it_stores_the_therapist_rating_as_a_therapist_administration(self):
         login_as(self.client, self.p.alice)
@@ -48,7 +49,7 @@ class RatingTests(TestCase):
         event = AuditEvent.objects.get(action="administration.create", target_id=str(a.pk))
         self.assertEqual(event.actor_id, self.p.alice.pk)
         self.assertEqual(event.detail["respondent"], "therapist")
-        self.assertEqual(queries.therapist_rating_for(self.session), a)
+        self.assertEqual(ratings.therapist_rating_for(self.session), a)
         self.assertContains(self.client.get(self.url), "mean 7.0")
 
     def test_it_refuses_a_second_rating_of_the_same_session(self):
@@ -76,7 +77,7 @@ class RatingTests(TestCase):
         self.assertEqual(rupture.note, "She went quiet after my remark")
         self.assertTrue(RuptureEvent.objects.values("note").get()["note"].startswith("v1:"))
         later = _session(self.p.bob, days_ago=0)
-        later_url = reverse("clinical:session_relationship", kwargs={"session_id": later.pk})
+        later_url = reverse("measures:session_relationship", kwargs={"session_id": later.pk})
         page = self.client.get(later_url)
         self.assertContains(page, f'value="{rupture.pk}"')
         self.client.post(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from journey_fixtures import AUDITC_3, GAD7_12, K10_HOPELESS, PCL5_40, give_screen
 from personas import login_as, make_personas
-from plusone.clinical.choice_actions import set_checkin_choices
+from plusone.measures.choice_actions import set_checkin_choices
 
 
 class ScreensRowTests(TestCase):

@@ -54,7 +54,7 @@ class Practice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     # Blank until the practice sets its own, in both languages, each with a {read_by}
-    # slot (clinical.risk fills it); measures.safety's default text applies meanwhile.
+    # slot (clinical.risk fills it); clinical.safety's default text applies meanwhile.
     crisis_text = models.TextField(blank=True)
     crisis_text_fr = models.TextField(blank=True)
     # Off for a practice that keeps its session notes elsewhere (note pages then 404).

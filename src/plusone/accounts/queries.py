@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404
 
 from plusone.accounts.models import Membership, Practice, Role, User
@@ -38,3 +41,10 @@ def is_staff_member(user: User) -> bool:
 def has_role(user: User, role: Role | str) -> bool:
     """True when the user holds ``role`` in their practice."""
     return Membership.objects.filter(user=user, role=role).exists()
+
+
+def privacy_practices(user: Any) -> QuerySet[Practice]:
+    """Practices whose log ``user`` may read as privacy officer."""
+    return Practice.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role=Role.PRIVACY_OFFICER).values("practice")
+    )

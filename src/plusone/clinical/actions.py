@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from plusone import audit
 from plusone.accounts.models import Practice
+from plusone.clinical import licensed
 from plusone.clinical.models import (
     ADULT_AGE,
     PRIMARY_INSTRUMENTS,
@@ -39,6 +40,8 @@ from plusone.clinical.models import (
     age_on,
 )
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, default_schedule
+from plusone.clinical.risk import promise_for
+from plusone.clinical.signals import send_flag_raised
 
 CONSENT_VERSION = "2026-1"
 MAX_GOALS = 3
@@ -90,7 +93,6 @@ def intake_client(
         raise ValidationError("At most three goals.")
     if data.auditc_sex not in AuditcSex.values:
         raise ValidationError("Choose female, male or not recorded for AUDIT-C scoring.")
-    from plusone.measures import licensed
 
     schedule = default_schedule(data.primary, data.secondary)
     plan_check = check_plan(schedule)
@@ -199,9 +201,6 @@ def open_flag(
     in the same transaction and records the audit event. ``actor`` is as for
     :func:`plusone.audit.record` (a check-in passes "token:<uuid>").
     """
-    from plusone.clinical.risk import promise_for
-    from plusone.notify.tasks import notify_new_flag
-
     now = now or timezone.now()
     promise = promise_for(practice=episode.practice, therapist=episode.client.therapist, now=now)
     with transaction.atomic():
@@ -224,7 +223,7 @@ def open_flag(
         EpisodeSummary.objects.filter(episode=episode).update(
             open_flag_count=F("open_flag_count") + 1
         )
-        notify_new_flag.enqueue(str(flag.pk))
+        send_flag_raised(flag.pk)
         audit.record(
             practice=episode.practice,
             actor=actor,
@@ -254,8 +253,6 @@ def update_flag_answer(
     recorded answer, down to 0 included, adds a note. Nothing here closes a
     flag or lowers its grade: only a clinician's acknowledgement closes it.
     """
-    from plusone.notify.tasks import notify_new_flag
-
     with transaction.atomic():
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if grade > locked.grade:
@@ -274,7 +271,7 @@ def update_flag_answer(
                 EpisodeSummary.objects.filter(episode_id=locked.episode_id).update(
                     open_flag_count=F("open_flag_count") + 1
                 )
-                notify_new_flag.enqueue(str(locked.pk), slot="reopened")
+                send_flag_raised(locked.pk, slot="reopened")
             audit.record(
                 practice=locked.practice,
                 actor=actor,
@@ -753,7 +750,6 @@ def update_plan(
     raises EditConflict and changes nothing. None (code, not a person editing)
     saves over whatever version is stored.
     """
-    from plusone.measures import licensed
 
     licensed.require_text(episode.practice_id, licensed.schedule_keys(schedule))
     intervals = {**DEFAULT_MIN_INTERVAL_DAYS, **min_interval_days}
@@ -846,66 +842,7 @@ def update_safety_plan(*, user: Any, client: Client, text: str, base_version: in
     return plan
 
 
-# Therapist Rating, ruptures and repairs --------------------------------------------------
-
-
-class SessionAlreadyRated(Exception):
-    """The session has a Therapist Rating already."""
-
-
-def rate_session(
-    *, user: Any, session: Session, answers: dict[str, int], now: dt.datetime | None = None
-) -> Any:
-    """Store the therapist's 3-item Therapist Rating of ``session`` as an Administration
-    (respondent "therapist", scored by plusone.core); audit it.
-
-    One rating per session: raises SessionAlreadyRated for a second one, and
-    ValidationError when the answers do not score (all three items are needed).
-    """
-    from plusone.core.instruments import load_instrument
-    from plusone.core.scoring import score
-    from plusone.measures.models import Administration, Context, Respondent
-
-    instrument = load_instrument("therapist_rating")
-    try:
-        result = score(instrument, answers)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-    if not result.valid:
-        raise ValidationError(result.reason or "Rate all three items.")
-    now = now or timezone.now()
-    key = f"therapist_rating:{session.pk}"
-    with transaction.atomic():
-        if Administration.objects.filter(idempotency_key=key).exists():
-            raise SessionAlreadyRated
-        administration = Administration.objects.create(
-            practice_id=session.practice_id,
-            client_id=session.episode.client_id,
-            episode_id=session.episode_id,
-            session=session,
-            instrument_key=instrument.key,
-            instrument_version=instrument.version,
-            context=Context.IN_SESSION,
-            respondent=Respondent.THERAPIST,
-            answers=dict(answers),
-            total=result.total,
-            band=result.band.label if result.band else "",
-            valid=result.valid,
-            prorated=result.prorated,
-            reason=(result.reason or "")[:200],
-            started_at=now,
-            completed_at=now,
-            idempotency_key=key,
-        )
-        audit.record(
-            practice=session.episode.practice,
-            actor=user,
-            action="administration.create",
-            target_type="measures.administration",
-            target_id=administration.pk,
-            detail={"instrument": instrument.key, "session": session.pk, "respondent": "therapist"},
-        )
-    return administration
+# Ruptures and repairs -------------------------------------------------------------------
 
 
 def log_rupture_event(

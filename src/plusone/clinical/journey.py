@@ -36,7 +36,7 @@ from django.utils.translation import gettext
 
 from plusone import charts
 from plusone.charts.adapters import growth_from_instrument, symptoms_from_instrument
-from plusone.clinical import queries, screens
+from plusone.clinical import queries
 from plusone.clinical.models import (
     CLIENT_PHASE_NAMES,
     Decision,
@@ -50,6 +50,7 @@ from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
 from plusone.core.phases import needs_confirmation
 from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
+from plusone.measures import screens
 
 log = logging.getLogger(__name__)
 

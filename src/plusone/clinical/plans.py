@@ -27,7 +27,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from plusone.measures.plan import REVIEW_BUDGET_SECONDS, due_today, split_key
+from plusone.core.due import REVIEW_BUDGET_SECONDS, due_today, split_key
+from plusone.core.instruments import load_instrument
 
 SECONDS_PER_ITEM = 6
 SECONDS_PER_FREE_TEXT = 20
@@ -98,7 +99,6 @@ FALLBACK_ITEMS = {
 
 def instrument_seconds(key: str) -> int:
     """Estimated seconds for one instrument: 6 s per rated item, 20 s per free-text item."""
-    from plusone.core.instruments import load_instrument
 
     try:
         instrument = load_instrument(key)
@@ -115,7 +115,6 @@ def instrument_seconds(key: str) -> int:
 def instrument_interval(key: str) -> tuple[str, int | None]:
     """The definition's minimum interval as (kind, days); kind is "every_session",
     "intake_and_reviews" or "days"."""
-    from plusone.core.instruments import load_instrument
 
     try:
         interval = load_instrument(key).min_interval
@@ -127,7 +126,6 @@ def instrument_interval(key: str) -> tuple[str, int | None]:
 
 def has_risk_item(key: str) -> bool:
     """True when the instrument has an item whose answers open a risk flag."""
-    from plusone.core.instruments import load_instrument
 
     try:
         return bool(load_instrument(key).risk_items)
@@ -137,7 +135,6 @@ def has_risk_item(key: str) -> bool:
 
 def instrument_title(key: str) -> str:
     """The instrument's short title for messages (the key when it cannot be loaded)."""
-    from plusone.core.instruments import load_instrument
 
     try:
         return load_instrument(key).short_title
@@ -198,7 +195,7 @@ def check_plan(
     primary: str | None = None,
     secondary: str = "",
 ) -> PlanCheck:
-    """Compute each sitting's seconds, as :func:`plusone.measures.plan.due_today` asks them,
+    """Compute each sitting's seconds, as :func:`plusone.core.due.due_today` asks them,
     and refuse a routine check-in over the budget (180 s), a review sitting (routine plus
     review) over 300 s and an intake over 600 s.
 
@@ -320,7 +317,7 @@ def risk_gap_days(
     review cycles; None when no session asks one.
 
     Session 1 is the intake and every ``review_every``-th session a review; the
-    other sessions follow :func:`plusone.measures.plan.due_today`. A
+    other sessions follow :func:`plusone.core.due.due_today`. A
     ``risk_item_only`` instrument with a risk item covers every session.
     """
     if any(risky(key) for key in schedule.get("risk_item_only", ())):

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from plusone.accounts.models import Membership, Role
+from plusone.clinical import access
 from plusone.clinical.models import (
     Absence,
     Client,
@@ -32,14 +33,7 @@ from plusone.clinical.models import (
     RuptureEvent,
     Session,
 )
-
-
-def uuid_or_404(value: Any) -> uuid.UUID:
-    """A URL or form id as a UUID; anything else is "not there" (404), like a foreign id."""
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
+from plusone.web.ids import uuid_or_404
 
 
 def _client_filter(user: Any, *, write: bool, prefix: str = "") -> Q:
@@ -59,13 +53,9 @@ def _client_filter(user: Any, *, write: bool, prefix: str = "") -> Q:
     )
     supervised = Q(**{f"{prefix}practice__in": supervisor_in}) & Q(Exists(consented))
     # An admin reads a record only through an unexpired break-glass grant (plusone.privacy).
-    from plusone.privacy.queries import break_glass_client_ids
-
-    broken = Q(**{f"{prefix}pk__in": break_glass_client_ids(user, timezone.now())})
+    broken = Q(**{f"{prefix}pk__in": access.break_glass_client_ids(user, timezone.now())})
     # A consent directive naming ``user`` closes the record to them (plusone.lockbox).
-    from plusone.lockbox.queries import named_clinician_block
-
-    return (own | supervised | broken) & ~named_clinician_block(user, f"{prefix}pk")
+    return (own | supervised | broken) & ~access.named_clinician_block(user, f"{prefix}pk")
 
 
 def visible_clients(user: Any, *, write: bool = False) -> QuerySet[Client]:
@@ -238,25 +228,3 @@ def unrepaired_ruptures(episode: Episode) -> list[RuptureEvent]:
         .select_related("session")
         .order_by("created_at")
     )
-
-
-def therapist_ratings(episode: Episode) -> list[Any]:
-    """The therapist's Therapist Rating administrations for the episode, by session time."""
-    from plusone.measures.models import Administration, Respondent
-
-    return list(
-        Administration.objects.filter(
-            episode=episode, instrument_key="therapist_rating", respondent=Respondent.THERAPIST
-        )
-        .select_related("session")
-        .order_by("completed_at")
-    )
-
-
-def therapist_rating_for(session: Session) -> Any:
-    """The session's Therapist Rating administration, or None."""
-    from plusone.measures.models import Administration, Respondent
-
-    return Administration.objects.filter(
-        session=session, instrument_key="therapist_rating", respondent=Respondent.THERAPIST
-    ).first()

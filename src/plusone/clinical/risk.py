@@ -26,6 +26,7 @@ from django.utils import formats, translation
 from plusone import audit
 from plusone.accounts.models import Membership, Practice, Role
 from plusone.clinical.models import Absence, ClosureDay, Flag, RiskSettings
+from plusone.clinical.safety import default_crisis_text
 from plusone.core.business_hours import (
     BusinessHours,
     closing_time,
@@ -178,20 +179,6 @@ def promise_for(*, practice: Any, therapist: Any, now: dt.datetime) -> Promise:
     )
 
 
-def escalation_recipient(flag: Flag, now: dt.datetime) -> Any | None:
-    """Who an overdue flag escalates to: the first of today's readers not yet told
-    (neither the first notified, nor anyone already escalated to or emailed about it)."""
-    from plusone.notify.models import Delivery
-
-    risk = settings_for(flag.practice)
-    told = {flag.first_told_id, flag.escalated_to_id}
-    told |= set(Delivery.objects.filter(target=str(flag.pk)).values_list("recipient_id", flat=True))
-    for person in readers(flag.client.therapist, flag.practice, practice_date(risk, now)):
-        if person.pk not in told:
-            return person
-    return None
-
-
 def format_read_by(practice: Any, moment: dt.datetime, language: str = "en") -> str:
     """The read-by time on the practice's clock, in the client's language, e.g.
     "Tuesday 13 October at 17:00"."""
@@ -207,11 +194,9 @@ def crisis_text(practice: Any, read_by: dt.datetime, language: str = "en") -> st
     """The crisis text in ``language`` with its read-by time filled in.
 
     The practice's own text when it has set one with the slot; otherwise the
-    default (measures.safety). A stored text without the slot is never shown:
+    default (clinical.safety). A stored text without the slot is never shown:
     it could only state a time the system does not keep.
     """
-    from plusone.measures.safety import default_crisis_text
-
     own = (practice.crisis_text_fr if language == "fr" else practice.crisis_text) or ""
     when = format_read_by(practice, read_by, language)
     if own.strip().count(READ_BY_SLOT) == 1:

@@ -30,9 +30,9 @@ from plusone.clinical.forms import (
     RiskSettingsForm,
 )
 from plusone.clinical.models import Absence, ClosureDay
-from plusone.clinical.queries import uuid_or_404
+from plusone.clinical.safety import DEFAULT_CRISIS_TEXTS
 from plusone.core.calendars import calendar
-from plusone.measures.safety import DEFAULT_CRISIS_TEXTS
+from plusone.web.ids import uuid_or_404
 from plusone.web.routes import Policy, route
 
 

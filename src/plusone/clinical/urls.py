@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from plusone.clinical import choice_views, journey_views, risk_views, views
+from plusone.clinical import journey_views, risk_views, views
 
 app_name = "clinical"
 urlpatterns = [
@@ -24,17 +24,6 @@ urlpatterns = [
         views.decision_reverse,
         name="decision_reverse",
     ),
-    path("episodes/<uuid:episode_id>/plan/", views.plan_editor, name="plan_editor"),
-    path(
-        "episodes/<uuid:episode_id>/plan/review-screens/",
-        choice_views.review_screens,
-        name="review_screens",
-    ),
-    path(
-        "clients/<uuid:client_id>/checkin-choices/",
-        choice_views.checkin_choices,
-        name="checkin_choices",
-    ),
     path("clients/<uuid:client_id>/safety-plan/", views.safety_plan, name="safety_plan"),
     path("episodes/<uuid:episode_id>/journey/", journey_views.journey_page, name="journey"),
     path(
@@ -43,11 +32,6 @@ urlpatterns = [
         name="review_together",
     ),
     path("episodes/<uuid:episode_id>/card/", journey_views.session_card, name="session_card"),
-    path(
-        "sessions/<uuid:session_id>/relationship/",
-        views.session_relationship,
-        name="session_relationship",
-    ),
     # Session notes (plusone.notes) live under the practice pages too: /practice/sessions/...
     path("", include("plusone.notes.urls")),
 ]

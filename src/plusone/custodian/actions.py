@@ -28,6 +28,7 @@ from plusone.custodian.models import (
     RetentionSettings,
 )
 from plusone.custodian.rules import RULES
+from plusone.lockbox.queries import disclosure_notice
 
 
 class Refused(Exception):
@@ -59,7 +60,6 @@ class DisclosureData:
 def record_disclosure(*, user: Any, client: Client, data: DisclosureData) -> Disclosure:
     """Log one disclosure of ``client``'s health information, with the lockbox notice
     that went with it (PHIPA: any disclosure says some information was withheld)."""
-    from plusone.lockbox.queries import disclosure_notice
 
     if not _may_record_disclosure(user, client):
         raise Refused("Only the treating therapist or the privacy officer records a disclosure.")

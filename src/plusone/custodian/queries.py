@@ -18,8 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from plusone.accounts.models import Practice
+from plusone.accounts.queries import privacy_practices
 from plusone.clinical.models import Client, Decision, Session
-from plusone.clinical.queries import uuid_or_404
 from plusone.custodian.models import (
     DestructionCertificate,
     Disclosure,
@@ -30,11 +30,12 @@ from plusone.custodian.models import (
     RetentionSettings,
 )
 from plusone.custodian.rules import College, RetentionEnd, retention_end
+from plusone.measures.models import Administration, Respondent
+from plusone.web.ids import uuid_or_404
 
 
 def officer_practices(user: Any) -> QuerySet[Practice]:
     """Practices whose registers ``user`` keeps as privacy officer."""
-    from plusone.privacy.queries import privacy_practices
 
     return privacy_practices(user)
 
@@ -129,7 +130,6 @@ def last_contacts(clients: list[Client]) -> dict[uuid.UUID, dt.date]:
     answered (check-in or kiosk) or decision date; with none, the day the client was added.
 
     An observer's answers are not contact with the client."""
-    from plusone.measures.models import Administration, Respondent
 
     ids = [c.pk for c in clients]
     tz = timezone.get_current_timezone()

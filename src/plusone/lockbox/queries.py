@@ -26,6 +26,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from plusone.accounts.models import Membership, Role
+from plusone.clinical.models import Client
+from plusone.lockbox.models import ConsentDirective, Scope
+from plusone.privacy.models import OVERRIDE_PURPOSES
+from plusone.privacy.queries import break_glass_client_ids
+from plusone.web.ids import uuid_or_404
 
 WITHHELD_NOTICE = "Some information withheld at the client's request."
 WITHHELD_MARKER = "Withheld at the client's request"
@@ -34,7 +39,6 @@ WITHHELD_MARKER = "Withheld at the client's request"
 def disclosure_notice(client: Any) -> str | None:
     """The notice "Some information withheld at the client's request." when any
     directive is in force for this client, else None. Every disclosure carries it."""
-    from plusone.lockbox.models import ConsentDirective
 
     if ConsentDirective.objects.in_force().filter(client=client).exists():
         return WITHHELD_NOTICE
@@ -62,8 +66,6 @@ NOTHING = Withholding()
 def _overridden(user: Any, client: Any, now: dt.datetime) -> bool:
     """True when ``user`` holds an unexpired break-glass grant for ``client`` with a
     purpose that overrides a consent directive."""
-    from plusone.privacy.models import OVERRIDE_PURPOSES
-    from plusone.privacy.queries import break_glass_client_ids
 
     return (
         break_glass_client_ids(user, now)
@@ -78,7 +80,6 @@ def withheld_from(user: Any, client: Any, *, now: dt.datetime | None = None) -> 
     Nothing for the treating therapist (no query), nothing under a break-glass grant
     with a permitted purpose; otherwise every item and whole-record directive in force.
     """
-    from plusone.lockbox.models import ConsentDirective, Scope
 
     if client.therapist_id == getattr(user, "pk", None):
         return NOTHING
@@ -98,7 +99,6 @@ def withheld_from(user: Any, client: Any, *, now: dt.datetime | None = None) -> 
 def named_clinician_block(user: Any, client_ref: str = "pk") -> Q:
     """A Q over Client (``client_ref`` reaching its pk) true where a directive in force
     withholds the record from ``user`` by name."""
-    from plusone.lockbox.models import ConsentDirective, Scope
 
     named = ConsentDirective.objects.in_force().filter(
         client=OuterRef(client_ref), scope=Scope.CLINICIAN, clinician=user
@@ -123,8 +123,6 @@ def access_managed_client(user: Any, client_id: Any, *, officer: bool) -> Any:
     With ``officer``: a client of a practice where ``user`` is privacy officer;
     without: a client ``user`` treats, in a practice where they are a therapist.
     """
-    from plusone.clinical.models import Client
-    from plusone.clinical.queries import uuid_or_404
 
     if not getattr(user, "is_authenticated", False):
         raise Http404
@@ -143,7 +141,6 @@ def access_managed_client(user: Any, client_id: Any, *, officer: bool) -> Any:
 
 def directives_for(client: Any) -> QuerySet[Any]:
     """Every directive of ``client``, in force and withdrawn, newest first."""
-    from plusone.lockbox.models import ConsentDirective
 
     return ConsentDirective.objects.filter(client=client).select_related(
         "clinician", "recorded_by", "withdrawn_by"
@@ -152,8 +149,6 @@ def directives_for(client: Any) -> QuerySet[Any]:
 
 def access_directive(user: Any, directive_id: Any, *, officer: bool) -> Any:
     """A directive whose client ``user`` manages (see ``access_managed_client``); else Http404."""
-    from plusone.clinical.queries import uuid_or_404
-    from plusone.lockbox.models import ConsentDirective
 
     found = (
         ConsentDirective.objects.select_related("client")

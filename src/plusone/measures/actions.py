@@ -26,8 +26,12 @@ from django.utils import timezone
 
 from plusone import audit
 from plusone.clinical.models import Client, Episode, Flag, Session
+from plusone.core.due import split_key
+from plusone.core.instruments import load_instrument
+from plusone.core.scoring import risk_grade_for, score
 from plusone.measures import checkin as plan_queries
 from plusone.measures import consent
+from plusone.measures.administrations import scored_administration
 from plusone.measures.models import (
     Administration,
     CheckinDraft,
@@ -37,7 +41,7 @@ from plusone.measures.models import (
     SittingKind,
     SittingStatus,
 )
-from plusone.measures.plan import split_key
+from plusone.measures.risk_answers import record_risk_answers, sitting_flag
 from plusone.measures.summary import (  # noqa: F401 - the summary's old home, re-exported
     REFLECTION_ITEMS,
     THERAPIST_RATING_ITEMS,
@@ -362,7 +366,6 @@ def save_group(
     returned when it did, so the client sees the graded response before the
     next group; else None.
     """
-    from plusone.measures.risk_answers import record_risk_answers
 
     now = now or timezone.now()
     choices = {k: v for k, v in answers.items() if not isinstance(v, str)}
@@ -441,7 +444,6 @@ def _already_stored(link: AccessToken) -> CheckinResult | None:
 def _flag_of(token: AccessToken, sitting: Sitting) -> Flag | None:
     """The sitting's flag: opened by its token, or (before December 2026) by one of its
     administrations."""
-    from plusone.measures.risk_answers import sitting_flag
 
     return sitting_flag(token.pk) or (
         Flag.objects.filter(
@@ -506,9 +508,6 @@ def _submit(
     carried_over: list[str],
     now: dt.datetime,
 ) -> CheckinResult:
-    from plusone.core.instruments import load_instrument
-    from plusone.core.scoring import score
-    from plusone.measures.risk_answers import record_risk_answers
 
     token = tokens.consume(link)
     episode = Episode.objects.select_related("practice", "client").get(pk=token.episode_id)
@@ -544,34 +543,22 @@ def _submit(
                 worst = (administration.risk_grade, administration)
             continue
         result = score(instrument, given)
-        grade = max((hit.grade for hit in result.risk), default=0)
-        choices = {k: v for k, v in given.items() if not isinstance(v, str)}
-        texts = {k: v for k, v in given.items() if isinstance(v, str) and v.strip()}
-        seconds = int(durations.get(key, 0))
-        administration = Administration(
+        grade = result.risk_grade
+        administration = scored_administration(
+            instrument,
+            given,
+            result,
+            completed_at=now,
+            seconds=int(durations.get(key, 0)),
             practice_id=token.practice_id,
             client_id=token.client_id,
             episode=episode,
             session_id=token.session_id,
             sitting=sitting,
-            instrument_key=key,
-            instrument_version=instrument.version,
             context=context,
             respondent=Respondent.CLIENT,
-            answers=choices,
-            total=result.total,
-            subscales=dict(result.subscales),
-            band=result.band.label if result.band else "",
-            valid=result.valid,
-            prorated=result.prorated,
-            reason=(result.reason or "")[:200],
-            risk_grade=grade,
-            started_at=min(now - dt.timedelta(seconds=seconds), now),
-            completed_at=now,
-            duration_seconds=seconds,
             idempotency_key=f"{token.pk}:{key}",
         )
-        administration.free_text = json.dumps(texts) if texts else ""
         administration.save(force_insert=True)
         stored.append(administration)
         if grade > worst[0]:
@@ -631,7 +618,6 @@ def _store_risk_item(
 ) -> Administration:
     """Store the risk item asked alone as its own administration: its answer and risk
     grade (the instrument's own grading), no total, never valid as a score."""
-    from plusone.core.scoring import risk_grade_for
 
     risky = {r.item_id for r in instrument.risk_items}
     choices = {k: v for k, v in given.items() if k in risky and isinstance(v, int)}

@@ -12,12 +12,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from plusone.clinical import screens
+from plusone.clinical import licensed
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
 from plusone.clinical.plans import SCREENS
-from plusone.measures import forms, licensed
-from plusone.measures.consent import withdrawn_instruments
-from plusone.measures.plan import (
+from plusone.core.due import (
     LONG_SITTING_BUDGET_SECONDS,
     REVIEW_BUDGET_SECONDS,
     ROUTINE_BUDGET_SECONDS,
@@ -25,6 +23,8 @@ from plusone.measures.plan import (
     fit_budget,
     split_key,
 )
+from plusone.measures import forms, screens
+from plusone.measures.consent import withdrawn_instruments
 from plusone.tokens.models import AccessToken
 
 # A review is every 8th session and each phase decision (DESIGN.md, Burden).

@@ -17,8 +17,8 @@ from typing import Any
 
 from plusone.clinical.actions import open_flag, update_flag_answer
 from plusone.clinical.models import Episode, Flag
+from plusone.core.due import split_key
 from plusone.core.instruments import load_instrument
-from plusone.measures.plan import split_key
 
 # A check-in's flag names its sitting by the sitting's token (its idempotency key).
 CHECKIN_SOURCE = "checkin"

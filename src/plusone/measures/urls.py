@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from plusone.measures import views
+from plusone.measures import choice_views, practice_views, views
 
 app_name = "measures"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -20,4 +20,24 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("practice/checkin/kiosk/", views.start_kiosk, name="start_kiosk"),
     path("practice/reflection/link/", views.issue_reflection_link, name="issue_reflection_link"),
     path("practice/reflection/kiosk/", views.start_reflection_kiosk, name="start_reflection_kiosk"),
+    path(
+        "practice/episodes/<uuid:episode_id>/plan/",
+        practice_views.plan_editor,
+        name="plan_editor",
+    ),
+    path(
+        "practice/episodes/<uuid:episode_id>/plan/review-screens/",
+        choice_views.review_screens,
+        name="review_screens",
+    ),
+    path(
+        "practice/clients/<uuid:client_id>/checkin-choices/",
+        choice_views.checkin_choices,
+        name="checkin_choices",
+    ),
+    path(
+        "practice/sessions/<uuid:session_id>/relationship/",
+        practice_views.session_relationship,
+        name="session_relationship",
+    ),
 ]

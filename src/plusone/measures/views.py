@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plusone import audit
-from plusone.clinical import queries, risk
+from plusone.clinical import queries, risk, safety
 from plusone.clinical.models import Flag, SafetyPlan
-from plusone.measures import actions, checkin, forms, safety
+from plusone.measures import actions, checkin, forms
 from plusone.measures import consent as consent_service
 from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
 from plusone.measures.risk_answers import sitting_flag

@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from plusone import audit
+from plusone.clinical import risk
+from plusone.clinical.models import Flag
 from plusone.core.business_hours import subtract_business_hours
 from plusone.notify.models import Delivery
 from plusone.notify.tasks import NEW_FLAG, send_attention_email
@@ -43,25 +45,22 @@ def escalation_due(flag: Any) -> dt.datetime:
     """When ``flag`` escalates if still open: its stored time, or else (nobody to
     escalate to when it opened, or a flag from before promises were stored) the
     lead time before its promise, recomputed from the practice's settings."""
-    from plusone.clinical.risk import business_hours, promise_for, settings_for
-
     if flag.escalate_at is not None:
         return flag.escalate_at  # type: ignore[no-any-return]
-    risk = settings_for(flag.practice)
+    settings = risk.settings_for(flag.practice)
     read_by = flag.promised_read_by
     if read_by is None:
-        read_by = promise_for(
+        read_by = risk.promise_for(
             practice=flag.practice, therapist=flag.client.therapist, now=flag.opened_at
         ).read_by
-    lead = dt.timedelta(hours=risk.escalation_lead_hours)
-    return max(subtract_business_hours(read_by, lead, business_hours(risk)), flag.opened_at)
+    lead = dt.timedelta(hours=settings.escalation_lead_hours)
+    return max(
+        subtract_business_hours(read_by, lead, risk.business_hours(settings)), flag.opened_at
+    )
 
 
 def escalate_flags(*, now: dt.datetime) -> EscalationRun:
     """Escalate every open, not yet escalated flag whose escalation time has come."""
-    from plusone.clinical.models import Flag
-    from plusone.clinical.risk import escalation_recipient
-
     run = EscalationRun()
     candidates = Flag.objects.select_related("client__therapist", "practice").filter(
         Q(escalate_at__lte=now) | Q(escalate_at__isnull=True),
@@ -82,10 +81,22 @@ def escalate_flags(*, now: dt.datetime) -> EscalationRun:
     return run
 
 
+def escalation_recipient(flag: Flag, now: dt.datetime) -> Any | None:
+    """Who an overdue flag escalates to: the first of today's readers not yet told
+    (neither the first notified, nor anyone already escalated to or emailed about it)."""
+    settings = risk.settings_for(flag.practice)
+    told = {flag.first_told_id, flag.escalated_to_id}
+    told |= set(Delivery.objects.filter(target=str(flag.pk)).values_list("recipient_id", flat=True))
+    for person in risk.readers(
+        flag.client.therapist, flag.practice, risk.practice_date(settings, now)
+    ):
+        if person.pk not in told:
+            return person
+    return None
+
+
 def _escalate(flag: Any, recipient: Any, now: dt.datetime) -> bool:
     """Claim the escalation slot, mark the flag and audit it in one transaction; then send."""
-    from plusone.clinical.models import Flag
-
     try:
         with transaction.atomic():
             delivery = Delivery.objects.create(

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from plusone.accounts.models import Membership, Practice, Role, User
+from plusone.accounts.models import Membership, Role, User
+from plusone.accounts.queries import privacy_practices
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Client, Episode, Session
 from plusone.privacy.models import BreakGlass
@@ -24,13 +25,6 @@ def break_glass_client_ids(user: Any, now: dt.datetime) -> QuerySet[BreakGlass]:
     return BreakGlass.objects.filter(
         user=user, practice__in=admin_in, opened_at__lte=now, expires_at__gt=now
     ).values("client")
-
-
-def privacy_practices(user: Any) -> QuerySet[Practice]:
-    """Practices whose log ``user`` may read as privacy officer."""
-    return Practice.objects.filter(
-        pk__in=Membership.objects.filter(user=user, role=Role.PRIVACY_OFFICER).values("practice")
-    )
 
 
 def break_glass_log(user: Any) -> list[BreakGlass]:
@@ -131,39 +125,4 @@ def staff_of(user: Any) -> QuerySet[User]:
         User.objects.filter(memberships__practice__in=privacy_practices(user))
         .distinct()
         .order_by("email")
-    )
-
-
-@dataclass(frozen=True)
-class OfficeReminders:
-    """What waits for the privacy officer, counted across their practices."""
-
-    requests_overdue: int
-    requests_due_soon: int
-    incidents_unnotified: int
-    retention_ended: int
-
-    @property
-    def any(self) -> bool:
-        return bool(
-            self.requests_overdue
-            or self.requests_due_soon
-            or self.incidents_unnotified
-            or self.retention_ended
-        )
-
-
-def office_reminders(user: Any, *, today: dt.date) -> OfficeReminders:
-    """Counts for the privacy officer's home page: requests by their PHIPA clock, breaches
-    whose clients are not yet told (s.12(2)), and records past their retention end."""
-    from plusone.custodian.queries import incidents, retention_due
-    from plusone.rights.clock import Urgency
-    from plusone.rights.queries import officer_requests
-
-    open_rows, _closed = officer_requests(user, today)
-    return OfficeReminders(
-        requests_overdue=sum(1 for d in open_rows if d.urgency is Urgency.OVERDUE),
-        requests_due_soon=sum(1 for d in open_rows if d.urgency is Urgency.DUE_SOON),
-        incidents_unnotified=sum(1 for i in incidents(user) if i.clients_unnotified),
-        retention_ended=len(retention_due(user, today=today, within_days=0)),
     )

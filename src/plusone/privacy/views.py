@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from plusone.accounts.models import Practice
+from plusone.accounts.queries import privacy_practices
 from plusone.audit.models import AuditEvent
 from plusone.privacy import actions, forms, queries
 from plusone.web.routes import Policy, route
@@ -71,7 +72,7 @@ def break_glass_log(request: HttpRequest) -> HttpResponse:
 
 
 def _practice(user: Any) -> Practice:
-    practice = queries.privacy_practices(user).order_by("pk").first()
+    practice = privacy_practices(user).order_by("pk").first()
     if practice is None:
         raise Http404
     return practice

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
+from plusone.accounts.queries import privacy_practices
 from plusone.clinical.models import Client
 from plusone.notes.models import SECTION_LABELS, SECTIONS, SessionNote
-from plusone.privacy.queries import privacy_practices
 from plusone.rights.models import (
     SEVERANCE_EXCEPTIONS,
     AccessException,

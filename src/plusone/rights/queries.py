@@ -10,11 +10,12 @@ from typing import Any
 from django.db.models import CharField, Value
 from django.http import Http404
 
-from plusone.clinical.queries import uuid_or_404, visible_clients
+from plusone.accounts.queries import privacy_practices
+from plusone.clinical.queries import visible_clients
 from plusone.notes.models import SECTION_LABELS, SECTIONS, SessionNote
-from plusone.privacy.queries import privacy_practices
 from plusone.rights import clock
 from plusone.rights.models import AccessRequest, CorrectionRequest, NoteCorrection
+from plusone.web.ids import uuid_or_404
 
 OPEN = ("open", "extended")
 

@@ -58,7 +58,7 @@ def signed_in(request: HttpRequest) -> HttpResponse:
     their 30-day clock, clients still to be told of a breach, records whose
     retention has ended) lead the page, so nothing waits unseen.
     """
-    from plusone.privacy.queries import office_reminders
+    from plusone.privacy.reminders import office_reminders
 
     user = request.user
     context = {

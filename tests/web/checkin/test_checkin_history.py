@@ -15,10 +15,10 @@ from personas import TODAY, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical.actions import confirm_decision
 from plusone.clinical.models import EpisodeSummary
+from plusone.core.due import REVIEW_BUDGET_SECONDS
 from plusone.core.propose import propose
 from plusone.measures import actions, checkin
 from plusone.measures.models import Sitting, SittingKind, SittingStatus
-from plusone.measures.plan import REVIEW_BUDGET_SECONDS
 
 
 class HistoryTests(TestCase):

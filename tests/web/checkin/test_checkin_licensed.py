@@ -18,12 +18,12 @@ from django.utils import timezone
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions as clinical
+from plusone.clinical.licensed import PracticeLicenceRequired
 from plusone.clinical.models import Episode, MeasurementPlan
+from plusone.core.due import ROUTINE_BUDGET_SECONDS
 from plusone.core.instruments import LicenceRequired
 from plusone.measures import actions, checkin
-from plusone.measures.licensed import PracticeLicenceRequired
 from plusone.measures.models import Administration
-from plusone.measures.plan import ROUTINE_BUDGET_SECONDS
 
 CORE10_PLAN = {"routine": ["core10", "personal_goals"], "review": ["core10"]}
 
@@ -66,7 +66,7 @@ class LicensedPackTests(_DataDirMixin, TestCase):
 
     def test_it_names_the_licence_holder_in_the_plan_editor(self) -> None:
         login_as(self.client, self.p.alice)
-        url = reverse("clinical:plan_editor", kwargs={"episode_id": self.episode.pk})
+        url = reverse("measures:plan_editor", kwargs={"episode_id": self.episode.pk})
         data = {
             "action": "save",
             "mhcsf_min_days": "28",

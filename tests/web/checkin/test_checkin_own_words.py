@@ -12,8 +12,8 @@ from checkin_helpers import PHQ9_MODERATE, complete, form_data, issue
 from django.test import TestCase
 
 from personas import make_personas
-from plusone.clinical.choice_actions import set_checkin_choices
 from plusone.clinical.models import Client
+from plusone.measures.choice_actions import set_checkin_choices
 
 GOALS = {"goal_1": 4, "goal_2": 6}
 BOBS_GOALS = ("Bob&#x27;s first goal", "Bob&#x27;s second goal")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from plusone.clinical.plans import default_schedule, phase_default_schedule
-from plusone.measures.forms import CHOOSE_ONE, parse_group
-from plusone.measures.plan import (
+from plusone.core.due import (
     REVIEW_BUDGET_SECONDS,
     due_today,
     fit_budget,
     own_words_first,
     split_key,
 )
+from plusone.measures.forms import CHOOSE_ONE, parse_group
 
 SCHEDULE = default_schedule("phq9", "gad7")
 SECONDS = {

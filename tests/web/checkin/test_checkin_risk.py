@@ -18,9 +18,9 @@ from personas import make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import EpisodeSummary, Flag
 from plusone.clinical.risk import format_read_by
+from plusone.clinical.safety import RESOURCES, default_crisis_text, response_kind
 from plusone.measures import actions
 from plusone.measures.models import Administration, Sitting
-from plusone.measures.safety import RESOURCES, default_crisis_text, response_kind
 
 GOALS = {"goal_1": 4, "goal_2": 6}
 GAD7 = {f"gad7_{i}": 1 for i in range(1, 8)}

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
-from plusone.clinical.choice_actions import request_review_screens, set_checkin_choices
 from plusone.clinical.models import Episode, Session
+from plusone.core.due import REVIEW_BUDGET_SECONDS
 from plusone.measures import checkin
-from plusone.measures.plan import REVIEW_BUDGET_SECONDS
+from plusone.measures.choice_actions import request_review_screens, set_checkin_choices
 
 PCL5_POSITIVE = {f"pcl5_{i}": 2 for i in range(1, 21)}  # 40, at or above 33
 PCL5_NEGATIVE = {f"pcl5_{i}": 1 for i in range(1, 21)}  # 20
@@ -97,10 +97,10 @@ class ScreensAtReviewTests(TestCase):
     def test_it_asks_a_screen_the_therapist_asked_for_once(self) -> None:
         self._intake(**PCL5_NEGATIVE)
         login_as(self.client, self.p.alice)
-        url = reverse("clinical:review_screens", kwargs={"episode_id": self.episode.pk})
+        url = reverse("measures:review_screens", kwargs={"episode_id": self.episode.pk})
         response = self.client.post(url, {"screens": ["auditc", "k10"]})
         self.assertRedirects(
-            response, reverse("clinical:plan_editor", kwargs={"episode_id": self.episode.pk})
+            response, reverse("measures:plan_editor", kwargs={"episode_id": self.episode.pk})
         )
         event = AuditEvent.objects.get(action="episode.review_screens")
         self.assertEqual(event.detail["screens"], ["auditc", "k10"])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from plusone import audit
 from plusone.clinical.models import AuditcSex, Client, Episode
 from plusone.clinical.plans import SCREENS
+from plusone.measures.screens import pending_requests
 
 
 def set_checkin_choices(
@@ -53,9 +54,8 @@ def request_review_screens(
 
     A screen still waiting from an earlier request keeps its time; one left out is no
     longer asked for. A request stands until the screen is given after it
-    (``clinical.screens.pending_requests``).
+    (``measures.screens.pending_requests``).
     """
-    from plusone.clinical.screens import pending_requests
 
     wanted = list(dict.fromkeys(keys))
     unknown = [k for k in wanted if k not in SCREENS]

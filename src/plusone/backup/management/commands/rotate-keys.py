@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plusone.crypto.rotation import Rotation, rotate_field_keys, stale_values
+from plusone.backup.rotation import Rotation, rotate_field_keys, stale_values
 
 
 class Command(BaseCommand):

@@ -21,6 +21,9 @@ from django.apps import apps
 from django.db import models, transaction
 
 from plusone import audit
+from plusone.accounts.adapter import MFAAdapter
+from plusone.accounts.models import Membership, Practice
+from plusone.clinical.models import Client
 from plusone.crypto.fields import Ciphertext, EncryptedTextField
 from plusone.crypto.keyring import DecryptionError, KeyRing, field_key_ring
 
@@ -162,8 +165,6 @@ def _rotate_authenticators(
 ) -> None:
     from allauth.mfa.models import Authenticator
 
-    from plusone.accounts.adapter import MFAAdapter
-
     aad = MFAAdapter.ASSOCIATED_DATA
     per_practice: Counter[Any] = Counter()
     with transaction.atomic():
@@ -190,8 +191,6 @@ def _rotate_authenticators(
 
 
 def _practice_of_user(user_id: Any) -> uuid.UUID | None:
-    from plusone.accounts.models import Membership
-    from plusone.clinical.models import Client
 
     membership = Membership.objects.filter(user_id=user_id).order_by("practice_id").first()
     if membership is not None:
@@ -202,7 +201,6 @@ def _practice_of_user(user_id: Any) -> uuid.UUID | None:
 
 def _record(label: str, per_practice: Counter[Any], ring: KeyRing, result: Rotation) -> None:
     """One audit event per practice touched by this batch: counts and key ids only."""
-    from plusone.accounts.models import Practice
 
     for practice_id, rows in per_practice.items():
         if practice_id is None:

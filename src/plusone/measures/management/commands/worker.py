@@ -1,6 +1,9 @@
 """``plusone worker``: run the background task worker (django-tasks database backend), and
 beside it check risk-flag escalation every few minutes (DESIGN.md, Risk: at least every
-15 minutes) and run ``plusone daily`` once a day."""
+15 minutes) and run ``plusone daily`` once a day.
+
+It sits in measures, above notify, because the daily run re-judges the episode
+summaries, which are measures' own (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
+
+from plusone.measures.management.commands.daily import run_daily
+from plusone.notify.escalation import escalate_flags
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +33,6 @@ def check_escalation() -> int:
     Logs counts only (no client, no grade): a failure is logged and the next run
     tries again, so one bad run never stops the loop.
     """
-    from plusone.notify.escalation import escalate_flags
 
     close_old_connections()
     try:
@@ -51,7 +56,6 @@ def run_daily_once(last: dt.date | None) -> dt.date:
 
     Logs counts only; a failure is logged and retried at the next check.
     """
-    from plusone.measures.management.commands.daily import run_daily
 
     today = timezone.localdate()
     if last == today:

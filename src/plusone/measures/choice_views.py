@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from plusone.clinical import choice_actions, queries
+from plusone.clinical import queries
 from plusone.clinical.forms import CheckinChoicesForm, ReviewScreensForm
+from plusone.measures import choice_actions
 from plusone.web.routes import Policy, route
 
 
@@ -49,4 +50,4 @@ def review_screens(request: HttpRequest, episode_id: str) -> HttpResponse:
         messages.success(request, "Screens for the next review saved.")
     else:
         messages.error(request, "Choose among PCL-5, AUDIT-C and K10.")
-    return redirect("clinical:plan_editor", episode_id=episode.pk)
+    return redirect("measures:plan_editor", episode_id=episode.pk)

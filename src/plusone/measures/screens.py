@@ -22,6 +22,7 @@ from plusone.clinical.models import AuditcSex, Episode
 from plusone.clinical.plans import SCREENS
 from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
+from plusone.measures.models import Administration
 
 # Bradley KA, et al. Alcohol Clin Exp Res. 2007;31(7):1208-1217: AUDIT-C positive at 4 or
 # more for men, 3 or more for women.
@@ -61,7 +62,6 @@ class Given:
 
 
 def _given(episode: Episode, keys: Sequence[str]) -> list[Given]:
-    from plusone.measures.models import Administration
 
     rows = (
         Administration.objects.filter(

@@ -1,0 +1,158 @@
+"""The therapist's pages about what the check-in asks and how a session went: the
+measurement plan editor and the session relationship form. Parse, call, render."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from plusone import audit
+from plusone.clinical import actions, licensed, queries
+from plusone.clinical.forms import (
+    PlanForm,
+    ReviewScreensForm,
+    RuptureEventForm,
+    TherapistRatingForm,
+    plan_rows,
+)
+from plusone.clinical.models import Phase
+from plusone.clinical.phase_now import agreed_phase
+from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
+from plusone.measures import ratings
+from plusone.measures.screens import pending_requests
+from plusone.web.routes import Policy, route
+
+
+def _loaded(request: HttpRequest) -> int:
+    """The version the posted form was loaded at (0 when missing or not a number)."""
+    form = PlanForm({"version": request.POST.get("version", "")})
+    form.is_valid()
+    return int(form.cleaned_data.get("version") or 0)
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
+def plan_editor(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Edit the measurement plan: minutes per check-in, refusals, warnings, phase defaults."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    plan = queries.plan_for(episode)
+    action = request.POST.get("action", "")
+    phase = agreed_phase(episode)
+    if action == "defaults":
+        schedule = phase_default_schedule(
+            episode.primary_instrument, episode.secondary_instrument, phase
+        )
+        # Keep the version the page was loaded at, so the defaults never save over a newer plan.
+        form = PlanForm(
+            initial=PlanForm.initial_for(schedule, DEFAULT_MIN_INTERVAL_DAYS, _loaded(request))
+        )
+        messages.info(request, "Defaults for the agreed phase filled in; check and save.")
+    elif request.method == "POST":
+        form = PlanForm(request.POST)
+    else:
+        current = plan.schedule if plan else {}
+        form = PlanForm(
+            initial=PlanForm.initial_for(
+                current, plan.min_interval_days if plan else {}, plan.version if plan else 0
+            )
+        )
+    check = None
+    conflict = None
+    if form.is_bound and form.is_valid():
+        check = check_plan(
+            form.schedule(),
+            min_interval_days={**DEFAULT_MIN_INTERVAL_DAYS, **form.min_interval_days()},
+            session_interval_days=form.cleaned_data["session_interval_days"],
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
+        )
+        # A licensed pack without the practice's text cannot be asked: refuse it by name.
+        unlicensed = licensed.plan_problems(episode.practice_id, form.schedule())
+        check = dataclasses.replace(check, problems=(*check.problems, *unlicensed))
+        if action == "save" and check.ok:
+            try:
+                actions.update_plan(
+                    user=request.user,
+                    episode=episode,
+                    schedule=form.schedule(),
+                    min_interval_days=form.min_interval_days(),
+                    session_interval_days=form.cleaned_data["session_interval_days"],
+                    base_version=form.cleaned_data["version"],
+                )
+            except actions.EditConflict as exc:
+                conflict = exc.current
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Measurement plan saved.")
+                return redirect("measures:plan_editor", episode_id=episode.pk)
+    elif not form.is_bound:
+        check = check_plan(
+            {k: list(v) for k, v in form.initial.items() if isinstance(v, list)},
+            min_interval_days={
+                **DEFAULT_MIN_INTERVAL_DAYS,
+                "mhcsf": form.initial["mhcsf_min_days"],
+            },
+            primary=episode.primary_instrument,
+            secondary=episode.secondary_instrument,
+        )
+    audit.record_view(request, episode, action="view.plan_editor")
+    context = {"episode": episode, "form": form, "check": check, "phase": Phase(phase).label}
+    context["screens_form"] = ReviewScreensForm(
+        initial={"screens": sorted(pending_requests(episode))}
+    )
+    context.update(
+        conflict=conflict, conflict_rows=plan_rows(conflict.schedule) if conflict else []
+    )
+    return render(request, "clinical/plan_editor.html", context)
+
+
+# Therapist Rating and rupture/repair -----------------------------------------------------
+
+
+@route(Policy.THERAPIST, examples={"session_id": "session"}, methods=("GET", "POST"))
+def session_relationship(request: HttpRequest, session_id: str) -> HttpResponse:
+    """The session form: the therapist's 3-item rating, and ruptures and repairs."""
+    session = queries.access_session(request.user, session_id, write=True)
+    episode = session.episode
+    which = request.POST.get("form")
+    rating_form = TherapistRatingForm(request.POST if which == "rating" else None)
+    ruptures = queries.unrepaired_ruptures(episode)
+    event_form = RuptureEventForm(request.POST if which == "event" else None, ruptures=ruptures)
+    if which == "rating" and rating_form.is_valid():
+        try:
+            ratings.rate_session(user=request.user, session=session, answers=rating_form.answers())
+        except ratings.SessionAlreadyRated:
+            rating_form.add_error(None, "This session has a Therapist Rating already.")
+        except ValidationError as exc:
+            rating_form.add_error(None, exc)
+        else:
+            messages.success(request, "Therapist Rating saved.")
+            return redirect("measures:session_relationship", session_id=session.pk)
+    if which == "event" and event_form.is_valid():
+        try:
+            actions.log_rupture_event(
+                user=request.user,
+                session=session,
+                kind=event_form.cleaned_data["kind"],
+                note=event_form.cleaned_data["note"],
+                repairs=event_form.repaired(),
+            )
+        except ValidationError as exc:
+            event_form.add_error(None, exc)
+        else:
+            messages.success(request, "Logged.")
+            return redirect("measures:session_relationship", session_id=session.pk)
+    audit.record_view(request, session, action="view.session_relationship")
+    context = {
+        "session": session,
+        "episode": episode,
+        "rating": ratings.therapist_rating_for(session),
+        "rating_form": rating_form,
+        "event_form": event_form,
+        "events": [e for e in queries.rupture_events(episode) if e.session_id == session.pk],
+        "notes_enabled": episode.practice.notes_enabled,
+    }
+    return render(request, "clinical/session_relationship.html", context)
