@@ -270,7 +270,7 @@ class EscalationTests(TestCase):
         )
 
     def test_it_runs_from_the_worker_every_few_minutes(self) -> None:
-        from plusone.notify.management.commands import worker
+        from plusone.measures.management.commands import worker
 
         self._settings(self.p.charlie)
         flag = self._open(at(FRIDAY, 16))

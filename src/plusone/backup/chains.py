@@ -23,6 +23,9 @@ from typing import Any
 
 from django.db import connection
 
+from plusone.accounts.models import Practice
+from plusone.audit.anchors import dump_line, key_checks, parse_anchors, sign_heads
+from plusone.audit.verify import verify_chain
 from plusone.backup import inspect
 
 
@@ -30,7 +33,6 @@ def manifest_fields(
     heads: list[dict[str, Any]], *, now: dt.datetime
 ) -> tuple[dict[str, Any], list[str]]:
     """The manifest's ``audit_anchors`` and ``audit_keys``, and a warning per head not anchored."""
-    from plusone.audit.anchors import key_checks, sign_heads
 
     lines, problems = sign_heads(heads, now=now)
     warnings = [f"practice {p['practice']}: {p['reason']}" for p in problems]
@@ -47,7 +49,6 @@ def _schema_is_current() -> bool:
 
 def _key_problem(manifest: dict[str, Any]) -> tuple[str | None, set[str]]:
     """A problem when a key id of the backup has other bytes here; and the ids absent here."""
-    from plusone.audit.anchors import key_checks
 
     theirs: dict[str, str] = manifest.get("audit_keys") or {}
     ours = key_checks()
@@ -72,9 +73,6 @@ def check_chains(
     Appends one entry per practice to ``report.practices`` and each failure to
     ``report.problems``; notes that are not failures go to ``report.notes``.
     """
-    from plusone.accounts.models import Practice
-    from plusone.audit.anchors import dump_line, parse_anchors
-    from plusone.audit.verify import verify_chain
 
     heads = {h["practice"]: h for h in manifest["audit_heads"]}
     restored = {h["practice"]: h for h in restored_heads}

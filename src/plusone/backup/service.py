@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 
+from plusone.audit.purge import allow_purge_in_this_transaction
 from plusone.backup import chains, inspect
 from plusone.backup.archive import parse_recipients, read_archive, write_archive
 from plusone.backup.errors import BackupError
@@ -418,8 +419,6 @@ def _restore_sqlite(dump: Path) -> None:
 def _restore_postgresql(dump: Path) -> None:
     pg_restore = _tool("pg_restore")
     with transaction.atomic(), connection.cursor() as cursor:
-        from plusone.audit.purge import allow_purge_in_this_transaction
-
         allow_purge_in_this_transaction()
         _empty_schema(cursor)
     connections.close_all()

@@ -20,6 +20,7 @@ from plusone.accounts.models import Membership
 from plusone.clinical.models import Goal, Session
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import can_manage
+from plusone.measures.models import Administration, Respondent
 
 TREATING_THERAPIST_MESSAGE = (
     "A directive cannot name the client's treating therapist. If the client no longer "
@@ -34,7 +35,6 @@ def item_exists(client: Any, kind: str, item_id: uuid.UUID) -> bool:
     a goal by its ``goal_id`` (every version), a measure or an observer's answers
     by the administration.
     """
-    from plusone.measures.models import Administration, Respondent
 
     if kind == ItemKind.NOTE:
         return Session.objects.filter(pk=item_id, episode__client=client).exists()

@@ -12,6 +12,7 @@ from plusone.accounts.models import User
 from plusone.clinical.models import Goal, Session
 from plusone.lockbox.actions import TREATING_THERAPIST_MESSAGE
 from plusone.lockbox.models import ItemKind, Scope
+from plusone.measures.models import Administration, Respondent
 from plusone.web.fields import TextField
 
 
@@ -20,7 +21,6 @@ def item_choices(client: Any) -> list[tuple[str, str]]:
 
     Labels carry dates and kinds only, never the content.
     """
-    from plusone.measures.models import Administration, Respondent
 
     choices: list[tuple[str, str]] = []
     sessions = Session.objects.filter(episode__client=client).order_by("starts_at")

@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 
 from plusone.clinical import licensed
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
-from plusone.clinical.plans import SCREENS
+from plusone.clinical.phase_now import agreed_phase
+from plusone.clinical.plans import SCREENS, is_default_schedule, phase_default_schedule
 from plusone.core.due import (
     LONG_SITTING_BUDGET_SECONDS,
     REVIEW_BUDGET_SECONDS,
@@ -25,6 +26,7 @@ from plusone.core.due import (
 )
 from plusone.measures import forms, screens
 from plusone.measures.consent import withdrawn_instruments
+from plusone.measures.models import Administration, Sitting, SittingKind, SittingStatus
 from plusone.tokens.models import AccessToken
 
 # A review is every 8th session and each phase decision (DESIGN.md, Burden).
@@ -78,7 +80,6 @@ def administrable(key: str, episode: Episode) -> bool:
 
 def _agreed_phase(episode: Episode) -> str:
     # One definition of the agreed phase: a Deepening awaiting the client keeps today's plan.
-    from plusone.clinical.phase_now import agreed_phase
 
     return agreed_phase(episode)
 
@@ -91,7 +92,6 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
     in Deepening the primary measure comes every 2nd session and PHQ-9 item 9
     every session (``risk_item_only``).
     """
-    from plusone.clinical.plans import is_default_schedule, phase_default_schedule
 
     primary, secondary = episode.primary_instrument, episode.secondary_instrument
     if (
@@ -106,7 +106,6 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
 def check_ins(episode: Episode) -> Any:
     """The episode's check-in sittings: every sitting except Session Reflections, which are
     their own end-of-session sittings and never count, carry over or number a check-in."""
-    from plusone.measures.models import Sitting, SittingKind
 
     return Sitting.objects.filter(episode=episode).exclude(kind=SittingKind.REFLECTION)
 
@@ -151,7 +150,6 @@ def sitting_kind(episode: Episode, *, session: Any, number: int) -> str:
     sitting on or after the decision's date; a skipped intake or review is still
     owed, so the next sitting takes its place.
     """
-    from plusone.measures.models import Sitting, SittingKind, SittingStatus
 
     if session is not None and session.kind in LONG_SITTINGS:
         return str(session.kind)
@@ -180,7 +178,6 @@ def sitting_kind(episode: Episode, *, session: Any, number: int) -> str:
 
 def _too_soon(episode: Episode, key: str, plan: MeasurementPlan | None, today: dt.date) -> bool:
     """True when instrument ``key`` was given fewer than its minimum days ago (MHC-SF: 28)."""
-    from plusone.measures.models import Administration
 
     try:
         interval = _instrument(key, episode.practice_id).min_interval

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plusone.clinical import phase_now as phase_now_module
+from plusone.clinical.actions import update_summary
 from plusone.clinical.models import (
     Decision,
     Episode,
@@ -35,6 +36,10 @@ from plusone.clinical.models import (
     Session,
 )
 from plusone.core import history as h
+from plusone.core.batch import caseload_from_histories, run_batch
+from plusone.core.history import PHASES
+from plusone.core.instruments import load_instrument
+from plusone.core.propose import KINDS, propose
 from plusone.measures.models import Administration, Sitting, SittingKind, SittingStatus
 
 log = logging.getLogger(__name__)
@@ -262,7 +267,6 @@ def _risk_flags(episode_ids: Sequence[Any]) -> dict[Any, tuple[h.RiskFlag, ...]]
 
 def _risk_item_answered(source: Administration | None) -> str:
     """The id of the risk item whose answer opened the flag ("" when unknown)."""
-    from plusone.core.instruments import load_instrument
 
     if source is None:
         return ""
@@ -299,7 +303,6 @@ def refresh_summary(episode: Episode, *, today: dt.date) -> None:
     engine can run, the proposal kind, phase, alerts and spike review, judged
     as of ``today``.
     """
-    from plusone.clinical.actions import update_summary
 
     recent = list(
         Administration.objects.filter(
@@ -339,7 +342,6 @@ def refresh_summary(episode: Episode, *, today: dt.date) -> None:
 def _proposal_fields(episode: Episode, *, today: dt.date) -> dict[str, Any]:
     """Proposal kind, agreed phase, alerts and spike review from plusone.core.propose, or {}
     if it cannot run."""
-    from plusone.core.propose import propose
 
     # Database errors propagate (and roll the submit back); only the pure rule engine is guarded.
     history = history_for(episode)
@@ -373,9 +375,6 @@ def refresh_summaries(episodes: Sequence[Episode], *, today: dt.date) -> int:
     Each chunk is one short transaction that writes only the summary rows, so a
     check-in never waits on it for long.
     """
-    from plusone.core.batch import caseload_from_histories, run_batch
-    from plusone.core.history import PHASES
-    from plusone.core.propose import KINDS
 
     written = 0
     for start in range(0, len(episodes), REFRESH_CHUNK):

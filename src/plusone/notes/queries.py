@@ -11,6 +11,7 @@ from django.http import Http404
 from plusone.accounts.models import Practice
 from plusone.clinical.models import Session
 from plusone.clinical.queries import access_session
+from plusone.lockbox.queries import withheld_from
 from plusone.notes.models import Addendum, NoteDraft, SessionNote
 
 
@@ -43,7 +44,6 @@ def readable_note_state(user: Any, session: Session) -> tuple[NoteState, bool]:
     A withheld note (a "note" directive on this session, or the whole record;
     plusone.lockbox) reads as empty and the page shows its marker instead.
     """
-    from plusone.lockbox.queries import withheld_from
 
     if withheld_from(user, session.episode.client).hides("note", session.pk):
         return NoteState(None, [], None), True

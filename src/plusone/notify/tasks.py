@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from plusone.clinical.models import Flag
 from plusone.notify.models import Delivery
 
 NEW_FLAG = "new_flag"
@@ -42,7 +43,6 @@ def notify_new_flag(flag_id: str, slot: str = "first") -> str:
     a sign-in link. Returns "sent", "already" (claimed before), "handled"
     (acknowledged before the worker got to it) or "gone".
     """
-    from plusone.clinical.models import Flag
 
     flag = (
         Flag.objects.select_related("client__therapist", "first_told", "practice")

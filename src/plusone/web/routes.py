@@ -27,6 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from plusone.accounts.models import Membership
+
 
 class Policy(enum.StrEnum):
     """Who may reach a view. Data-level checks ("is this client yours?") stay in access_*."""
@@ -100,7 +102,6 @@ def _enforce(request: HttpRequest, policy: Policy) -> HttpResponse | None:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.path)
-    from plusone.accounts.models import Membership
 
     if not Membership.objects.filter(user=user, role__in=_ROLES[policy]).exists():
         raise PermissionDenied

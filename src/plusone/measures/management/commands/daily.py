@@ -15,13 +15,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from plusone.audit.anchors import write_anchor
+from plusone.clinical.models import Episode
+from plusone.measures.summary import refresh_summaries
+
 
 def run_daily() -> dict[str, Any]:
     """Refresh every open episode's summary as of today and write the audit anchor; return
     counts, the anchor's result and seconds."""
-    from plusone.audit.anchors import write_anchor
-    from plusone.clinical.models import Episode
-    from plusone.measures.summary import refresh_summaries
 
     started = time.monotonic()
     today = timezone.localdate()
