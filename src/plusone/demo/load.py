@@ -24,7 +24,6 @@ Running it again finds the practice by its fixed id and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 import unicodedata
@@ -824,6 +823,7 @@ def _administrations(
     """
     from plusone.clinical import actions as clinical
     from plusone.core.scoring import score
+    from plusone.measures.administrations import scored_administration
     from plusone.measures.models import Administration
 
     rows = []
@@ -832,33 +832,22 @@ def _administrations(
         instrument = ctx.instrument(key)
         result = score(instrument, given)
         seconds = (durations or {}).get(key) or _seconds(ctx, key, given)
-        choices = {k: v for k, v in given.items() if not isinstance(v, str)}
-        texts = {k: v for k, v in given.items() if isinstance(v, str) and v.strip()}
-        row = Administration(
+        row = scored_administration(
+            instrument,
+            given,
+            result,
+            completed_at=done,
+            seconds=seconds,
             id=uuid.uuid4(),
             practice=ctx.practice,
             client_id=episode.client_id,
             episode=episode,
             session=session,
             sitting=sitting,
-            instrument_key=key,
-            instrument_version=instrument.version,
             context=context,
             respondent=instrument.respondent,
-            answers=choices,
-            total=result.total,
-            subscales=dict(result.subscales),
-            band=result.band.label if result.band else "",
-            valid=result.valid,
-            prorated=result.prorated,
-            reason=(result.reason or "")[:200],
-            risk_grade=result.risk_grade,
-            started_at=done - dt.timedelta(seconds=seconds),
-            completed_at=done,
-            duration_seconds=seconds,
             idempotency_key=f"demo:{uuid.uuid4().hex}:{key}",
         )
-        row.free_text = json.dumps(texts) if texts else ""
         rows.append(row)
         if result.risk_grade > worst[0]:
             worst = (result.risk_grade, row)
