@@ -7,6 +7,10 @@ Every variable read here is listed in docs/configuration.md; a test enforces it.
 
 Dev and test generate missing secrets into the data directory (mode 0600).
 Prod never generates anything: it exits non-zero naming each missing variable.
+
+One module on purpose, though long: every setting reads the environment through
+the same ``env`` and profile rules, and one file is what an operator audits (a
+test checks each variable it reads against docs/configuration.md).
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ Consistency while the app runs:
 Plaintext (the dump) exists only in a 0700 directory inside the data
 directory and is removed in ``finally``. The backup file is written to a
 temporary name, fsynced and renamed into place, mode 0600.
+
+One module on purpose, though long: a backup and its restore are two halves of
+one format; the manifest each writes is what the other checks, and they change
+together.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ against the Therapist Rating, ruptures and repairs), and symptoms (the primary m
 with its bands, cutoff, reliable-change band and sudden gains). Decisions are vertical
 milestones across every lane.
 
+One module on purpose, though long: the four lanes share one axis, one scale
+of coordinates and one table alternative, and the page and the PDF must get the
+same string; a split would pass that geometry between files for no reader's gain.
+
 The client audience sees plain words only: no symptom numbers, band names, cutoff,
 reliable-change band, sudden gains, therapist rating or ruptures.
 

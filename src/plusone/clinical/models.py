@@ -5,6 +5,10 @@ client's or clinician's words is an EncryptedTextField. Statuses are
 TextChoices and invariants are database constraints. Writes go through
 ``plusone.clinical.actions``; reads that need permission through
 ``plusone.clinical.queries``.
+
+One module on purpose, though long: these rows are one record, joined by
+foreign keys and database constraints that name each other; split, every file
+would import every other, and the migrations would still be one.
 """
 
 from __future__ import annotations

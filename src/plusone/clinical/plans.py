@@ -19,6 +19,9 @@ adds its slot to the routine one and never displaces it: the whole review
 sitting (routine plus review) must fit in 300 s, the intake in 600 s (it can be
 split). Every instrument a plan asks must have a page where the therapist sees
 it (DESIGN.md, Burden: nothing collected that nobody reads).
+
+One module, a little over 400 lines, on purpose: the default plan and the
+burden check are two readings of the same slots and budgets.
 """
 
 from __future__ import annotations

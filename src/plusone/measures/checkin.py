@@ -1,6 +1,9 @@
 """Reads for the check-in: today's instruments and how each group is shown.
 
 Plain functions (selectors). No writes here.
+
+One module on purpose, though a little long: what a sitting asks, and how each
+group shows it, read the same plan and phase; the pure rules are core.due.
 """
 
 from __future__ import annotations

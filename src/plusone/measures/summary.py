@@ -10,6 +10,9 @@ caseload reads (DESIGN.md: proposals and alerts are judged as of today).
   (``plusone.core.batch``, tied to ``propose`` by a property test) and rewrites
   their proposal fields, stamping ``judged_on``; the caseload calls it for rows
   judged before today, and ``plusone daily`` for every open episode.
+
+One module, a little over 400 lines, on purpose: the one-episode and the batch
+paths must read the same rows the same way, so they sit side by side.
 """
 
 from __future__ import annotations

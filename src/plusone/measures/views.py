@@ -2,6 +2,10 @@
 
 Views parse, call an action or selector, and render. The token never stays in
 a URL: ``/c/<token>`` moves it into the session and redirects to ``/checkin/``.
+
+One module on purpose, though long: the check-in's pages share one session
+protocol (which token, which kiosk, which flag's response is due) and one
+flow from link to done; each view is short.
 """
 
 from __future__ import annotations
