@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
-from plusone.clinical import actions
 from plusone.clinical.models import Episode, MeasurementPlan
 from plusone.clinical.plans import (
     check_plan,
@@ -20,6 +19,7 @@ from plusone.clinical.plans import (
     phase_default_schedule,
     risk_gap_days,
 )
+from plusone.insights import decisions as actions
 from plusone.measures.plan import due_today
 
 
