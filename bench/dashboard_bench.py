@@ -221,7 +221,7 @@ def _render_times(episode: Any, runs: int) -> list[float]:
     from django.utils import timezone
 
     from plusone.charts import render_journey
-    from plusone.clinical.journey import build_journey
+    from plusone.insights.journey import build_journey
 
     data = build_journey(episode, today=timezone.localdate())
     times = []
@@ -255,8 +255,8 @@ def main() -> int:
         fill_s = time.perf_counter() - started
         web = Client()
         login_as(web, therapist)
-        dashboard_url = reverse("clinical:caseload")
-        journey_url = reverse("clinical:journey", args=[episode.pk])
+        dashboard_url = reverse("insights:caseload")
+        journey_url = reverse("insights:journey", args=[episode.pk])
         # Warm-up: first-request imports and template compilation are not what we measure.
         _measure(web, dashboard_url, 3)
         _measure(web, journey_url, 3)

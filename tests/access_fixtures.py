@@ -172,8 +172,8 @@ def web_as(p: Any, persona: str) -> WebClient:
 def hand_over_to_bob(p: Any, web: WebClient) -> None:
     """Alice signs in on ``web``, records a decision for Bob to confirm on her device (once
     per test) and hands the device over: she is signed out, the device holds the decision."""
-    from plusone.clinical.actions import DecisionData, record_decision
     from plusone.clinical.models import Decision
+    from plusone.insights.decisions import DecisionData, record_decision
 
     episode = p.bob.episodes.get()
     if not Decision.objects.filter(episode=episode, confirmation="pending").exists():

@@ -310,6 +310,7 @@ INSTALLED_APPS = [
     "plusone.rights",
     "plusone.lockbox",
     "plusone.custodian",
+    "plusone.insights",
 ]
 
 MIDDLEWARE = [
@@ -397,7 +398,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "insights:home"
 ACCOUNT_ADAPTER = "plusone.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]

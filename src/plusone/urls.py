@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("plusone.web.urls")),
+    # The staff home at the root, the caseload, decisions and journey under practice/.
+    path("", include("plusone.insights.urls")),
     path("accounts/", include("allauth.urls")),
     path("practice/", include("plusone.clinical.urls")),
     # The check-in app (engineer E) owns /c/<token>, /checkin/ and /o/<token>.

@@ -66,7 +66,7 @@ def test_it_orders_the_dashboards_tiers_by_attention(
     _client_in_tier(p, "Ruth", alerts=["possible_rupture"])
     _client_in_tier(p, "Rita", flag=True, alerts=["deterioration"])
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:caseload"))
+    page.goto(live_server.url + reverse("insights:caseload"))
     sections = page.locator("section[data-tier]")
     slugs = sections.evaluate_all("els => els.map(e => e.dataset.tier)")
     assert slugs == ["risk", "rupture", "alert", "proposal", "rest"]
@@ -90,7 +90,7 @@ def test_it_searches_the_caseload_without_putting_the_name_in_the_url(
 ) -> None:
     p = make_personas()
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:caseload"))
+    page.goto(live_server.url + reverse("insights:caseload"))
     page.fill("#caseload-q", "dave")
     page.get_by_role("button", name="Search").click()
     page.get_by_text("1 client matching").wait_for()
@@ -107,7 +107,7 @@ def test_it_renders_all_lanes_of_the_journey_for_a_40_session_client(
     episode = p.bob.episodes.get()
     give_history(episode, n=40)
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:journey", args=[episode.pk]))
+    page.goto(live_server.url + reverse("insights:journey", args=[episode.pk]))
     chart = page.locator(".journey-wide svg.chart-journey")
     assert chart.is_visible()
     lanes = chart.locator("text.lane-title").evaluate_all("els => els.map(e => e.textContent)")
@@ -121,7 +121,7 @@ def test_it_renders_all_lanes_of_the_journey_for_a_40_session_client(
     assert page.locator("ol.trace li").first.is_visible()
     violations = axe(page)
     assert violations == [], violations
-    page.goto(live_server.url + reverse("clinical:review_together", args=[episode.pk]))
+    page.goto(live_server.url + reverse("insights:review_together", args=[episode.pk]))
     assert page.locator("svg.chart-journey text.lane-title").count() >= 3
     assert "Deterioration" not in page.locator("main").inner_text()
     assert csp_watch.violations == []
@@ -138,7 +138,7 @@ def test_it_orders_the_demo_caseload_by_attention(
     load_demo(data_dir=tmp_path)
     alice = User.objects.get(email="alice@riverside.example")
     _sign_in(context, live_server.url, alice)
-    page.goto(live_server.url + reverse("clinical:caseload"))
+    page.goto(live_server.url + reverse("insights:caseload"))
     slugs = page.locator("section[data-tier]").evaluate_all("els => els.map(e => e.dataset.tier)")
     assert slugs == ["risk", "rupture", "alert", "proposal", "rest"]
     shown = page.locator("section[data-tier] tr[data-client]").evaluate_all(

@@ -32,7 +32,7 @@ def _tick(page: Any, name: str, value: str) -> None:
 def _at_the_threshold(p: Any, episode: Any) -> Any:
     """Bob and Alice agreed the +1 threshold a week ago: the phase table then offers
     Deepening (straight from no phase it would need a written reason)."""
-    from plusone.clinical import actions
+    from plusone.insights import decisions as actions
 
     week_ago = timezone.localdate() - dt.timedelta(days=7)
     return actions.record_decision(
@@ -67,7 +67,7 @@ def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
     today = timezone.localdate()
     review = today + dt.timedelta(weeks=8)
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:decision_new", args=[episode.pk]))
+    page.goto(live_server.url + reverse("insights:decision_new", args=[episode.pk]))
     assert axe(page) == []
     _tick(page, "kind", "phase_change")
     page.get_by_label("The agreed phase (for a phase change)").select_option("deepening")
@@ -90,7 +90,7 @@ def test_it_records_a_plus_one_decision_with_its_options_through_the_form(
     page.get_by_label("What the client said (spoken confirmation)").fill("Yes, let's try it")
     page.get_by_role("button", name="Record the decision").click()
     page.get_by_text("Decision recorded.").wait_for()
-    assert page.url.endswith(reverse("clinical:decisions", args=[episode.pk]))
+    assert page.url.endswith(reverse("insights:decisions", args=[episode.pk]))
 
     d = Decision.objects.exclude(pk=threshold.pk).get(episode=episode)
     assert (d.kind, d.phase, d.proposal_kind) == ("phase_change", "deepening", "plus_one")
@@ -120,7 +120,7 @@ def test_it_shows_each_missing_acknowledgement_of_a_plus_one_decision(
     p = make_personas()
     episode = p.bob.episodes.get()
     _sign_in(context, live_server.url, p.alice)
-    page.goto(live_server.url + reverse("clinical:decision_new", args=[episode.pk]))
+    page.goto(live_server.url + reverse("insights:decision_new", args=[episode.pk]))
     page.get_by_label("The agreed phase (for a phase change)").select_option("deepening")
     _tick(page, "options_discussed", "go_deeper")
     _tick(page, "present", "client")

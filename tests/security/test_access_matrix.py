@@ -182,4 +182,4 @@ def test_it_denies_every_cell_the_policy_denies_and_allows_the_rest(
 def test_it_covers_routes_registered_after_it_was_written() -> None:
     """The matrix reads the registry, so a route only has to be registered to be walked."""
     names = {r.name for r in registered_routes()}
-    assert {"privacy:break_glass", "privacy:audit_search", "clinical:journey"} <= names
+    assert {"privacy:break_glass", "privacy:audit_search", "insights:journey"} <= names

@@ -143,11 +143,11 @@ def test_it_shows_an_overdue_request_first_to_erin_and_on_alices_caseload(person
     assert "<strong>1 overdue</strong>" in page
     assert page.index('data-urgency="overdue"') < page.index('data-urgency="on time"')
 
-    caseload = signed_in(p.alice).get(reverse("clinical:caseload")).content.decode()
+    caseload = signed_in(p.alice).get(reverse("insights:caseload")).content.decode()
     assert "Bob Brown, access request <strong>overdue since" in caseload
     # Charlie treats a client of his own, not Bob: no line, and nothing of Bob's.
     _client(p.charlie, p.riverside, "Cora", "Cole")
-    other = signed_in(p.charlie).get(reverse("clinical:caseload")).content.decode()
+    other = signed_in(p.charlie).get(reverse("insights:caseload")).content.decode()
     assert "rights-reminder" not in other
     assert "Bob Brown" not in other
 

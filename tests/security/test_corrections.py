@@ -248,7 +248,7 @@ def test_it_shows_the_statement_on_bobs_journey_and_never_on_daves(personas: Any
     web = signed_in(p.alice)
 
     def journey(person: Any) -> str:
-        url = reverse("clinical:journey", kwargs={"episode_id": person.episodes.get().pk})
+        url = reverse("insights:journey", kwargs={"episode_id": person.episodes.get().pk})
         return web.get(url).content.decode()
 
     bobs = journey(p.bob)

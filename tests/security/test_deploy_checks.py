@@ -104,7 +104,7 @@ def test_it_flags_rate_limits_on_a_per_process_cache():
     assert _plusone_ids(CACHES=caches) == ["plusone.W008"]
 
 
-CASELOAD = reverse("clinical:caseload")
+CASELOAD = reverse("insights:caseload")
 
 
 @pytest.mark.django_db

@@ -21,8 +21,8 @@ from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions as clinical
 from plusone.clinical import queries, risk
-from plusone.clinical.journey import build_journey
 from plusone.clinical.models import Session
+from plusone.insights.journey import build_journey
 from plusone.lockbox import actions
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import (

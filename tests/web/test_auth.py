@@ -7,7 +7,7 @@ from django.urls import reverse
 from personas import PASSWORD, login_as, make_personas, totp_code
 from plusone.accounts.models import User
 
-CASELOAD = reverse("clinical:caseload")
+CASELOAD = reverse("insights:caseload")
 
 
 class SignInTests(TestCase):
@@ -91,4 +91,4 @@ class HomeTests(TestCase):
 
     def test_it_sends_the_admin_home_to_a_plain_page(self):
         login_as(self.client, self.p.erin)
-        self.assertRedirects(self.client.get("/"), reverse("web:signed_in"))
+        self.assertRedirects(self.client.get("/"), reverse("insights:signed_in"))

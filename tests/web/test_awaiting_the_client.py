@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from journey_fixtures import give_history
 from personas import login_as, make_personas
-from plusone.clinical import actions
 from plusone.clinical.models import EpisodeSummary
 from plusone.core.propose import propose
+from plusone.insights import decisions as actions
 from plusone.measures.summary import history_for, refresh_summaries, refresh_summary
 
 

@@ -12,7 +12,7 @@ from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
 from plusone.clinical.models import EpisodeSummary, Flag
 
-CASELOAD = reverse("clinical:caseload")
+CASELOAD = reverse("insights:caseload")
 
 
 def _open_flag(client_row, grade=2):

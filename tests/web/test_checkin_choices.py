@@ -14,7 +14,7 @@ def _url(person):
 
 
 def _journey(person):
-    return reverse("clinical:journey", kwargs={"episode_id": person.episodes.get().pk})
+    return reverse("insights:journey", kwargs={"episode_id": person.episodes.get().pk})
 
 
 class CheckinChoicesTests(TestCase):

@@ -14,10 +14,10 @@ from django.utils import timezone
 from journey_fixtures import give_history
 from personas import TODAY, login_as, make_personas
 from plusone.clinical import actions
-from plusone.clinical.dashboard import Tier, tier_of
 from plusone.clinical.models import EpisodeSummary
+from plusone.insights.dashboard import Tier, tier_of
 
-CASELOAD = reverse("clinical:caseload")
+CASELOAD = reverse("insights:caseload")
 
 
 def _intake(therapist, practice, name, intention="to feel steadier with the people I love"):
@@ -177,8 +177,8 @@ class DashboardRowTests(TestCase):
 
     def test_it_links_the_journey_and_the_card_by_episode_id_only(self):
         episode = self.p.bob.episodes.get()
-        self.assertIn(reverse("clinical:journey", args=[episode.pk]), self.row)
-        self.assertIn(reverse("clinical:session_card", args=[episode.pk]), self.row)
+        self.assertIn(reverse("insights:journey", args=[episode.pk]), self.row)
+        self.assertIn(reverse("insights:session_card", args=[episode.pk]), self.row)
 
 
 class DashboardQueryCountTests(TestCase):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
-from plusone.clinical import actions
 from plusone.clinical.models import Consent, Decision, EpisodeSummary
+from plusone.insights import decisions as actions
 
 PLUS_ONE_POST = {
     "kind": "phase_change",
@@ -78,13 +78,13 @@ class DecisionTests(TestCase):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
         cls.threshold = _at_the_threshold(cls.p, cls.episode)
-        cls.new_url = reverse("clinical:decision_new", kwargs={"episode_id": cls.episode.pk})
-        cls.list_url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
+        cls.new_url = reverse("insights:decision_new", kwargs={"episode_id": cls.episode.pk})
+        cls.list_url = reverse("insights:decisions", kwargs={"episode_id": cls.episode.pk})
         cls.confirm_url = reverse(
-            "clinical:decision_confirm", kwargs={"episode_id": cls.episode.pk}
+            "insights:decision_confirm", kwargs={"episode_id": cls.episode.pk}
         )
         cls.reverse_url = reverse(
-            "clinical:decision_reverse", kwargs={"episode_id": cls.episode.pk}
+            "insights:decision_reverse", kwargs={"episode_id": cls.episode.pk}
         )
 
     def test_it_records_every_field_of_the_plus_one_decision(self):
@@ -350,7 +350,7 @@ class DecisionTests(TestCase):
     def test_it_hides_daves_decisions_from_sam(self):
         dave_episode = self.p.dave.episodes.get()
         login_as(self.client, self.p.sam)
-        url = reverse("clinical:decisions", kwargs={"episode_id": dave_episode.pk})
+        url = reverse("insights:decisions", kwargs={"episode_id": dave_episode.pk})
         self.assertEqual(self.client.get(url).status_code, 404)
 
     def test_it_keeps_the_other_practice_out(self):
@@ -364,7 +364,7 @@ class DecisionListQueryTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.episode = cls.p.bob.episodes.get()
-        cls.url = reverse("clinical:decisions", kwargs={"episode_id": cls.episode.pk})
+        cls.url = reverse("insights:decisions", kwargs={"episode_id": cls.episode.pk})
         _at_the_threshold(cls.p, cls.episode, days_ago=61)
 
     def _record(self, n):

@@ -257,7 +257,7 @@ class DemoTests(TestCase):
 
         response = self.client.post(response["Location"], {"code": totp_code(secret)}, follow=True)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.request["PATH_INFO"], reverse("clinical:caseload"))
+        self.assertEqual(response.request["PATH_INFO"], reverse("insights:caseload"))
         page = response.content.decode()
         some = Client.objects.filter(therapist__email="alice@riverside.example").first()
         self.assertIn(some.family_name, page)

@@ -17,14 +17,14 @@ from plusone.rights import actions as rights
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("web:signed_in")
+HOME = reverse("insights:signed_in")
 
 
 def test_it_sends_alice_to_her_caseload(personas: Any) -> None:
     p = personas
-    response = signed_in(p.alice).get(reverse("web:home"))
+    response = signed_in(p.alice).get(reverse("insights:home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("clinical:caseload")
+    assert response["Location"] == reverse("insights:caseload")
 
 
 def test_it_puts_erins_overdue_request_at_the_top_of_her_home(personas: Any) -> None:
@@ -55,8 +55,8 @@ def test_it_tells_erin_when_nothing_is_due(personas: Any) -> None:
 def test_it_lists_bob_for_sam_but_never_dave(personas: Any) -> None:
     p = personas
     page = signed_in(p.sam).get(HOME).content.decode()
-    bob_journey = reverse("clinical:journey", kwargs={"episode_id": p.bob.episodes.get().pk})
-    dave_journey = reverse("clinical:journey", kwargs={"episode_id": p.dave.episodes.get().pk})
+    bob_journey = reverse("insights:journey", kwargs={"episode_id": p.bob.episodes.get().pk})
+    dave_journey = reverse("insights:journey", kwargs={"episode_id": p.dave.episodes.get().pk})
     assert bob_journey in page
     assert dave_journey not in page
     assert p.dave.display_name not in page

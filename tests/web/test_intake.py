@@ -57,7 +57,7 @@ class IntakeTests(TestCase):
 
     def test_it_creates_the_client_with_episode_goals_plan_consent_and_summary(self):
         response = self.client.post(INTAKE, _form())
-        self.assertRedirects(response, reverse("clinical:caseload"))
+        self.assertRedirects(response, reverse("insights:caseload"))
         mara = Client.objects.get(given_name="Mara")
         self.assertEqual(mara.therapist, self.p.alice)
         self.assertEqual(mara.practice, self.p.riverside)

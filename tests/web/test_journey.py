@@ -14,20 +14,20 @@ from journey_fixtures import LOW_TEXT, give_history, primary_total
 from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
-from plusone.clinical.journey import REVIEW_TOGETHER_CHECKLIST, build_journey
+from plusone.insights.journey import REVIEW_TOGETHER_CHECKLIST, build_journey
 from plusone.measures import actions as measures_actions
 
 
 def _journey(episode):
-    return reverse("clinical:journey", args=[episode.pk])
+    return reverse("insights:journey", args=[episode.pk])
 
 
 def _together(episode):
-    return reverse("clinical:review_together", args=[episode.pk])
+    return reverse("insights:review_together", args=[episode.pk])
 
 
 def _card(episode):
-    return reverse("clinical:session_card", args=[episode.pk])
+    return reverse("insights:session_card", args=[episode.pk])
 
 
 class JourneyTests(TestCase):
@@ -119,7 +119,7 @@ class JourneyTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "(read-only)")
         self.assertNotContains(response, reverse("measures:plan_editor", args=[self.episode.pk]))
-        self.assertNotContains(response, reverse("clinical:decision_new", args=[self.episode.pk]))
+        self.assertNotContains(response, reverse("insights:decision_new", args=[self.episode.pk]))
 
     def test_it_answers_sam_with_404_for_dave(self):
         login_as(self.client, self.p.sam)
@@ -129,7 +129,7 @@ class JourneyTests(TestCase):
 
     def test_it_answers_an_unknown_episode_like_someone_elses(self):
         login_as(self.client, self.p.alice)
-        missing = reverse("clinical:journey", args=[uuid.uuid4()])
+        missing = reverse("insights:journey", args=[uuid.uuid4()])
         self.assertEqual(self.client.get(missing).status_code, 404)
 
 

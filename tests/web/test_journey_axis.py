@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from personas import login_as, make_personas
-from plusone.clinical.journey import build_journey
 from plusone.clinical.models import Decision, Phase, Session
 from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
+from plusone.insights.journey import build_journey
 from plusone.lockbox.queries import WITHHELD_MARKER, Withholding
 from plusone.measures.models import Administration, Context, Respondent, Sitting, SittingStatus
 
@@ -150,7 +150,7 @@ class SameDayCheckInsTests(TestCase):
 
     def test_it_shows_both_days_on_the_journey_page_and_its_table(self):
         login_as(self.client, self.p.alice)
-        body = self.client.get(reverse("clinical:journey", args=[self.episode.pk])).content
+        body = self.client.get(reverse("insights:journey", args=[self.episode.pk])).content
         rows = table_rows(body.decode())
         self.assertEqual(
             [(r[0], r[1], r[-2]) for r in rows],
@@ -163,7 +163,7 @@ class SameDayCheckInsTests(TestCase):
 
     def test_it_shows_the_client_the_6_dec_check_in_on_the_review_together_page(self):
         login_as(self.client, self.p.alice)
-        body = self.client.get(reverse("clinical:review_together", args=[self.episode.pk]))
+        body = self.client.get(reverse("insights:review_together", args=[self.episode.pk]))
         rows = table_rows(body.content.decode())
         self.assertEqual(
             [(r[0], r[1]) for r in rows][-2:], [("2", "1 Dec 2026"), ("check-in", "6 Dec 2026")]
@@ -289,7 +289,7 @@ class AxisTests(TestCase):
             (gain.pre_session, gain.post_session), (key_of(data, "4"), key_of(data, "5"))
         )
         login_as(self.client, self.p.alice)
-        response = self.client.get(reverse("clinical:journey", args=[self.episode.pk]))
+        response = self.client.get(reverse("insights:journey", args=[self.episode.pk]))
         self.assertContains(response, "Session 6: Choosing what&#x27;s next")
         self.assertContains(response, "Sudden gain between sessions 4 and 5: 18 → 8")
         notes = {r[0]: r[-1] for r in table_rows(response.content.decode())}
@@ -305,7 +305,7 @@ class AxisTests(TestCase):
             "Sudden gain between session 4 and the check-in of Nov 27, 2026: 18 → 8",
         )
         login_as(self.client, self.p.alice)
-        response = self.client.get(reverse("clinical:journey", args=[self.episode.pk]))
+        response = self.client.get(reverse("insights:journey", args=[self.episode.pk]))
         rows = [(r[0], r[1], r[-1]) for r in table_rows(response.content.decode())]
         self.assertEqual(rows[4], ("check-in", "27 Nov 2026", "sudden gain from session 4"))
 
@@ -320,7 +320,7 @@ class AxisTests(TestCase):
     def test_it_adds_no_query_for_check_in_points(self):
         self._weekly([18, 16, 12])
         login_as(self.client, self.p.alice)
-        url = reverse("clinical:journey", args=[self.episode.pk])
+        url = reverse("insights:journey", args=[self.episode.pk])
         counts = []
         for _ in range(2):
             self.client.get(url)  # warm the session

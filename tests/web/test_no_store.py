@@ -30,11 +30,11 @@ MEANT_FOR = {
 }
 # Pages that must be reached (200), so the walk cannot pass by seeing only redirects.
 HEALTH_PAGES = {
-    "clinical:caseload",
-    "clinical:journey",
-    "clinical:review_together",
-    "clinical:session_card",
-    "clinical:decisions",
+    "insights:caseload",
+    "insights:journey",
+    "insights:review_together",
+    "insights:session_card",
+    "insights:decisions",
     "clinical:safety_plan",
     "clinical:note",
     "measures:consent",

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
-from plusone.clinical import actions
 from plusone.clinical.models import Episode, MeasurementPlan
 from plusone.clinical.plans import (
     check_plan,
@@ -21,6 +20,7 @@ from plusone.clinical.plans import (
     risk_gap_days,
 )
 from plusone.core.due import due_today
+from plusone.insights import decisions as actions
 
 
 def _post(**slots):

@@ -15,7 +15,7 @@ def test_it_lists_routes_with_name_pattern_and_policy():
     routes = {r.name: r for r in registered_routes()}
     assert routes["web:healthz"].policy is Policy.PUBLIC
     assert routes["web:healthz"].pattern == "healthz"
-    assert routes["clinical:caseload"].policy is Policy.THERAPIST
+    assert routes["insights:caseload"].policy is Policy.THERAPIST
     assert routes["clinical:acknowledge_flag"].methods == ("POST",)
 
 

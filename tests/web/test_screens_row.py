@@ -31,8 +31,8 @@ class ScreensRowTests(TestCase):
         give_screen(cls.episode, "auditc", AUDITC_3, days_ago=10)
         give_screen(cls.episode, "k10", K10_HOPELESS, days_ago=10)
         cls.urls = {
-            "card": reverse("clinical:session_card", args=[cls.episode.pk]),
-            "journey": reverse("clinical:journey", args=[cls.episode.pk]),
+            "card": reverse("insights:session_card", args=[cls.episode.pk]),
+            "journey": reverse("insights:journey", args=[cls.episode.pk]),
         }
 
     def _row(self, page):
@@ -80,14 +80,14 @@ class ScreensRowTests(TestCase):
                 self.assertIn("Review cue", row)
                 self.assertIn("K10 &#x27;hopeless&#x27; answered &#x27;most&#x27;", row)
                 self.assertIn("not a crisis trigger", row)
-        together = self.client.get(reverse("clinical:review_together", args=[self.episode.pk]))
+        together = self.client.get(reverse("insights:review_together", args=[self.episode.pk]))
         self.assertNotContains(together, "hopeless")
         self.assertNotContains(together, "Screens")
 
     def test_it_says_not_given_yet_before_the_first_screen(self):
         login_as(self.client, self.p.alice)
         dave = self.p.dave.episodes.get()
-        row = self._row(self.client.get(reverse("clinical:session_card", args=[dave.pk])))
+        row = self._row(self.client.get(reverse("insights:session_card", args=[dave.pk])))
         self.assertIn("<strong>PHQ-9</strong>", row)
         self.assertIn("not given yet", row)
         # K10 is neither in Dave's record nor asked for: it has no line.

@@ -25,3 +25,8 @@ def send_flag_raised(flag_id: Any, slot: str = "first") -> None:
             "No receiver for clinical.signals.flag_raised: is notify installed?"
         )
     flag_raised.send(sender=None, flag_id=str(flag_id), slot=slot)
+
+
+# Sent inside intake's transaction with ``episode`` and ``today``: measures judges the new
+# episode's summary there, so the caseload shows it judged from its first day.
+episode_opened = Signal()

@@ -702,7 +702,7 @@ def _sessions(ctx: _Ctx, episode: Any, demo: DemoClient, *, hour: int) -> list[A
 def _decisions(ctx: _Ctx, episode: Any, demo: DemoClient, therapist: Any, index: int) -> None:
     """Record the generator's phase decisions through ``record_decision``, each where its
     agreed phase changes, with the options discussed and the client's spoken confirmation."""
-    from plusone.clinical.actions import DecisionData, record_decision
+    from plusone.insights.decisions import DecisionData, record_decision
 
     current: str | None = None
     for visit in demo.visits:

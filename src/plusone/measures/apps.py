@@ -11,6 +11,14 @@ def end_kiosk_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) ->
         end_kiosk(request.session)
 
 
+def judge_new_episode(sender: Any, *, episode: Any, today: Any, **kwargs: Any) -> None:
+    """Judge a new episode's summary in intake's transaction (DESIGN.md: judged as of today)."""
+    # local: the summary imports models, which exist only once the app registry is ready.
+    from plusone.measures.summary import refresh_summary
+
+    refresh_summary(episode, today=today)
+
+
 class MeasuresConfig(AppConfig):
     name = "plusone.measures"
     default_auto_field = "django.db.models.BigAutoField"
@@ -18,4 +26,7 @@ class MeasuresConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from plusone.clinical.signals import episode_opened
+
         user_logged_in.connect(end_kiosk_on_sign_in, dispatch_uid="measures.end_kiosk_on_sign_in")
+        episode_opened.connect(judge_new_episode, dispatch_uid="measures.judge_new_episode")

@@ -20,9 +20,9 @@ def checkin_choices(request: HttpRequest, client_id: str) -> HttpResponse:
     person = queries.access_client(request.user, client_id, write=True)
     episode = person.episodes.filter(status="open").first()
     back = (
-        redirect("clinical:journey", episode_id=episode.pk)
+        redirect("insights:journey", episode_id=episode.pk)
         if episode is not None
-        else redirect("clinical:caseload")
+        else redirect("insights:caseload")
     )
     form = CheckinChoicesForm(request.POST)
     if not form.is_valid():

@@ -520,9 +520,9 @@ def start_reflection_kiosk(request: HttpRequest) -> HttpResponse:
 def kiosk_exit(request: HttpRequest) -> HttpResponse:
     """How the therapist leaves kiosk mode: sign in again (password and authenticator code)."""
     if not _kiosk(request):
-        return redirect("web:home")
+        return redirect("insights:home")
     context = {
-        "sign_in_url": reverse("account_login") + "?next=" + reverse("clinical:caseload"),
+        "sign_in_url": reverse("account_login") + "?next=" + reverse("insights:caseload"),
         "back_url": reverse("measures:checkin")
         if request.session.get(TOKEN_KEY)
         else reverse("measures:done"),

@@ -56,7 +56,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         )
         episode = client.episodes.order_by("-opened_on").first()
         if episode is not None:
-            return redirect("clinical:journey", episode_id=episode.pk)
+            return redirect("insights:journey", episode_id=episode.pk)
         return redirect("privacy:break_glass")
     active = queries.break_glass_client_ids(request.user, timezone.now())
     return render(request, "privacy/break_glass.html", {"form": form, "active": active.count()})

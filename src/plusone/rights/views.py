@@ -252,5 +252,5 @@ def client_request(request: HttpRequest, client_id: str) -> HttpResponse:
             messages.success(
                 request, "Request recorded. The privacy officer answers it within 30 days."
             )
-            return redirect("clinical:caseload")
+            return redirect("insights:caseload")
     return render(request, "rights/client_request.html", {"form": form, "person": person})

@@ -116,7 +116,7 @@ def decide(p: Any, episode: Any, phase: str, *, on: Any = None, **extra: Any) ->
     Deepening is reached as the phase table offers it: through the +1 threshold,
     agreed the day before when no phase is agreed yet.
     """
-    from plusone.clinical.actions import DecisionData, agreed_phase, record_decision
+    from plusone.insights.decisions import DecisionData, agreed_phase, record_decision
 
     on = on or TODAY - dt.timedelta(days=1)
     if phase == "deepening" and agreed_phase(episode) == "none":

@@ -13,10 +13,10 @@ from django.test import TestCase
 
 from personas import TODAY, make_personas
 from plusone.audit.models import AuditEvent
-from plusone.clinical.actions import confirm_decision
 from plusone.clinical.models import EpisodeSummary
 from plusone.core.due import REVIEW_BUDGET_SECONDS
 from plusone.core.propose import propose
+from plusone.insights.decisions import confirm_decision
 from plusone.measures import actions, checkin
 from plusone.measures.models import Sitting, SittingKind, SittingStatus
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from plusone import audit
 from plusone.charts import render_journey
-from plusone.clinical import journey, queries
+from plusone.clinical import queries
 from plusone.clinical.forms import CheckinChoicesForm
+from plusone.insights import journey
 from plusone.lockbox.queries import can_manage, withheld_from
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route

@@ -59,4 +59,4 @@ def finish(request: HttpRequest) -> None:
 
 def exit_context() -> dict[str, str]:
     """Where the therapist signs in again to leave (password and authenticator code)."""
-    return {"sign_in_url": reverse("account_login") + "?next=" + reverse("clinical:caseload")}
+    return {"sign_in_url": reverse("account_login") + "?next=" + reverse("insights:caseload")}

@@ -46,11 +46,15 @@ from plusone.clinical.models import (
     Phase,
     Session,
 )
+from plusone.clinical.phase_now import phase_now
 from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
 from plusone.core.phases import needs_confirmation
+from plusone.core.propose import propose
 from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
 from plusone.measures import screens
+from plusone.measures.models import Administration, Sitting, SittingStatus
+from plusone.measures.summary import history_for
 
 log = logging.getLogger(__name__)
 
@@ -297,8 +301,6 @@ def _attended(episode: Episode) -> list[Session]:
 
 
 def _administrations(episode: Episode) -> list[Any]:
-    from plusone.measures.models import Administration
-
     # Plain rows of only what the lanes read: building model instances (and parsing
     # unused datetimes) was most of the journey's cost.
     fields = ("session_id", "instrument_key", "respondent", "answers", "total", "valid")
@@ -331,8 +333,6 @@ class _Row:
 
 def _skipped(episode: Episode) -> list[tuple[Any, dt.datetime]]:
     """(session id, completed at) of every skipped check-in of the episode."""
-    from plusone.measures.models import Sitting, SittingStatus
-
     return list(
         Sitting.objects.filter(episode=episode, status=SittingStatus.SKIPPED).values_list(
             "session_id", "completed_at"
@@ -461,9 +461,6 @@ def proposal_notes(proposal: Any | None) -> tuple[str, ...]:
 
 def _proposal(episode: Episode, today: dt.date) -> Any | None:
     """The rule engine's proposal now, or None if it cannot run (logged in full)."""
-    from plusone.core.propose import propose
-    from plusone.measures.actions import history_for
-
     history = history_for(episode)
     # A rule-engine failure must not hide the rest of the journey from the therapist.
     try:
@@ -636,8 +633,6 @@ def build_journey(
 
 
 def _agreed_phase(decisions: list[Decision]) -> str:
-    from plusone.clinical.phase_now import phase_now
-
     return phase_now(decisions).phase or Phase.NONE
 
 
@@ -685,8 +680,6 @@ class SessionCard:
 
 
 def _last_reflection(episode: Episode) -> Reflection | None:
-    from plusone.measures.models import Administration
-
     latest = (
         Administration.objects.filter(
             episode=episode, instrument_key="session_reflection", respondent="client"

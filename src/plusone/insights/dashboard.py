@@ -27,9 +27,10 @@ from django.utils.text import Truncator
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
-from plusone.clinical.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.clinical.models import Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
+from plusone.insights.journey import ALERT_LABELS, PROPOSAL_WORDS
+from plusone.measures.summary import refresh_stale
 
 INTENTION_WORDS = 8
 SEARCH_MAX_LENGTH = 100
@@ -313,8 +314,6 @@ def _judge_stale(user: Any, summaries: list[EpisodeSummary], *, today: dt.date, 
     """Re-judge the caseload's summaries as of today when any was judged before today
     (DESIGN.md: judged as of today): the whole caseload at once, through the batch path.
     Returns how many rows were rewritten (0: nothing was stale; no extra query then)."""
-    from plusone.measures.summary import refresh_stale
-
     if all(s.judged_on is not None and s.judged_on >= today for s in summaries):
         return 0
     if not whole:
@@ -334,7 +333,7 @@ def dashboard(user: Any, *, now: dt.datetime, search: str = "") -> list[TierGrou
     flags = queries.open_flags(user, summaries)
     sessions = _sessions(summaries, now)
     groups = {tier: TierGroup(tier) for tier in TIER_ORDER}
-    urls = (_url_pattern("clinical:journey"), _url_pattern("clinical:session_card"))
+    urls = (_url_pattern("insights:journey"), _url_pattern("insights:session_card"))
     for summary in summaries:
         row = _row(
             summary,
