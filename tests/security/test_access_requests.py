@@ -158,7 +158,7 @@ def test_it_exports_everything_of_bobs_and_nothing_of_daves(personas: Any) -> No
     dave_note = signed_note(p, p.dave, DAVE_NOTE)
     notes.add_addendum(user=p.alice, note=bob_note, reason="Later", text=f"{BOB_NOTE} addendum")
     # Alice reads Bob's note: the export says who viewed the record.
-    signed_in(p.alice).get(reverse("clinical:note", kwargs={"session_id": bob_note.session_id}))
+    signed_in(p.alice).get(reverse("insights:note", kwargs={"session_id": bob_note.session_id}))
     req = _request(p, timezone.localdate())
 
     response = _export(signed_in(p.erin), req)

@@ -43,7 +43,7 @@ def _page(req: CorrectionRequest) -> str:
 
 
 def _note_page(note: SessionNote) -> str:
-    return reverse("clinical:note", kwargs={"session_id": note.session_id})
+    return reverse("insights:note", kwargs={"session_id": note.session_id})
 
 
 def _raw(note: SessionNote) -> dict[str, Any]:

@@ -36,7 +36,7 @@ HEALTH_PAGES = {
     "insights:session_card",
     "insights:decisions",
     "clinical:safety_plan",
-    "clinical:note",
+    "insights:note",
     "measures:consent",
     "rights:access",
 }

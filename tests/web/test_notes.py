@@ -40,8 +40,8 @@ class NoteTests(TestCase):
     def setUpTestData(cls):
         cls.p = make_personas()
         cls.session = _session(cls.p.bob)
-        cls.url = reverse("clinical:note", kwargs={"session_id": cls.session.pk})
-        cls.addendum_url = reverse("clinical:note_addendum", kwargs={"session_id": cls.session.pk})
+        cls.url = reverse("insights:note", kwargs={"session_id": cls.session.pk})
+        cls.addendum_url = reverse("insights:note_addendum", kwargs={"session_id": cls.session.pk})
 
     def _sign(self):
         draft = actions.save_draft(
@@ -241,7 +241,7 @@ class NoteTests(TestCase):
         dave_session = _session(self.p.dave)
         actions.save_draft(user=self.p.alice, session=dave_session, sections=FULL, base_version=0)
         login_as(self.client, self.p.sam)
-        url = reverse("clinical:note", kwargs={"session_id": dave_session.pk})
+        url = reverse("insights:note", kwargs={"session_id": dave_session.pk})
         self.assertEqual(self.client.get(url).status_code, 404)
 
     def test_it_keeps_the_other_practice_out(self):

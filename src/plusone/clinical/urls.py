@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from plusone.clinical import risk_views, views
 
@@ -11,6 +11,4 @@ urlpatterns = [
     path("settings/risk/", risk_views.risk_settings, name="risk_settings"),
     path("settings/risk/closures/", risk_views.closure_days, name="closure_days"),
     path("clients/<uuid:client_id>/safety-plan/", views.safety_plan, name="safety_plan"),
-    # Session notes (plusone.notes) live under the practice pages too: /practice/sessions/...
-    path("", include("plusone.notes.urls")),
 ]

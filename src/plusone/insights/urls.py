@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from plusone.insights import journey_views, views
+from plusone.insights import journey_views, note_views, views
 
 app_name = "insights"
 # Beside clinical's pages under /practice/, as they were before they moved here.
@@ -26,6 +26,13 @@ practice = [
         name="review_together",
     ),
     path("episodes/<uuid:episode_id>/card/", journey_views.session_card, name="session_card"),
+    # The session note with its corrections (plusone.notes and plusone.rights).
+    path("sessions/<uuid:session_id>/note/", note_views.note, name="note"),
+    path(
+        "sessions/<uuid:session_id>/note/addendum/",
+        note_views.addendum,
+        name="note_addendum",
+    ),
 ]
 urlpatterns = [
     path("", views.home, name="home"),

@@ -26,8 +26,8 @@ from plusone.insights.decisions import (
     reverse_decision,
 )
 from plusone.insights.forms import ConfirmDecisionForm, DecisionForm, ReverseDecisionForm
+from plusone.insights.reminders import office_reminders
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
-from plusone.privacy.reminders import office_reminders
 from plusone.rights.queries import reminders_for_therapist
 from plusone.web import normalize
 from plusone.web.routes import Policy, route

@@ -1,7 +1,7 @@
 """The privacy officer's reminders: what the office owes, counted for the home page.
 
-Apart from ``privacy.queries`` because it reads the rights and custodian apps,
-which themselves ask ``accounts.queries.privacy_practices`` who the officer is.
+On the insights floor because it reads the rights and custodian apps, and privacy
+sits beside them (docs/architecture.md); who the officer is comes from accounts.queries.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The session note page: draft, sign, then addenda. Parse, call, render."""
+"""The session note page: draft, sign, then addenda, with the signed note's corrections
+(plusone.rights) beside it; so it sits above both notes and rights. Parse, call, render."""
 
 from __future__ import annotations
 
@@ -35,12 +36,12 @@ def note(request: HttpRequest, session_id: str) -> HttpResponse:
                 form.add_error(None, actions.CONFLICT_MESSAGE)
             except actions.NoteAlreadySigned:
                 messages.error(request, "This note is signed. Add an addendum instead.")
-                return redirect("clinical:note", session_id=session.pk)
+                return redirect("insights:note", session_id=session.pk)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 if failed is None:
-                    return redirect("clinical:note", session_id=session.pk)
+                    return redirect("insights:note", session_id=session.pk)
                 form = failed
     audit.record_view(request, session, action="view.note")
     context = {"session": session, "state": state, "form": form, "conflict": conflict}
@@ -99,4 +100,4 @@ def addendum(request: HttpRequest, session_id: str) -> HttpResponse:
         messages.success(request, "Addendum added.")
     else:
         messages.error(request, "An addendum needs a reason and its text.")
-    return redirect("clinical:note", session_id=session.pk)
+    return redirect("insights:note", session_id=session.pk)
