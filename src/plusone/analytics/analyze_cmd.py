@@ -50,7 +50,7 @@ from plusone.core.instruments import Instrument, all_instruments
 from plusone.core.policy import Policy, PolicyError, load_policy
 from plusone.core.propose import ALERTS, KINDS, MeasureInfo, _instrument_infos, propose
 from plusone.core.scoring import score_many
-from plusone.web import normalize
+from plusone.inputs import normalize
 
 MAX_CELL = normalize.MAX_CSV_CELL
 # The highest session number a row may give (as plusone gains).

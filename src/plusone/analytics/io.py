@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from plusone.web import normalize
+from plusone.inputs import normalize
 
 FORMATS = ("table", "csv", "json")
 

@@ -40,10 +40,10 @@ from plusone.clinical.models import (
 from plusone.clinical.phase_now import decisions_of, phase_now
 from plusone.clinical.plans import DEFAULT_MIN_INTERVAL_DAYS, check_plan, phase_default_schedule
 from plusone.clinical.screens import pending_requests
+from plusone.inputs import normalize
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
 from plusone.measures import licensed
 from plusone.rights.queries import reminders_for_therapist
-from plusone.web import normalize
 from plusone.web.routes import Policy, route
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from plusone import audit
 from plusone.clinical.models import Client, Episode, Flag, Session
+from plusone.inputs import normalize
 from plusone.measures import checkin as plan_queries
 from plusone.measures import consent
 from plusone.measures.models import (
@@ -49,7 +50,6 @@ from plusone.notify.models import Delivery
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
-from plusone.web import normalize
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from plusone.accounts.models import Practice
 from plusone.clinical.models import Client, Episode, Session
+from plusone.inputs import normalize
 from plusone.tokens import TokenError
 from plusone.tokens.models import AccessToken, Purpose
-from plusone.web import normalize
 
 
 def hash_token(raw: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from plusone.web import normalize
+from plusone.inputs import normalize
 
 CONTROL_CHARACTER = (
     "This holds an invisible character (%(name)s) that can't be saved. "
