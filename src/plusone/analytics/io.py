@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from plusone.core.change import BOUNDS, within_bounds
 from plusone.inputs import normalize
 
 FORMATS = ("table", "csv", "json")
@@ -293,3 +294,17 @@ def parse_number(text: str) -> float | None:
     if math.isinf(number):
         raise ValueError(f"{value!r} is not a finite number")
     return number
+
+
+def parse_score(text: str, *, column: str) -> float | None:
+    """A score from a CSV cell, within core's bounds; None for a missing value.
+
+    Raises ValueError with the row's reason, e.g. ``score 'x' is not a number``.
+    """
+    try:
+        score = parse_number(text)
+    except ValueError:
+        raise ValueError(f"{column} {text!r} is not a number") from None
+    if score is not None and not within_bounds(score):
+        raise ValueError(f"{column} {text!r} is not a number {BOUNDS}")
+    return score
