@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plusone.analytics.analyze_cmd import load
+from plusone.analytics.analyze.load import load
 from plusone.core.batch import Caseload, run_batch
 from plusone.core.policy import Policy
 from plusone.core.propose import ALERTS, KINDS, _instrument_infos

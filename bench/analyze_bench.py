@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from plusone.analytics.analyze_cmd import load  # noqa: E402
+from plusone.analytics.analyze.load import load  # noqa: E402
 from plusone.core.batch import histories_of, run_batch  # noqa: E402
 from plusone.core.policy import Policy  # noqa: E402
 from plusone.core.propose import _instrument_infos  # noqa: E402

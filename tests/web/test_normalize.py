@@ -1,4 +1,4 @@
-"""The input-normalisation layer (plusone.web.normalize): its rules, one by one."""
+"""The input-normalisation layer (plusone.inputs.normalize): its rules, one by one."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plusone.web import normalize
-from plusone.web.normalize import InputError
+from plusone.inputs import normalize
+from plusone.inputs.normalize import InputError
 
 
 def test_it_decodes_utf8_and_drops_a_byte_order_mark() -> None:

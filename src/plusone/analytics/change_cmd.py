@@ -131,14 +131,9 @@ def _read(ns: argparse.Namespace) -> tuple[_Pairs, list[io.RowError]]:
             errors.append(io.RowError(line, f"empty {ns.id}"))
             continue
         try:
-            score = io.parse_number(row[ns.score])
-        except ValueError:
-            errors.append(io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number"))
-            continue
-        if score is not None and not within_bounds(score):
-            errors.append(
-                io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number {BOUNDS}")
-            )
+            score = io.parse_score(row[ns.score], column=ns.score)
+        except ValueError as exc:
+            errors.append(io.RowError(line, str(exc)))
             continue
         key = (person, which)
         if key in pairs.seen:

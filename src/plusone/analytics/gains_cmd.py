@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from plusone.analytics import io
-from plusone.core.change import BOUNDS, within_bounds
 from plusone.core.gains import select_gains, sudden_gains
 
 GAIN_COLUMNS = ("id", "pre_time", "post_time", "pre_score", "post_score", "magnitude", "reversal")
@@ -86,14 +85,9 @@ def _read(
             )
             continue
         try:
-            score = io.parse_number(row[ns.score])
-        except ValueError:
-            errors.append(io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number"))
-            continue
-        if score is not None and not within_bounds(score):
-            errors.append(
-                io.RowError(line, f"{ns.score} {row[ns.score]!r} is not a number {BOUNDS}")
-            )
+            score = io.parse_score(row[ns.score], column=ns.score)
+        except ValueError as exc:
+            errors.append(io.RowError(line, str(exc)))
             continue
         key = (person, session)
         if key in first_line:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from plusone.web import normalize
+from plusone.core.change import BOUNDS, within_bounds
+from plusone.inputs import normalize
 
 FORMATS = ("table", "csv", "json")
 
@@ -95,15 +96,60 @@ def check_header(first: bytes, path: str, required: Sequence[str]) -> None:
         )
     if first.count(b'"') % 2:
         return
-    try:
-        text = normalize.csv_text(first, field=path)
-    except normalize.InputError as exc:
-        raise UsageError(str(exc)) from None
+    text = decode_csv(first, path)
     try:
         cells = next(csv.reader([text.rstrip("\r\n")]), [])
     except csv.Error:
         return
     require_columns([h.strip() for h in cells], *required)
+
+
+def decode_csv(raw: bytes, path: str) -> str:
+    """CSV bytes as text (strict UTF-8, NFC); a refusal is a ``UsageError`` naming the line."""
+    try:
+        return normalize.csv_text(raw, field=path)
+    except normalize.InputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def read_csv(text: str, path: str) -> tuple[list[str], Iterator[tuple[int, list[str]] | RowError]]:
+    """The header of CSV ``text`` (names stripped) and its records, one by one.
+
+    A record is ``(line, cells)`` with the physical line number (the header is
+    line 1), or a ``RowError`` for a row the csv module cannot read or one whose
+    width is not the header's. Blank rows are skipped. Raises ``UsageError``
+    for an empty file, an unreadable header or a control character in it.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+        normalize.check_characters(",".join(header), field=path)
+    except StopIteration:
+        raise UsageError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    except normalize.InputError as exc:
+        raise UsageError(f"{path}: line 1 (the header) {exc.message}") from None
+
+    def records() -> Iterator[tuple[int, list[str]] | RowError]:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RowError(reader.line_num, str(exc))
+                continue
+            if not values or all(not v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                yield RowError(
+                    reader.line_num, f"expected {len(header)} fields, found {len(values)}"
+                )
+                continue
+            yield reader.line_num, values
+
+    return header, records()
 
 
 def open_csv(
@@ -116,48 +162,23 @@ def open_csv(
     Raises ``UsageError`` for a missing file, an empty file, bad encoding or a
     missing column (found from the first line before the rest is read).
     """
-    raw = read_bytes(path, required)
-    try:
-        text = normalize.csv_text(raw, field=path)
-    except normalize.InputError as exc:
-        raise UsageError(str(exc)) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-        normalize.check_characters(",".join(header), field=path)
-    except StopIteration:
-        raise UsageError(f"{path}: the file is empty") from None
-    except csv.Error as exc:
-        raise UsageError(f"{path}: {exc}") from exc
-    except normalize.InputError as exc:
-        raise UsageError(f"{path}: line 1 (the header) {exc.message}") from None
+    header, records = read_csv(decode_csv(read_bytes(path, required), path), path)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield reader.line_num, {"__error__": str(exc)}
+        for record in records:
+            if isinstance(record, RowError):
+                yield record.line, {"__error__": record.reason}
                 continue
-            if not values or all(not v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                yield (
-                    reader.line_num,
-                    {"__error__": f"expected {len(header)} fields, found {len(values)}"},
-                )
-                continue
+            line, values = record
             try:
                 cells = [
                     normalize.csv_cell(v.strip(), column=h)
                     for h, v in zip(header, values, strict=True)
                 ]
             except normalize.InputError as exc:
-                yield reader.line_num, {"__error__": str(exc)}
+                yield line, {"__error__": str(exc)}
                 continue
-            yield reader.line_num, dict(zip(header, cells, strict=True))
+            yield line, dict(zip(header, cells, strict=True))
 
     require_columns(header, *required)
     return header, rows()
@@ -220,17 +241,29 @@ def write_rows(
     stream: TextIO | None = None,
 ) -> None:
     """Write rows as CSV or as an aligned text table."""
+    write_cells([[_cell(r.get(c)) for c in columns] for r in rows], columns, fmt, stream)
+
+
+def write_cells(
+    cells: Sequence[Sequence[str]],
+    columns: Sequence[str],
+    fmt: str,
+    stream: TextIO | None = None,
+) -> None:
+    """Write rows of text cells as CSV or as an aligned text table."""
     stream = stream or sys.stdout
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     if fmt == "csv":
         w = csv.writer(stream, lineterminator="\n")
         w.writerow(columns)
         w.writerows(cells)
         return
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
-    stream.write("  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip() + "\n")
-    for row in cells:
-        stream.write("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip() + "\n")
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(columns)).rstrip()]
+    lines.extend(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+    # One string, one write, as for JSON.
+    stream.write("\n".join(lines) + "\n")
 
 
 def _cell(value: Any) -> str:
@@ -261,3 +294,17 @@ def parse_number(text: str) -> float | None:
     if math.isinf(number):
         raise ValueError(f"{value!r} is not a finite number")
     return number
+
+
+def parse_score(text: str, *, column: str) -> float | None:
+    """A score from a CSV cell, within core's bounds; None for a missing value.
+
+    Raises ValueError with the row's reason, e.g. ``score 'x' is not a number``.
+    """
+    try:
+        score = parse_number(text)
+    except ValueError:
+        raise ValueError(f"{column} {text!r} is not a number") from None
+    if score is not None and not within_bounds(score):
+        raise ValueError(f"{column} {text!r} is not a number {BOUNDS}")
+    return score

@@ -237,21 +237,26 @@ def _rows(c: _Client, rng: np.random.Generator, sem: float) -> Iterator[list[str
             yield [*head, "swls", *tail, str(int(c.swls[i])), *pad]
 
 
-def generate(
-    clients: int, seed: int, out: TextIO, truth: TextIO, *, sessions: int = 24
-) -> tuple[int, int]:
-    """Write ``clients`` synthetic clients to ``out`` and their truth to ``truth``.
+@dataclass(frozen=True)
+class Synthetic:
+    """One synthetic client: its rows in HEADER's columns and its truth in TRUTH_HEADER's."""
 
-    Returns (rows written, truth rows written). Trajectory types cycle through
-    TYPES so that every type is present in proportion.
+    rows: list[list[str]]
+    truth: list[list[str]]
+
+
+def generate_rows(clients: int, seed: int, *, sessions: int = 24) -> Iterator[Synthetic]:
+    """The ``clients`` synthetic clients for ``seed``, one at a time, as text cells.
+
+    Trajectory types cycle through TYPES so that every type is present in
+    proportion. A client with nothing to expect has one truth row, ``none``.
     """
     if sessions < 4:
         raise ValueError("sessions must be at least 4")
-    w = csv.writer(out, lineterminator="\n")
-    tw = csv.writer(truth, lineterminator="\n")
-    w.writerow(HEADER)
-    tw.writerow(TRUTH_HEADER)
-    n_rows = n_truth = 0
+    return _synthetic(clients, seed, sessions)
+
+
+def _synthetic(clients: int, seed: int, sessions: int) -> Iterator[Synthetic]:
     root = np.random.default_rng(seed)
     width = len(str(clients))
     sem = measurement_error()
@@ -259,13 +264,24 @@ def generate(
         rng = np.random.default_rng([seed, i, int(root.integers(0, 2**31))])
         kind = TYPES[i % len(TYPES)]
         c = _plan(f"c{i + 1:0{width}d}", kind, sessions, rng)
-        for row in _rows(c, rng, sem):
-            w.writerow(row)
-            n_rows += 1
-        if not c.truth:
-            tw.writerow([c.cid, kind, "none", ""])
-            n_truth += 1
-        for expect, s in c.truth:
-            tw.writerow([c.cid, kind, expect, s])
-            n_truth += 1
+        rows = list(_rows(c, rng, sem))
+        truth = [[c.cid, kind, expect, str(s)] for expect, s in c.truth]
+        yield Synthetic(rows, truth or [[c.cid, kind, "none", ""]])
+
+
+def generate(
+    clients: int, seed: int, out: TextIO, truth: TextIO, *, sessions: int = 24
+) -> tuple[int, int]:
+    """Write ``generate_rows`` to ``out`` and ``truth`` as CSV; returns the rows of each."""
+    made = generate_rows(clients, seed, sessions=sessions)
+    w = csv.writer(out, lineterminator="\n")
+    tw = csv.writer(truth, lineterminator="\n")
+    w.writerow(HEADER)
+    tw.writerow(TRUTH_HEADER)
+    n_rows = n_truth = 0
+    for client in made:
+        w.writerows(client.rows)
+        tw.writerows(client.truth)
+        n_rows += len(client.rows)
+        n_truth += len(client.truth)
     return n_rows, n_truth

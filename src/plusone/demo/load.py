@@ -280,22 +280,18 @@ def _from_generator(n: int, seed: int) -> list[DemoClient]:
     and no items (SWLS) gets answers that add up to that total, scored like
     any other.
     """
-    import csv
-    import io
-
     from plusone.analytics import synth
 
-    out, truth = io.StringIO(), io.StringIO()
-    synth.generate(n, seed, out, truth)
+    made = list(synth.generate_rows(n, seed))
     clients: dict[str, DemoClient] = {}
-    for row in csv.DictReader(io.StringIO(truth.getvalue())):
+    for row in (dict(zip(synth.TRUTH_HEADER, t, strict=True)) for c in made for t in c.truth):
         demo = clients.setdefault(
             row["client"], DemoClient(row["client"], row["trajectory"], "", False, [])
         )
         if row.get("from_session"):
             demo.truth.append((row["expect"], int(row["from_session"])))
     visits: dict[tuple[str, int], Visit] = {}
-    for row in csv.DictReader(io.StringIO(out.getvalue())):
+    for row in (dict(zip(synth.HEADER, r, strict=True)) for c in made for r in c.rows):
         key = row["client"]
         demo = clients.setdefault(key, DemoClient(key, "", "", False, []))
         demo.primary = row["primary"]

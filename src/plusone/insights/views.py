@@ -18,6 +18,7 @@ from plusone.accounts.queries import has_role, staff_practice
 from plusone.clinical import queries
 from plusone.clinical.models import CLIENT_PHASE_NAMES, Decision, DecisionOption, Phase
 from plusone.clinical.phase_now import decisions_of, phase_now
+from plusone.inputs import normalize
 from plusone.insights import dashboard, device
 from plusone.insights.decisions import (
     DecisionAlreadyConfirmed,
@@ -29,7 +30,6 @@ from plusone.insights.forms import ConfirmDecisionForm, DecisionForm, ReverseDec
 from plusone.insights.reminders import office_reminders
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
 from plusone.rights.queries import reminders_for_therapist
-from plusone.web import normalize
 from plusone.web.routes import Policy, route
 
 

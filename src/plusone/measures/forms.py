@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from plusone.web import normalize
+from plusone.inputs import normalize
 
 FREE_TEXT_MAX = 2000
 CHOOSE_ONE = "Choose one answer for this question."

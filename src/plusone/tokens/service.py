@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from plusone.accounts.models import Practice
 from plusone.clinical.models import Client, Episode, Session
+from plusone.inputs import normalize
 from plusone.tokens import TokenError
 from plusone.tokens.models import AccessToken, Purpose
-from plusone.web import normalize
 
 
 def hash_token(raw: str) -> str:
@@ -59,7 +59,7 @@ def resolve(raw: str, purpose: Purpose | str) -> AccessToken:
     """Find a live token for ``purpose`` without changing it.
 
     Raises TokenError with code "unknown" (no such token, another purpose, or
-    not a token at all: plusone.web.normalize.token), "revoked", "used" or "expired".
+    not a token at all: plusone.inputs.normalize.token), "revoked", "used" or "expired".
     """
     try:
         raw = normalize.token(raw)

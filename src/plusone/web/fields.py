@@ -3,7 +3,7 @@
 ``TextField`` is the one text field PlusOne's forms use: Django's CharField
 refuses only NUL, so a bell, an escape or a lone surrogate typed or pasted
 into a form would otherwise be stored. It applies the input-normalisation
-layer's character rules (:mod:`plusone.web.normalize`) and stores NFC.
+layer's character rules (:mod:`plusone.inputs.normalize`) and stores NFC.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from plusone.web import normalize
+from plusone.inputs import normalize
 
 CONTROL_CHARACTER = (
     "This holds an invisible character (%(name)s) that can't be saved. "

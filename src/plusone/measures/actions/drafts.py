@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from plusone.clinical.models import Flag
+from plusone.inputs import normalize
 from plusone.measures import checkin as plan_queries
 from plusone.measures.models import (
     CheckinDraft,
 )
 from plusone.measures.risk_answers import record_risk_answers
 from plusone.tokens.models import AccessToken
-from plusone.web import normalize
 
 log = logging.getLogger(__name__)
 
