@@ -16,6 +16,7 @@ ANALYTICS = {"change", "gains", "analyze", "synth"}
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ANALYTICS:
+        # local: the analytics commands run without Django, and numpy loads only for them.
         from plusone.analytics.cli import run
 
         return run(args)

@@ -38,6 +38,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from plusone import audit
+from plusone.accounts.models import Membership, Practice, User
+from plusone.analytics import synth
+from plusone.clinical import actions as clinical
+from plusone.clinical.actions import CONSENT_VERSION
+from plusone.clinical.models import Client, Consent, Session
+from plusone.core.instruments import load_instrument
+from plusone.core.scoring import score
+from plusone.custodian import actions as custodian
+from plusone.custodian.models import LegalBasis
 from plusone.demo import words
 from plusone.demo.logins import (
     PERSONAS,
@@ -46,6 +55,12 @@ from plusone.demo.logins import (
     read_passwords,
     write_logins,
 )
+from plusone.insights.decisions import DecisionData, record_decision
+from plusone.measures.actions import issue_checkin_link, refresh_summary, submit_checkin
+from plusone.measures.administrations import scored_administration
+from plusone.measures.models import Administration, Context, Sitting, SittingKind, SittingStatus
+from plusone.rights import actions as rights
+from plusone.rights.models import HowReceived
 
 DEMO_PRACTICE_ID = uuid.UUID("5e1f0d3a-0de0-4c1e-9a11-000000000001")
 DEMO_PRACTICE_NAME = "Riverside Psychotherapy (demo)"
@@ -106,7 +121,6 @@ class LoadResult:
 
 def demo_practice() -> Any:
     """The demo practice, or None when this database has none."""
-    from plusone.accounts.models import Practice
 
     return Practice.objects.filter(pk=DEMO_PRACTICE_ID).first()
 
@@ -143,7 +157,6 @@ def load_demo(*, data_dir: Path, today: dt.date | None = None) -> LoadResult:
 
 
 def _client_count(practice: Any) -> int:
-    from plusone.clinical.models import Client
 
     return Client.objects.filter(practice=practice).count()
 
@@ -151,7 +164,6 @@ def _client_count(practice: Any) -> int:
 def _reset_passwords(
     practice: Any, passwords: dict[str, str], missing: Sequence[str]
 ) -> dict[str, str]:
-    from plusone.accounts.models import User
 
     out = dict(passwords)
     with transaction.atomic():
@@ -280,7 +292,6 @@ def _from_generator(n: int, seed: int) -> list[DemoClient]:
     and no items (SWLS) gets answers that add up to that total, scored like
     any other.
     """
-    from plusone.analytics import synth
 
     made = list(synth.generate_rows(n, seed))
     clients: dict[str, DemoClient] = {}
@@ -312,7 +323,6 @@ def _from_generator(n: int, seed: int) -> list[DemoClient]:
 
 def _answers(row: Mapping[str, str]) -> dict[str, int | str | None] | None:
     """The row's answers keyed by item id, or None when it cannot be turned into answers."""
-    from plusone.core.instruments import load_instrument
 
     instrument = load_instrument(row["instrument"])
     ids = [item.id for item in instrument.items if item.kind != "text"]
@@ -332,7 +342,6 @@ def _answers_for_total(instrument: Any, total: float) -> dict[str, int | str | N
 
     Returns None when scoring them does not give ``total`` back (e.g. reverse keys).
     """
-    from plusone.core.scoring import score
 
     items = [item for item in instrument.items if item.kind != "text" and item.options]
     lows = [min(o.value for o in item.options) for item in items]
@@ -364,7 +373,6 @@ class _Ctx:
     instruments: dict[str, Any] = field(default_factory=dict)
 
     def instrument(self, key: str) -> Any:
-        from plusone.core.instruments import load_instrument
 
         if key not in self.instruments:
             self.instruments[key] = load_instrument(key)
@@ -372,7 +380,6 @@ class _Ctx:
 
 
 def _load(clients: Sequence[DemoClient], *, passwords: Mapping[str, str], today: dt.date) -> Any:
-    from plusone.accounts.models import Practice
 
     practice = Practice.objects.create(id=DEMO_PRACTICE_ID, name=DEMO_PRACTICE_NAME)
     audit.record(
@@ -405,11 +412,6 @@ def _load(clients: Sequence[DemoClient], *, passwords: Mapping[str, str], today:
 def _privacy_office(ctx: _Ctx) -> None:
     """One open access request near its 30-day clock and one logged referral, through the
     real actions, so Erin's home and Alice's caseload show what the privacy work looks like."""
-    from plusone.clinical.models import Client
-    from plusone.custodian import actions as custodian
-    from plusone.custodian.models import LegalBasis
-    from plusone.rights import actions as rights
-    from plusone.rights.models import HowReceived
 
     alice, erin = ctx.staff["alice"], ctx.staff["erin"]
     first = Client.objects.filter(practice=ctx.practice, therapist=alice).order_by("pk").first()
@@ -440,8 +442,6 @@ def _privacy_office(ctx: _Ctx) -> None:
 def _staff_user(practice: Any, persona: Any, password: str) -> Any:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    from plusone.accounts.models import Membership, User
 
     user = User.objects.filter(email=persona.email).first()
     if user is None:
@@ -477,7 +477,6 @@ def _staff_user(practice: Any, persona: Any, password: str) -> Any:
 
 
 def _risk_grade(ctx: _Ctx, answers: Mapping[str, Mapping[str, Any]]) -> int:
-    from plusone.core.scoring import score
 
     grade = 0
     for key, given in answers.items():
@@ -542,8 +541,6 @@ def _load_client(
     therapist: Any,
     door: bool,
 ) -> None:
-    from plusone.clinical import actions as clinical
-    from plusone.measures.actions import refresh_summary
 
     rng = ctx.rng
     given, family = name
@@ -622,8 +619,6 @@ def _supervision_consent(
     ctx: _Ctx, client: Any, therapist: Any, *, index: int, at: dt.datetime
 ) -> None:
     """Two of every three of Alice's clients consent to supervision by sam."""
-    from plusone.clinical.actions import CONSENT_VERSION
-    from plusone.clinical.models import Consent
 
     if therapist != ctx.staff["alice"] or index % 3 == 2:
         return
@@ -648,7 +643,6 @@ def _supervision_consent(
 
 def _sessions(ctx: _Ctx, episode: Any, demo: DemoClient, *, hour: int) -> list[Any]:
     """Attended sessions for every visit, then the next one scheduled a week after the last."""
-    from plusone.clinical.models import Session
 
     rows = []
     for i, visit in enumerate(demo.visits):
@@ -698,7 +692,6 @@ def _sessions(ctx: _Ctx, episode: Any, demo: DemoClient, *, hour: int) -> list[A
 def _decisions(ctx: _Ctx, episode: Any, demo: DemoClient, therapist: Any, index: int) -> None:
     """Record the generator's phase decisions through ``record_decision``, each where its
     agreed phase changes, with the options discussed and the client's spoken confirmation."""
-    from plusone.insights.decisions import DecisionData, record_decision
 
     current: str | None = None
     for visit in demo.visits:
@@ -743,7 +736,6 @@ def _store_visit(
     only: Iterable[str] | None = None,
 ) -> None:
     """Store one visit's sittings and administrations (bulk, each audited)."""
-    from plusone.measures.models import Context
 
     keep = set(only) if only is not None else None
     answers = {k: v for k, v in visit.answers.items() if keep is None or k in keep}
@@ -778,7 +770,6 @@ def _sitting(
     *,
     reflection: bool = False,
 ) -> None:
-    from plusone.measures.models import Sitting, SittingKind, SittingStatus
 
     durations = {k: _seconds(ctx, k, v) for k, v in answers.items()}
     total = sum(durations.values())
@@ -817,10 +808,6 @@ def _administrations(
 
     Returns the highest risk grade stored.
     """
-    from plusone.clinical import actions as clinical
-    from plusone.core.scoring import score
-    from plusone.measures.administrations import scored_administration
-    from plusone.measures.models import Administration
 
     rows = []
     worst: tuple[int, Any] = (0, None)
@@ -890,7 +877,6 @@ def _checkin_through_the_door(
     ``submit_checkin`` scores it, opens the flag in the same transaction,
     refreshes the summary, audits and enqueues the therapist's notification.
     """
-    from plusone.measures.actions import issue_checkin_link, submit_checkin
 
     answers = {
         k: v for k, v in _pre_session(visit.answers).items() if _respondent(ctx, k) == "client"

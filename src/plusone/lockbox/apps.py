@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from plusone.clinical import access
+
 
 class LockboxConfig(AppConfig):
     name = "plusone.lockbox"
@@ -8,7 +10,6 @@ class LockboxConfig(AppConfig):
 
     def ready(self) -> None:
         # local: queries import models, which exist only once the app registry is ready.
-        from plusone.clinical import access
         from plusone.lockbox.queries import named_clinician_block
 
         access.register_named_block(named_clinician_block)

@@ -2,10 +2,12 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from plusone.clinical.signals import episode_opened
+from plusone.measures.kiosk import end_kiosk
+
 
 def end_kiosk_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     """A sign-in on a kiosk device is the therapist coming back: kiosk mode ends."""
-    from plusone.measures.kiosk import end_kiosk
 
     if request is not None and hasattr(request, "session"):
         end_kiosk(request.session)
@@ -25,8 +27,6 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
-
-        from plusone.clinical.signals import episode_opened
 
         user_logged_in.connect(end_kiosk_on_sign_in, dispatch_uid="measures.end_kiosk_on_sign_in")
         episode_opened.connect(judge_new_episode, dispatch_uid="measures.judge_new_episode")

@@ -2,6 +2,8 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from plusone.clinical.signals import flag_raised
+
 
 def enqueue_flag_email(sender: Any, *, flag_id: str, slot: str, **kwargs: Any) -> None:
     """Queue the therapist's email in the transaction that raised the flag."""
@@ -20,6 +22,5 @@ class NotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from plusone.clinical.signals import flag_raised
 
         flag_raised.connect(enqueue_flag_email, dispatch_uid="plusone.notify.flag_email")

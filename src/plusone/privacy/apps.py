@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from plusone.clinical import access
+
 
 class PrivacyConfig(AppConfig):
     name = "plusone.privacy"
@@ -8,7 +10,6 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # local: queries import models, which exist only once the app registry is ready.
-        from plusone.clinical import access
         from plusone.privacy.queries import break_glass_client_ids
 
         access.register_break_glass(break_glass_client_ids)

@@ -27,6 +27,7 @@ from django.db import models
 from plusone.accounts.models import User
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Client
+from plusone.rights.models import AccessException, CorrectionRequest
 
 FORMAT = "plusone-access-export/1"
 
@@ -157,7 +158,6 @@ def build_export(request: Any, *, generated_at: dt.datetime) -> dict[str, Any]:
     """The JSON-ready export for an access request: every part, the severed items
     listed in ``withheld``, statements of disagreement beside their notes, and the
     audit events about the exported rows ("who viewed the record")."""
-    from plusone.rights.models import AccessException, CorrectionRequest
 
     client = request.client
     users = _users(client.practice_id)

@@ -14,6 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from plusone.accounts.models import User
+from plusone.clinical.models import Client
+from plusone.demo.load import demo_practice, load_demo
 from plusone.demo.logins import PERSONAS, seconds_left, totp_code
 
 
@@ -40,7 +43,6 @@ class Command(BaseCommand):
         if options["totp"]:
             self._print_totp(options["totp"])
             return
-        from plusone.demo.load import demo_practice, load_demo
 
         # Progress only on a terminal (docs/cli.md, Conventions).
         tty = sys.stderr.isatty()
@@ -56,9 +58,6 @@ class Command(BaseCommand):
     def _print_totp(self, username: str) -> None:
         from allauth.mfa.models import Authenticator
         from allauth.mfa.utils import decrypt
-
-        from plusone.accounts.models import User
-        from plusone.demo.load import demo_practice
 
         practice = demo_practice()
         if practice is None:
@@ -84,7 +83,6 @@ class Command(BaseCommand):
             self.stderr.write(f"valid for about {seconds_left()} more seconds")
 
     def _logins_text(self, result: Any, url: str) -> str:
-        from plusone.clinical.models import Client
 
         counts = {
             p.username: Client.objects.filter(
