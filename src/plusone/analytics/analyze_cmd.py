@@ -47,8 +47,9 @@ from plusone.core.batch import (
 )
 from plusone.core.history import PHASES
 from plusone.core.instruments import Instrument, all_instruments
+from plusone.core.measure_info import instrument_infos
 from plusone.core.policy import Policy, PolicyError, load_policy
-from plusone.core.propose import ALERTS, KINDS, MeasureInfo, _instrument_infos, propose
+from plusone.core.propose import ALERTS, KINDS, MeasureInfo, propose
 from plusone.core.scoring import score_many
 from plusone.web import normalize
 
@@ -923,7 +924,7 @@ def analyze(
     trace and question.
     """
     cl = loaded.caseload
-    infos = _instrument_infos()
+    infos = instrument_infos()
     t0 = time.perf_counter()
     result = run_batch(cl, today=today, policy=policy, measures=infos)
     t1 = time.perf_counter()
@@ -1097,9 +1098,7 @@ def run(ns: argparse.Namespace) -> int:
     else:
         # table and csv carry no trace: the rules run once for everyone and nothing more.
         started = time.perf_counter()
-        result = run_batch(
-            loaded.caseload, today=today, policy=policy, measures=_instrument_infos()
-        )
+        result = run_batch(loaded.caseload, today=today, policy=policy, measures=instrument_infos())
         timings = {"compute": time.perf_counter() - started, "explain": 0.0}
         _write_summary(_summary_cells(loaded, result), fmt)
     if os.environ.get("PLUSONE_TIMINGS"):

@@ -37,9 +37,9 @@ from plusone.core.caseload import (
 )
 from plusone.core.measure_info import (
     MeasureInfo,
-    _instrument_infos,
     effective_infos,
     growth_points,
+    instrument_infos,
 )
 from plusone.core.phases import CONFIRMED_BY_CLIENT, STEP_BACKS
 from plusone.core.policy import Policy
@@ -160,7 +160,7 @@ def run_batch(
 ) -> BatchResult:
     """Every client's kind, alerts, spike review and open risk, as ``propose`` gives them."""
     policy = policy or Policy()
-    infos = effective_infos(measures if measures is not None else _instrument_infos(), policy)
+    infos = effective_infos(measures if measures is not None else instrument_infos(), policy)
     C = cl.n_clients
     t = today.toordinal()
     max_age = policy.lane_max_age_days

@@ -23,8 +23,8 @@ from plusone.core.history import Administration, ClientHistory, Decision, Phase,
 from plusone.core.lanes import Ctx, fmt
 from plusone.core.measure_info import (
     MeasureInfo,
-    _instrument_infos,
     effective_infos,
+    instrument_infos,
     measure_info,
 )
 from plusone.core.phases import PHASE_NAMES, PhaseNow, current_phase, phase_sentences
@@ -256,7 +256,7 @@ def propose(
     policy = policy or Policy()
     decisions = history.decisions if decisions is None else tuple(decisions)
     key = (plan.primary if plan and plan.primary else None) or history.primary
-    base: Mapping[str, MeasureInfo] = measures if measures is not None else _instrument_infos()
+    base: Mapping[str, MeasureInfo] = measures if measures is not None else instrument_infos()
     infos = effective_infos(base, policy)
     info = infos.get(key) or MeasureInfo(key=key, title=key)
     ctx = Ctx()
