@@ -35,14 +35,13 @@ from plusone.clinical.models import (
     Session,
 )
 from plusone.core import history as h
+from plusone.core.alerts import REFLECTION_ITEMS
 from plusone.measures.models import Administration, Sitting, SittingKind, SittingStatus
 
 log = logging.getLogger(__name__)
 
 # How many recent primary totals the summary keeps for the caseload's sparkline.
 SUMMARY_TREND_LENGTH = 8
-# The rupture rule reads the three rated items in this order; free text counts only as used.
-REFLECTION_ITEMS = ("reflection_heard", "reflection_matters", "reflection_fit")
 THERAPIST_RATING_ITEMS = ("therapist_heard", "therapist_matters", "therapist_fit")
 
 # Where the decision names live now (re-exported for their old importers).
