@@ -355,7 +355,7 @@ def run_batch(
     below_ok = (
         usable
         & (trailing_below >= policy.consolidating_min_admins)
-        & (run_days >= policy.consolidating_weeks * 7)
+        & (run_days >= policy.consolidating_days)
     )
     mhcsf = lanes.mhcsf_twice(cl, C, t, max_age, policy.mhcsf_min_days_apart)
     felt_ok = lanes.felt_two_checks(cl, C, t, since, max_age, policy.felt_change_holds_mark)
@@ -368,9 +368,8 @@ def run_batch(
         [KIND_CODE["spike_exit"], KIND_CODE["consolidating"]],
         KIND_CODE["none"],
     )
-    weeks = (t - since) // 7
     ending = (
-        (weeks >= policy.consolidating_to_ending_weeks)
+        (t - since >= policy.consolidating_to_ending_days)
         & usable
         & below_latest
         & ~any_alert
@@ -416,7 +415,7 @@ def run_batch(
     order = sort_rows(cl.dec_client, cl.dec_day)
     dc, dd = cl.dec_client[order], cl.dec_day[order]
     dn, dr, dprop = cl.dec_no_change[order], cl.dec_review[order], cl.dec_proposal[order]
-    default_review = dd + 7 * policy.decline_review_weeks
+    default_review = dd + policy.decline_review_days
     review = np.where(dr >= 0, dr, default_review)
     holds_back = (
         dn
