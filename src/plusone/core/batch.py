@@ -8,6 +8,11 @@ proposal, the consult) agree with calling ``propose`` per client; a hypothesis
 property test checks it. Every threshold comes from ``Policy`` and the
 instrument parameters from ``plusone.core.measure_info``. The trace is not
 built here: callers that need it for one client call ``propose``.
+
+One module on purpose, though long: ``run_batch`` follows ``propose`` and
+``plusone.core.phase_rules`` rule by rule, in the order of the phase table, so that the
+two can be read side by side. What stands alone is elsewhere: the lanes and the rupture
+alert in ``batch_lanes``, the tables in ``caseload``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Each function returns the proposal its row of the table allows, writing every
 rule result into the trace. ``plusone.core.batch`` computes the same rules
 for a whole caseload; a hypothesis property ties the two.
+
+One module on purpose, though long: it is the phase table, one function a row, with
+each trace sentence beside the rule it explains, and it is read and reviewed as the
+table is, whole.
 """
 
 from __future__ import annotations
