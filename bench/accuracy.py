@@ -46,8 +46,9 @@ import numpy as np
 
 from plusone.analytics.analyze.load import load
 from plusone.core.batch import Caseload, run_batch
+from plusone.core.measure_info import instrument_infos
 from plusone.core.policy import Policy
-from plusone.core.propose import ALERTS, KINDS, _instrument_infos
+from plusone.core.propose import ALERTS, KINDS
 
 HERE = Path(__file__).resolve().parent
 PLUSONE = [sys.executable, "-c", "import sys; from plusone.cli import main; sys.exit(main())"]
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     starts = np.searchsorted(sess_c, np.arange(C))
     counts = np.bincount(sess_c, minlength=C)
     common = date(2030, 1, 7).toordinal()
-    policy, infos = Policy(), _instrument_infos()
+    policy, infos = Policy(), instrument_infos()
     n_sessions = int(counts.max())
     # first[e][c] = first session at which E shows for client c (0 = never).
     first = {e: np.zeros(C, dtype=np.int64) for e in REPORTED}

@@ -36,8 +36,8 @@ sys.path.insert(0, str(HERE))
 
 from plusone.analytics.analyze.load import load  # noqa: E402
 from plusone.core.batch import histories_of, run_batch  # noqa: E402
+from plusone.core.measure_info import instrument_infos  # noqa: E402
 from plusone.core.policy import Policy  # noqa: E402
-from plusone.core.propose import _instrument_infos  # noqa: E402
 from reference import reference  # noqa: E402
 
 PLUSONE = [sys.executable, "-c", "import sys; from plusone.cli import main; sys.exit(main())"]
@@ -117,7 +117,7 @@ def compute_vs_reference(path: Path, runs: int) -> dict[str, float]:
     cl = loaded.caseload
     assert loaded.latest_day is not None
     today = date.fromordinal(loaded.latest_day)
-    policy, infos = Policy(), _instrument_infos()
+    policy, infos = Policy(), instrument_infos()
     batch_wall, batch_cpu = [], []
     for _ in range(runs):
         t, c = time.perf_counter(), time.process_time()

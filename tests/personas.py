@@ -86,8 +86,26 @@ def _staff(practice: Practice, name: str, *roles: Role) -> User:
     return user
 
 
+def intake_data(**overrides: Any) -> actions.IntakeData:
+    """What the intake form collects, plainly filled; a test overrides what it is about."""
+    fields: dict[str, Any] = {
+        "given_name": "Test",
+        "family_name": "Client",
+        "date_of_birth": dt.date(1990, 1, 1),
+        "email": "",
+        "primary": "phq9",
+        "secondary": "",
+        "prior_therapy": False,
+        "s2_intention": "",
+        "goals": ["a goal"],
+        "safety_plan": "",
+        "consent_channels": [],
+    }
+    return actions.IntakeData(**{**fields, **overrides})
+
+
 def _client(therapist: User, practice: Practice, given: str, family: str, **extra: Any) -> Client:
-    data = actions.IntakeData(
+    data = intake_data(
         given_name=given,
         family_name=family,
         date_of_birth=dt.date(1988, 4, 2),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from journey_fixtures import give_history
-from personas import TODAY, login_as, make_personas
+from personas import TODAY, intake_data, login_as, make_personas
 from plusone.clinical import actions
 
 pytestmark = pytest.mark.browser
@@ -29,18 +28,8 @@ def _sign_in(context: Any, base: str, user: Any) -> None:
 
 
 def _client_in_tier(p: Any, name: str, *, flag: bool = False, **summary: Any) -> None:
-    data = actions.IntakeData(
-        given_name=name,
-        family_name="Tester",
-        date_of_birth=dt.date(1990, 1, 1),
-        email="",
-        primary="phq9",
-        secondary="",
-        prior_therapy=True,
-        s2_intention="to feel steadier",
-        goals=["a goal"],
-        safety_plan="",
-        consent_channels=[],
+    data = intake_data(
+        given_name=name, family_name="Tester", prior_therapy=True, s2_intention="to feel steadier"
     )
     row = actions.intake_client(therapist=p.alice, practice=p.riverside, data=data, today=TODAY)
     episode = row.episodes.get()

@@ -29,6 +29,10 @@ def main(count: int, out: Path) -> None:
     from plusone.clinical import actions as clinical
     from plusone.measures import actions as measures
 
+    # The personas module (tests/) holds the one intake builder; Django must be set up first.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from personas import intake_data
+
     today = timezone.localdate()
     practice = Practice.objects.create(name="Crash Test Practice")
     therapist = User.objects.create_user(
@@ -37,18 +41,15 @@ def main(count: int, out: Path) -> None:
     Membership.objects.create(practice=practice, user=therapist, role=Role.THERAPIST)
     lines = []
     for n in range(count):
-        data = clinical.IntakeData(
+        data = intake_data(
             given_name=f"Client{n}",
             family_name="Crash",
             date_of_birth=dt.date(1985, 1, 1),
-            email="",
-            primary="phq9",
             secondary="gad7",
             prior_therapy=True,
             s2_intention="to feel steadier",
             goals=["sleep through the night"],
             safety_plan="call my sister",
-            consent_channels=[],
         )
         person = clinical.intake_client(
             therapist=therapist, practice=practice, data=data, today=today

@@ -30,6 +30,7 @@ SENTINELS = {
 
 def write_sentinels():
     """Create a practice, a therapist and a client whose free text is the sentinels."""
+    from personas import intake_data
     from plusone.accounts.models import Membership, Practice, Role, User
     from plusone.clinical import actions
     from plusone.clinical.models import Goal
@@ -40,14 +41,11 @@ def write_sentinels():
     client = actions.intake_client(
         therapist=therapist,
         practice=practice,
-        data=actions.IntakeData(
+        data=intake_data(
             given_name="Sentinel",
-            family_name="Client",
             date_of_birth=dt.date(1980, 1, 1),
             email="sentinel.client@example.org",
-            primary="phq9",
             secondary="gad7",
-            prior_therapy=False,
             s2_intention=SENTINELS["s2_intention"],
             goals=[SENTINELS["goal"]],
             safety_plan=SENTINELS["safety_plan"],

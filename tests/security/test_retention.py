@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from access_fixtures import example_objects
 from journey_fixtures import give_history
-from personas import login_as, make_personas
+from personas import intake_data, login_as, make_personas
 from plusone.accounts.models import User
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions as clinical
@@ -216,8 +216,11 @@ class RetentionTests(TestCase):
             clinical.intake_client(
                 therapist=self.p.alice,
                 practice=self.p.riverside,
-                data=clinical.IntakeData(
-                    f"Client{i}", "Test", D(1970, 1, 1), "", "phq9", "", False, "", [], "", []
+                data=intake_data(
+                    given_name=f"Client{i}",
+                    family_name="Test",
+                    date_of_birth=D(1970, 1, 1),
+                    goals=[],
                 ),
                 today=timezone.localdate(),
             )

@@ -1,13 +1,12 @@
 """The therapist's caseload page, acting as personas through Django's test client."""
 
-import datetime as dt
 import uuid
 
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
 
-from personas import TODAY, login_as, make_personas
+from personas import TODAY, intake_data, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
 from plusone.clinical.models import EpisodeSummary, Flag
@@ -108,19 +107,7 @@ QUERIES = 13
 
 
 def _intake(name):
-    return actions.IntakeData(
-        given_name=name,
-        family_name="Client",
-        date_of_birth=dt.date(1990, 1, 1),
-        email="",
-        primary="phq9",
-        secondary="",
-        prior_therapy=False,
-        s2_intention="steadier",
-        goals=["a goal"],
-        safety_plan="",
-        consent_channels=[],
-    )
+    return intake_data(given_name=name, s2_intention="steadier")
 
 
 class AcknowledgeFlagTests(TestCase):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from journey_fixtures import give_history
-from personas import TODAY, login_as, make_personas
+from personas import TODAY, intake_data, login_as, make_personas
 from plusone.clinical import actions
 from plusone.clinical.models import EpisodeSummary
 from plusone.insights.dashboard import Tier, tier_of
@@ -21,18 +20,12 @@ CASELOAD = reverse("insights:caseload")
 
 
 def _intake(therapist, practice, name, intention="to feel steadier with the people I love"):
-    data = actions.IntakeData(
+    data = intake_data(
         given_name=name,
         family_name="Tester",
-        date_of_birth=dt.date(1990, 1, 1),
-        email="",
-        primary="phq9",
-        secondary="",
         prior_therapy=True,
         s2_intention=intention,
         goals=["a goal", "another goal"],
-        safety_plan="",
-        consent_channels=[],
     )
     return actions.intake_client(therapist=therapist, practice=practice, data=data, today=TODAY)
 

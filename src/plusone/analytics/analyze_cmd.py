@@ -30,8 +30,8 @@ from plusone.analytics.io import (
     write_cells,
 )
 from plusone.core.batch import run_batch
+from plusone.core.measure_info import instrument_infos
 from plusone.core.policy import Policy, PolicyError, load_policy
-from plusone.core.propose import _instrument_infos
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -86,9 +86,7 @@ def run(ns: argparse.Namespace) -> int:
     else:
         # table and csv carry no trace: the rules run once for everyone and nothing more.
         started = time.perf_counter()
-        result = run_batch(
-            loaded.caseload, today=today, policy=policy, measures=_instrument_infos()
-        )
+        result = run_batch(loaded.caseload, today=today, policy=policy, measures=instrument_infos())
         timings = {"compute": time.perf_counter() - started, "explain": 0.0}
         write_cells(summary_cells(loaded, result), TABLE_COLUMNS, fmt)
     if os.environ.get("PLUSONE_TIMINGS"):

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal
 
 from plusone.core.history import Reflection, RuptureLog, TherapistRating
+from plusone.core.instruments import load_instrument
 from plusone.core.lanes import Ctx, fmt, mean
 from plusone.core.measure_info import MeasureInfo
 from plusone.core.policy import Policy
@@ -79,11 +80,11 @@ def symptom_alerts(
     return out
 
 
-ITEM_NAMES = (
-    "'I felt heard and understood'",
-    "'We worked on what matters to me'",
-    "'The way we worked fitted me'",
-)
+# The Session Reflection's rated items, in order, as its definition file lists them: the one
+# source for the rupture rule, the batch path's item columns and the apps that read answers.
+_REFLECTION = load_instrument("session_reflection")
+REFLECTION_ITEMS: tuple[str, ...] = _REFLECTION.scored_item_ids
+ITEM_NAMES = tuple(f"'{_REFLECTION.item(i).text}'" for i in REFLECTION_ITEMS)
 
 
 def possible_rupture(

@@ -8,6 +8,11 @@ proposal, the consult) agree with calling ``propose`` per client; a hypothesis
 property test checks it. Every threshold comes from ``Policy`` and the
 instrument parameters from ``plusone.core.measure_info``. The trace is not
 built here: callers that need it for one client call ``propose``.
+
+One module on purpose, though long: ``run_batch`` follows ``propose`` and
+``plusone.core.phase_rules`` rule by rule, in the order of the phase table, so that the
+two can be read side by side. What stands alone is elsewhere: the lanes and the rupture
+alert in ``batch_lanes``, the tables in ``caseload``.
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ from plusone.core.caseload import (
 )
 from plusone.core.measure_info import (
     MeasureInfo,
-    _instrument_infos,
     effective_infos,
     growth_points,
+    instrument_infos,
 )
 from plusone.core.phases import CONFIRMED_BY_CLIENT, STEP_BACKS
 from plusone.core.policy import Policy
@@ -160,7 +165,7 @@ def run_batch(
 ) -> BatchResult:
     """Every client's kind, alerts, spike review and open risk, as ``propose`` gives them."""
     policy = policy or Policy()
-    infos = effective_infos(measures if measures is not None else _instrument_infos(), policy)
+    infos = effective_infos(measures if measures is not None else instrument_infos(), policy)
     C = cl.n_clients
     t = today.toordinal()
     max_age = policy.lane_max_age_days
@@ -355,7 +360,7 @@ def run_batch(
     below_ok = (
         usable
         & (trailing_below >= policy.consolidating_min_admins)
-        & (run_days >= policy.consolidating_weeks * 7)
+        & (run_days >= policy.consolidating_days)
     )
     mhcsf = lanes.mhcsf_twice(cl, C, t, max_age, policy.mhcsf_min_days_apart)
     felt_ok = lanes.felt_two_checks(cl, C, t, since, max_age, policy.felt_change_holds_mark)
@@ -368,9 +373,8 @@ def run_batch(
         [KIND_CODE["spike_exit"], KIND_CODE["consolidating"]],
         KIND_CODE["none"],
     )
-    weeks = (t - since) // 7
     ending = (
-        (weeks >= policy.consolidating_to_ending_weeks)
+        (t - since >= policy.consolidating_to_ending_days)
         & usable
         & below_latest
         & ~any_alert
@@ -416,7 +420,7 @@ def run_batch(
     order = sort_rows(cl.dec_client, cl.dec_day)
     dc, dd = cl.dec_client[order], cl.dec_day[order]
     dn, dr, dprop = cl.dec_no_change[order], cl.dec_review[order], cl.dec_proposal[order]
-    default_review = dd + 7 * policy.decline_review_weeks
+    default_review = dd + policy.decline_review_days
     review = np.where(dr >= 0, dr, default_review)
     holds_back = (
         dn

@@ -11,8 +11,6 @@ import numpy.typing as npt
 
 from plusone.core.caseload import B, Caseload, F, I
 
-ITEMS = 3
-
 
 class Groups:
     """Sorted rows of one table, grouped by client."""
@@ -68,7 +66,10 @@ def row_means(items: F) -> tuple[F, F, npt.NDArray[np.intp]]:
     cnt = present.sum(axis=1)
     with np.errstate(all="ignore"):
         # Left-to-right sums, as the per-client code adds them.
-        mean = np.where(cnt > 0, ((z[:, 0] + z[:, 1]) + z[:, 2]) / cnt, np.nan)
+        total = z[:, 0].copy()
+        for j in range(1, z.shape[1]):
+            total += z[:, j]
+        mean = np.where(cnt > 0, total / cnt, np.nan)
         low = np.where(cnt > 0, np.min(np.where(present, items, np.inf), axis=1), np.nan)
     return mean, low, cnt
 

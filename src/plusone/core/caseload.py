@@ -3,6 +3,9 @@
 ``caseload_from_histories`` packs ``ClientHistory`` objects into a
 ``Caseload`` and ``histories_of`` unpacks them again; ``plusone analyze``
 builds a ``Caseload`` straight from a CSV export.
+
+One module on purpose, though over 400 lines: the tables, their packing and their
+unpacking are one format, and a column added to one is added to all three, here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from plusone.core.alerts import REFLECTION_ITEMS
 from plusone.core.history import PHASES, ClientHistory
 from plusone.core.propose import KINDS
 
@@ -26,6 +30,8 @@ PHASE_CODE: dict[str, int] = {p: i for i, p in enumerate(PHASES)}
 NO_PHASE = -1
 # A day number far in the future: "never" for acknowledgements and review dates.
 NEVER = 10**9
+# The item columns of a reflection row; the therapist's rating pairs with them item by item.
+ITEMS = len(REFLECTION_ITEMS)
 
 
 def _i(values: Sequence[int] | I) -> I:
@@ -79,10 +85,10 @@ class Caseload:
     felt_day: I
     felt_holds: F
     felt_stuck: F
-    # Session Reflections: the three items (NaN = not answered) and the free-text line used.
+    # Session Reflections: the rated items (NaN = not answered) and the free-text line used.
     refl_client: I
     refl_day: I
-    refl_items: F  # shape (rows, 3)
+    refl_items: F  # shape (rows, ITEMS)
     refl_text: B
     # Attended sessions.
     sess_client: I
@@ -107,10 +113,10 @@ class Caseload:
     # Left empty, every decision is confirmed (an export has no confirmations).
     dec_awaiting: B = field(default_factory=_empty_b)
     dec_confirmed: I = field(default_factory=_empty_i)
-    # The therapist's rating of each session: three items (NaN = not rated).
+    # The therapist's rating of each session, item by item (NaN = not rated).
     tr_client: I = field(default_factory=_empty_i)
     tr_day: I = field(default_factory=_empty_i)
-    tr_items: F = field(default_factory=lambda: np.zeros((0, 3), dtype=np.float64))
+    tr_items: F = field(default_factory=lambda: np.zeros((0, ITEMS), dtype=np.float64))
     # Logged ruptures and repairs (``rl_repair`` True for a repair).
     rl_client: I = field(default_factory=_empty_i)
     rl_day: I = field(default_factory=_empty_i)
@@ -168,14 +174,14 @@ def caseload_from_histories(histories: Sequence[ClientHistory]) -> Caseload:
             add("felt_holds", np.nan if f.holds is None else float(f.holds))
             add("felt_stuck", np.nan if f.stuck is None else float(f.stuck))
         for r in h.reflections:
-            items = [np.nan if x is None else float(x) for x in r.items][:3]
-            refl_items.append(items + [np.nan] * (3 - len(items)))
+            items = [np.nan if x is None else float(x) for x in r.items][:ITEMS]
+            refl_items.append(items + [np.nan] * (ITEMS - len(items)))
             add("refl_client", c)
             add("refl_day", r.completed.toordinal())
             add("refl_text", bool(r.free_text))
         for t in h.therapist_ratings:
-            items = [np.nan if x is None else float(x) for x in t.items][:3]
-            tr_items.append(items + [np.nan] * (3 - len(items)))
+            items = [np.nan if x is None else float(x) for x in t.items][:ITEMS]
+            tr_items.append(items + [np.nan] * (ITEMS - len(items)))
             add("tr_client", c)
             add("tr_day", t.completed.toordinal())
         for lg in h.ruptures:
@@ -230,7 +236,7 @@ def caseload_from_histories(histories: Sequence[ClientHistory]) -> Caseload:
         felt_stuck=arr("felt_stuck", "f"),  # type: ignore[arg-type]
         refl_client=arr("refl_client", "i"),  # type: ignore[arg-type]
         refl_day=arr("refl_day", "i"),  # type: ignore[arg-type]
-        refl_items=np.asarray(refl_items, dtype=np.float64).reshape(-1, 3),
+        refl_items=np.asarray(refl_items, dtype=np.float64).reshape(-1, ITEMS),
         refl_text=arr("refl_text", "b"),  # type: ignore[arg-type]
         sess_client=arr("sess_client", "i"),  # type: ignore[arg-type]
         sess_day=arr("sess_day", "i"),  # type: ignore[arg-type]
@@ -251,7 +257,7 @@ def caseload_from_histories(histories: Sequence[ClientHistory]) -> Caseload:
         dec_confirmed=arr("dec_confirmed", "i"),  # type: ignore[arg-type]
         tr_client=arr("tr_client", "i"),  # type: ignore[arg-type]
         tr_day=arr("tr_day", "i"),  # type: ignore[arg-type]
-        tr_items=np.asarray(tr_items, dtype=np.float64).reshape(-1, 3),
+        tr_items=np.asarray(tr_items, dtype=np.float64).reshape(-1, ITEMS),
         rl_client=arr("rl_client", "i"),  # type: ignore[arg-type]
         rl_day=arr("rl_day", "i"),  # type: ignore[arg-type]
         rl_repair=arr("rl_repair", "b"),  # type: ignore[arg-type]

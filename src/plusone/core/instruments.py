@@ -5,6 +5,11 @@ file raises :class:`DefinitionError`, whose message names the file, the field an
 reason. Licensed packs ship structure and scoring without item text; a practice
 supplies the text in a local TOML file (``load_instrument(key, licensed_text=path)``).
 Until it does, :meth:`Instrument.require_text` raises :class:`LicenceRequired`.
+
+One module on purpose, though long: the dataclasses and the validator that builds them
+change together. Every key a definition file may hold is a field here and a check in
+``parse_definition``, and the error names it by the same path; split, a new key would
+be added in two files that must agree.
 """
 
 from __future__ import annotations

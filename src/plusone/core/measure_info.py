@@ -49,7 +49,13 @@ class MeasureInfo:
 
 
 @functools.cache
-def _instrument_infos() -> dict[str, MeasureInfo]:
+def instrument_infos() -> dict[str, MeasureInfo]:
+    """Every shipped instrument's MeasureInfo, by key, from its data file (cached).
+
+    The default ``measures`` of ``propose`` and ``run_batch``; callers that run
+    many clients pass it once. The RC convention is not applied here (see
+    ``effective_infos``).
+    """
     from plusone.core.instruments import all_instruments
 
     out: dict[str, MeasureInfo] = {}
@@ -71,7 +77,7 @@ def _instrument_infos() -> dict[str, MeasureInfo]:
 
 def measure_info(key: str) -> MeasureInfo:
     """MeasureInfo for an instrument key from its data file (unknown keys get no parameters)."""
-    return _instrument_infos().get(key, MeasureInfo(key=key, title=key))
+    return instrument_infos().get(key, MeasureInfo(key=key, title=key))
 
 
 def effective_infos(infos: Mapping[str, MeasureInfo], policy: Policy) -> Mapping[str, MeasureInfo]:

@@ -3,6 +3,10 @@
 Each function returns the proposal its row of the table allows, writing every
 rule result into the trace. ``plusone.core.batch`` computes the same rules
 for a whole caseload; a hypothesis property ties the two.
+
+One module on purpose, though long: it is the phase table, one function a row, with
+each trace sentence beside the rule it explains, and it is read and reviewed as the
+table is, whole.
 """
 
 from __future__ import annotations
@@ -400,9 +404,7 @@ def _consolidating_rule(
     """Consolidating (S2): every term must hold."""
     s, info = f.s, f.info
     run_n, run_days = _below_run(s, info) if f.usable and info.cutoff is not None else (0, 0)
-    below_ok = (
-        run_n >= policy.consolidating_min_admins and run_days >= policy.consolidating_weeks * 7
-    )
+    below_ok = run_n >= policy.consolidating_min_admins and run_days >= policy.consolidating_days
     ctx.say(
         f"Below cutoff: unbroken run of {run_n} administration(s) over {run_days} days "
         f"({'≥' if below_ok else 'short of'} {policy.consolidating_weeks} weeks and "
@@ -492,15 +494,15 @@ def consolidating(
         )
     if sp.single:
         ctx.say("Spike: review (a single spike that meets no exit condition).")
-    weeks = (today - since).days // 7
+    days = (today - since).days
+    weeks = days // 7
+    long_enough = days >= policy.consolidating_to_ending_days
     below_now = f.below_now()
-    ok = (
-        weeks >= policy.consolidating_to_ending_weeks and below_now and not alerts and not sp.single
-    )
+    ok = long_enough and below_now and not alerts and not sp.single
     blocked = "an alert is raised" if alerts else "a spike to review" if sp.single else ""
     ctx.say(
         f"Ending rule: {weeks} week(s) in Consolidating "
-        f"({'≥' if weeks >= policy.consolidating_to_ending_weeks else '<'} "
+        f"({'≥' if long_enough else '<'} "
         f"{policy.consolidating_to_ending_weeks}); {f.info.title} "
         f"{'still below' if below_now else 'not known to be below'} cutoff; "
         f"{blocked or 'no spike or alert'}: "

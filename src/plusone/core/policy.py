@@ -113,9 +113,22 @@ class Policy:
     # Topp et al. 2015's "clinically relevant" WHO-5 change (only with who5_change "topp_2015").
     who5_topp_points: int = 10
 
+    # The week-counted terms in days, so that both rule paths compare days with one number.
     @property
     def lane_max_age_days(self) -> int:
         return self.lane_max_age_weeks * 7
+
+    @property
+    def consolidating_days(self) -> int:
+        return self.consolidating_weeks * 7
+
+    @property
+    def consolidating_to_ending_days(self) -> int:
+        return self.consolidating_to_ending_weeks * 7
+
+    @property
+    def decline_review_days(self) -> int:
+        return self.decline_review_weeks * 7
 
 
 def policy_from_mapping(data: dict[str, Any], *, source: str = "policy") -> Policy:

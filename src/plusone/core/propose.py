@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from plusone.core import phase_rules as rules
 from plusone.core.alerts import ALERTS, Alert, Series, possible_rupture, symptom_alerts
@@ -23,8 +23,8 @@ from plusone.core.history import Administration, ClientHistory, Decision, Phase,
 from plusone.core.lanes import Ctx, fmt
 from plusone.core.measure_info import (
     MeasureInfo,
-    _instrument_infos,
     effective_infos,
+    instrument_infos,
     measure_info,
 )
 from plusone.core.phases import PHASE_NAMES, PhaseNow, current_phase, phase_sentences
@@ -45,20 +45,7 @@ Kind = Literal[
     "check_in_together",
     "none",
 ]
-KINDS: tuple[Kind, ...] = (
-    "stabilizing",
-    "plus_one",
-    "good_enough_ending",
-    "stalled_review",
-    "deepening_or_ending",
-    "consolidating",
-    "ending",
-    "spike_exit",
-    "step_back_to_stabilizing",
-    "step_back_to_deepening",
-    "check_in_together",
-    "none",
-)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # The forward proposals: held while a possible rupture is open ("repair first") or while a
 # move awaits the client's confirmation. A step back, a spike exit and "check in together"
 # are never held.
@@ -256,7 +243,7 @@ def propose(
     policy = policy or Policy()
     decisions = history.decisions if decisions is None else tuple(decisions)
     key = (plan.primary if plan and plan.primary else None) or history.primary
-    base: Mapping[str, MeasureInfo] = measures if measures is not None else _instrument_infos()
+    base: Mapping[str, MeasureInfo] = measures if measures is not None else instrument_infos()
     infos = effective_infos(base, policy)
     info = infos.get(key) or MeasureInfo(key=key, title=key)
     ctx = Ctx()
@@ -315,7 +302,7 @@ def propose(
         declined = _declined(decisions, kind, since, today, policy)
         if declined is not None:
             review = declined.review_date or declined.date + timedelta(
-                weeks=policy.decline_review_weeks
+                days=policy.decline_review_days
             )
             ctx.say(
                 f"Proposal {KIND_WORDS[kind]} was declined on {declined.date.isoformat()}; "
@@ -370,7 +357,7 @@ def _declined(
             continue
         if d.proposal is not None and d.proposal != kind:
             continue
-        review = d.review_date or d.date + timedelta(weeks=policy.decline_review_weeks)
+        review = d.review_date or d.date + timedelta(days=policy.decline_review_days)
         if today < review:
             found = d
     return found

@@ -47,6 +47,7 @@ from plusone.clinical.models import (
     Session,
 )
 from plusone.clinical.phase_now import phase_now
+from plusone.core.alerts import REFLECTION_ITEMS
 from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
 from plusone.core.phases import needs_confirmation
@@ -65,7 +66,6 @@ FELT_CHANGE_ITEMS: tuple[tuple[str, Literal["higher", "lower"]], ...] = (
     ("felt_understand_stuck", "higher"),
     ("felt_stuck", "lower"),
 )
-REFLECTION_ITEMS = ("reflection_heard", "reflection_matters", "reflection_fit")
 REFLECTION_TEXT_ITEM = "reflection_not_right"
 
 # DESIGN.md, "Alerts": each alert opens this checklist.

@@ -39,6 +39,7 @@ from plusone.clinical.models import (
     Session,
 )
 from plusone.core import history as h
+from plusone.core.alerts import REFLECTION_ITEMS
 from plusone.core.batch import caseload_from_histories, run_batch
 from plusone.core.history import PHASES
 from plusone.core.instruments import load_instrument
@@ -49,8 +50,6 @@ log = logging.getLogger(__name__)
 
 # How many recent primary totals the summary keeps for the caseload's sparkline.
 SUMMARY_TREND_LENGTH = 8
-# The rupture rule reads the three rated items in this order; free text counts only as used.
-REFLECTION_ITEMS = ("reflection_heard", "reflection_matters", "reflection_fit")
 THERAPIST_RATING_ITEMS = ("therapist_heard", "therapist_matters", "therapist_fit")
 
 # Where the decision names live now (re-exported for their old importers).

@@ -15,7 +15,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from personas import TODAY, login_as, make_personas
+from personas import TODAY, intake_data, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions as clinical
 from plusone.clinical.licensed import PracticeLicenceRequired
@@ -82,17 +82,12 @@ class LicensedPackTests(_DataDirMixin, TestCase):
         self.assertFalse(AuditEvent.objects.filter(action="plan.update").exists())
 
     def test_it_refuses_core10_as_the_primary_at_intake_without_the_text(self) -> None:
-        data = clinical.IntakeData(
+        data = intake_data(
             given_name="Cora",
             family_name="Cole",
             date_of_birth=dt.date(1980, 1, 1),
-            email="",
             primary="core10",
-            secondary="",
-            prior_therapy=False,
-            s2_intention="",
             goals=["A goal"],
-            safety_plan="",
             consent_channels=(),
         )
         with self.assertRaises(ValidationError) as caught:

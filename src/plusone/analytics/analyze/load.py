@@ -32,6 +32,7 @@ from plusone.analytics.analyze.checks import (
 from plusone.analytics.analyze.read import REQUIRED, Table, read_columns
 from plusone.analytics.io import RowError, require_columns
 from plusone.core.batch import NEVER, NO_PHASE, Caseload
+from plusone.core.caseload import ITEMS as RATED_ITEMS
 from plusone.core.history import PHASES
 from plusone.core.instruments import Instrument, all_instruments
 from plusone.core.scoring import score_many
@@ -290,11 +291,11 @@ def _caseload(rows: Rows, scores: Scores, first: np.ndarray, keys: list[str]) ->
     k3 = min(3, n_items)
     goal_rows, goal_ids = np.nonzero(~np.isnan(answers[ga, :k3]))
     fa, ra, aa = good[is_felt], good[is_refl], good[is_adm]
-    refl_items = np.full((len(ra), 3), np.nan)
+    refl_items = np.full((len(ra), RATED_ITEMS), np.nan)
     refl_items[:, :k3] = answers[ra, :k3]
     refl_text = rows.texts[ra, 3] if n_items >= 4 else np.zeros(len(ra), dtype=bool)
     ta = good[is_rating]
-    rating_items = np.full((len(ta), 3), np.nan)
+    rating_items = np.full((len(ta), RATED_ITEMS), np.nan)
     rating_items[:, :k3] = answers[ta, :k3]
     sess_rows = _attended(rows, good)
     dec_rows = _decisions(rows, good)

@@ -25,8 +25,9 @@ from plusone.analytics.io import progress
 from plusone.core.batch import NO_PHASE, BatchResult, Caseload, histories_of, run_batch
 from plusone.core.history import PHASES
 from plusone.core.instruments import Instrument, all_instruments
+from plusone.core.measure_info import instrument_infos
 from plusone.core.policy import Policy
-from plusone.core.propose import KINDS, MeasureInfo, _instrument_infos, propose
+from plusone.core.propose import KINDS, MeasureInfo, propose
 from plusone.core.scoring import band_for
 
 
@@ -48,7 +49,7 @@ def analyze(
     trace and question.
     """
     cl = loaded.caseload
-    infos = _instrument_infos()
+    infos = instrument_infos()
     t0 = time.perf_counter()
     result = run_batch(cl, today=today, policy=policy, measures=infos)
     t1 = time.perf_counter()
