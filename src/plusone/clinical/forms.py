@@ -1,4 +1,8 @@
-"""Parsing and validating the therapist's forms."""
+"""Parsing and validating the therapist's forms.
+
+One module, a little over 400 lines, on purpose: the record's forms share its field
+helpers and its wording of refusals, and each form is short.
+"""
 
 from __future__ import annotations
 

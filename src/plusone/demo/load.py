@@ -19,6 +19,11 @@ one open risk flag is opened by a real check-in through ``submit_checkin``,
 the door a client's answers use.
 
 Running it again finds the practice by its fixed id and changes nothing.
+
+One module on purpose, though long: it is one story told in order (practice,
+staff, clients, sessions, check-ins, decisions, the one flag), and each step
+hands the next the rows it made; split, the steps would pass a context object
+between files for no reader's gain.
 """
 
 from __future__ import annotations

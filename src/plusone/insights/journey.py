@@ -19,6 +19,10 @@ Sessions keep their numbers wherever a clinician reads them ("Session 5").
 A skipped check-in puts ``None`` ("not completed") in the routine lanes of its
 point; a measure that was simply not due is absent. The caller has already
 checked access.
+
+One module on purpose, though long: the page, the card and the review-together
+layout read the same episode rows into the same chart input, with the query count
+pinned by tests; split, each part would load the rows again or pass them around.
 """
 
 from __future__ import annotations

@@ -81,12 +81,6 @@ def administrable(key: str, episode: Episode) -> bool:
     return True
 
 
-def _agreed_phase(episode: Episode) -> str:
-    # One definition of the agreed phase: a Deepening awaiting the client keeps today's plan.
-
-    return agreed_phase(episode)
-
-
 def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[str]]:
     """The plan the check-in follows today.
 
@@ -103,7 +97,7 @@ def _schedule(episode: Episode, plan: MeasurementPlan | None) -> dict[str, list[
         and not is_default_schedule(plan.schedule, primary, secondary)
     ):
         return dict(plan.schedule)
-    return phase_default_schedule(primary, secondary, _agreed_phase(episode))
+    return phase_default_schedule(primary, secondary, agreed_phase(episode))
 
 
 def check_ins(episode: Episode) -> Any:
