@@ -51,9 +51,9 @@ def test_it_fits_the_screens_row_and_the_choices_at_every_width(
         give_screen(episode, key, answers, days_ago=5)
     request_review_screens(user=p.alice, episode=episode, keys=["auditc"])
     _sign_in(context, live_server.url, p.alice)
-    for name in ("insights:session_card", "insights:journey", "clinical:plan_editor"):
+    for name in ("insights:session_card", "insights:journey", "measures:plan_editor"):
         page.goto(live_server.url + reverse(name, args=[episode.pk]))
-        if name != "clinical:plan_editor":
+        if name != "measures:plan_editor":
             page.get_by_text("Review cue").wait_for()
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
