@@ -179,10 +179,13 @@ def promise_for(*, practice: Any, therapist: Any, now: dt.datetime) -> Promise:
     )
 
 
-def format_read_by(practice: Any, moment: dt.datetime, language: str = "en") -> str:
+def format_read_by(
+    practice: Any, moment: dt.datetime, language: str = "en", *, risk: RiskSettings | None = None
+) -> str:
     """The read-by time on the practice's clock, in the client's language, e.g.
-    "Tuesday 13 October at 17:00"."""
-    zone = ZoneInfo(settings_for(practice).time_zone)
+    "Tuesday 13 October at 17:00". ``risk``: the practice's settings, when the caller
+    formats many times (one query, not one each)."""
+    zone = ZoneInfo((risk or settings_for(practice)).time_zone)
     with translation.override(language):
         # Translators: a Django date format: weekday, day, month, then the time, as in
         # "Tuesday 13 October at 17:00". Escape literal letters with a backslash.

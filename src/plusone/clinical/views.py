@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from plusone import audit
 from plusone.accounts.queries import staff_practice
@@ -44,11 +46,12 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 @route(Policy.THERAPIST, examples={"flag_id": "flag"}, methods=("POST",))
 def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
-    """Close a flag with an action note, from the caseload page."""
+    """Close a flag with an action note, then go back to the page the form was on (the
+    caseload, the card, the journey or the covered-flags page)."""
     flag = queries.access_flag(request.user, flag_id, write=True)
-    # A cover acknowledges from the covered-flags page; a therapist from the caseload.
+    # Without a safe "next": a cover goes to the covered-flags page; a therapist to the caseload.
     own = flag.client.therapist_id == request.user.pk
-    back = "insights:caseload" if own else "clinical:covering"
+    back = _next_or(request, "insights:caseload" if own else "clinical:covering")
     form = AcknowledgeFlagForm(request.POST)
     if form.is_valid():
         try:
@@ -62,6 +65,15 @@ def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
         return redirect(back)
     messages.error(request, "Write an action note to acknowledge the flag.")
     return redirect(back)
+
+
+def _next_or(request: HttpRequest, default: str) -> str:
+    """The form's "next" when it is a page of this site; else the URL named ``default``."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else reverse(default)
 
 
 # Measurement plan ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plusone.clinical.models import Decision, DecisionOption, Phase, Present
 from plusone.insights.decisions import DecisionData
+from plusone.insights.journey import PROPOSAL_WORDS
 from plusone.web.fields import TextField
 
 DECISION_PHASE_CHOICES = [
@@ -18,18 +19,23 @@ DECISION_PHASE_CHOICES = [
     (Phase.CONSOLIDATING, "Consolidating (client sees: Living it)"),
     (Phase.ENDING, "Ending (client sees: Finishing well)"),
 ]
-PROPOSAL_CHOICES = [
-    ("", "No proposal"),
-    ("plus_one", "+1 threshold"),
-    ("good_enough", "Good-enough ending"),
-    ("stalled", "Stalled, review together"),
-    ("spike", "Spike"),
-    ("consolidating", "Consolidating"),
-    ("ending", "Ending"),
-    ("step_back_to_stabilizing", "Step back to Stabilizing"),
-    ("step_back_to_deepening", "Step back to Deepening"),
-    ("check_in_together", "Check in together"),
-]
+# The rule engine's proposal kinds (plusone.core.propose), in the therapist's words. Older
+# rows may hold "good_enough", "stalled" or "spike"; clinical.phase_now still reads them.
+PROPOSAL_CHOICES = [("", "No proposal"), *PROPOSAL_WORDS.items()]
+# The phase each proposal proposes, to fill in the form it links to. Absent: it proposes
+# no phase ("stalled: review together", "check in together"), or two (TWO_WAY).
+PROPOSED_PHASE = {
+    "stabilizing": Phase.STABILIZING,
+    "plus_one": Phase.PLUS_ONE,
+    "good_enough_ending": Phase.ENDING,
+    "consolidating": Phase.CONSOLIDATING,
+    "ending": Phase.ENDING,
+    "spike_exit": Phase.STABILIZING,
+    "step_back_to_stabilizing": Phase.STABILIZING,
+    "step_back_to_deepening": Phase.DEEPENING,
+}
+# A proposal offering two phases leaves the choice blank and says so.
+TWO_WAY = {"deepening_or_ending": "Deepening or Ending: choose one"}
 CONFIRMATION_CHOICES = [
     ("pending", "The client confirms now, on this device (next step)"),
     ("spoken", "I record the client's spoken confirmation"),
@@ -109,6 +115,18 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="What the client said (spoken confirmation)",
     )
+
+    def __init__(self, *args: Any, proposal: str = "", **kwargs: Any) -> None:
+        """``proposal``: the proposal kind the therapist came from; it fills in the
+        proposal and the phase it proposes (an unknown kind fills in nothing)."""
+        if proposal in PROPOSAL_WORDS:
+            initial = kwargs.setdefault("initial", {})
+            initial.setdefault("proposal_kind", proposal)
+            if proposal in PROPOSED_PHASE:
+                initial.setdefault("phase", PROPOSED_PHASE[proposal])
+        super().__init__(*args, **kwargs)
+        if proposal in TWO_WAY:
+            self.fields["phase"].choices = [("", TWO_WAY[proposal]), *DECISION_PHASE_CHOICES]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -56,6 +56,7 @@ from plusone.core.gains import sudden_gains
 from plusone.core.instruments import load_instrument
 from plusone.core.phases import needs_confirmation
 from plusone.core.propose import propose
+from plusone.insights.flags import FlagDetails, details, flags_of
 from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
 from plusone.measures import screens
 from plusone.measures.models import Administration, Sitting, SittingStatus
@@ -153,6 +154,17 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One dated event under the lanes: a phase decision, or an acknowledged flag."""
+
+    session: int
+    milestone: Milestone | None = None
+    flag: FlagDetails | None = None
+    # Where it falls, in words: "Session 5", or "After session 5" for a day between.
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class EpisodeJourney:
     """Everything the journey pages show for one episode."""
 
@@ -164,7 +176,11 @@ class EpisodeJourney:
     alerts: tuple[str, ...]
     gains: tuple[GainNote, ...]
     milestones: tuple[Milestone, ...]
-    flags: tuple[Flag, ...] = field(default=())
+    # Open flags, in words; the timeline holds the acknowledged ones.
+    flags: tuple[FlagDetails, ...] = field(default=())
+    timeline: tuple[TimelineEntry, ...] = field(default=())
+    # A phase agreed but awaiting the client's confirmation (its label), or "".
+    awaiting: str = ""
     # Marker rows for what the client withheld from this reader (plusone.lockbox).
     withheld: tuple[str, ...] = field(default=())
     withheld_record: bool = False
@@ -619,7 +635,12 @@ def build_journey(
     proposal = None if withheld else _proposal(episode, today)
     if withheld:
         markers.append(f"Proposal and alerts: {WITHHELD_MARKER}")
-    phase = _agreed_phase(decisions)
+    agreed = phase_now(decisions, today=today)
+    phase = agreed.phase or Phase.NONE
+    flags = details(flags_of(episode), episode=episode, today=today)
+    timeline = [TimelineEntry(m.session, milestone=m) for m in milestones] + [
+        _flag_entry(f, axis) for f in flags if not f.open
+    ]
     return EpisodeJourney(
         episode=episode,
         journey=journey,
@@ -630,18 +651,35 @@ def build_journey(
         notes=() if withheld else proposal_notes(proposal),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
-        flags=tuple(_open_flags(episode)),
+        flags=tuple(f for f in flags if f.open),
+        timeline=tuple(sorted(timeline, key=_when)),
+        awaiting=_awaiting_label(agreed),
         withheld=tuple(markers),
         screens=screens.screens_row(episode, given=given, auditc_sex=episode.client.auditc_sex),
     )
 
 
-def _agreed_phase(decisions: list[Decision]) -> str:
-    return phase_now(decisions).phase or Phase.NONE
+def _flag_entry(f: FlagDetails, axis: _Axis) -> TimelineEntry:
+    """An acknowledged flag on the timeline, at the session of its day or after the one
+    before it."""
+    day = timezone.localdate(f.flag.opened_at)
+    number = axis.on_or_before(day)
+    if number is None:
+        return TimelineEntry(0, flag=f)
+    on = axis.dates[number - 1] == day
+    return TimelineEntry(number, flag=f, where=f"{'Session' if on else 'After session'} {number}")
 
 
-def _open_flags(episode: Episode) -> list[Flag]:
-    return list(Flag.objects.filter(episode=episode, status=Flag.Status.OPEN).order_by("opened_at"))
+def _awaiting_label(agreed: Any) -> str:
+    """The phase awaiting the client's confirmation, as its label ("" for none)."""
+    return str(Phase(agreed.awaiting.phase).label) if agreed.awaiting is not None else ""
+
+
+def _when(entry: TimelineEntry) -> tuple[int, dt.date]:
+    if entry.milestone is not None:
+        return entry.session, entry.milestone.decision.decided_on
+    assert entry.flag is not None
+    return entry.session, timezone.localdate(entry.flag.flag.opened_at)
 
 
 # The before-session card ---------------------------------------------------------------
@@ -665,7 +703,7 @@ class SessionCard:
     episode: Episode
     phase: str
     reflection: Reflection | None
-    flags: tuple[Flag, ...]
+    flags: tuple[FlagDetails, ...]
     focus: str
     proposal: Any | None
     next_session: Session | None
@@ -677,6 +715,8 @@ class SessionCard:
     alerts: tuple[str, ...] = ()
     # Beside the proposal: awaiting the client, held back, a consult (proposal_notes).
     notes: tuple[str, ...] = ()
+    # A phase agreed but awaiting the client's confirmation (its label), or "".
+    awaiting: str = ""
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -736,12 +776,15 @@ def session_card(
     shown = [g for g in given if not withheld.hides("administration", g.pk)]
     if len(shown) < len(given):
         markers += (f"Screens, {len(given) - len(shown)} measure(s): {WITHHELD_MARKER}",)
+    agreed = phase_now(decisions, today=today)
+    open_flags = flags_of(episode, status=Flag.Status.OPEN)
     return SessionCard(
         episode=episode,
-        phase=str(Phase(_agreed_phase(decisions)).label),
+        phase=str(Phase(agreed.phase or Phase.NONE).label),
+        awaiting=_awaiting_label(agreed),
         reflection=reflection,
         withheld=markers,
-        flags=tuple(_open_flags(episode)),
+        flags=tuple(details(open_flags, episode=episode, today=today)),
         focus=focus,
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         next_session=upcoming,

@@ -37,6 +37,8 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         ),
         "checklist": journey.REVIEW_TOGETHER_CHECKLIST,
         "can_write": episode.client.therapist_id == request.user.pk,
+        # Where a flag's acknowledge form comes back to.
+        "back": request.path,
         # The client's statements of disagreement go with their record (PHIPA s.55(11)).
         "statements": [] if withheld.record else statements_for(episode.client),
         "choices_form": CheckinChoicesForm(initial=CheckinChoicesForm.initial_for(episode.client)),
@@ -72,4 +74,10 @@ def session_card(request: HttpRequest, episode_id: str) -> HttpResponse:
         episode, today=timezone.localdate(), now=timezone.now(), withheld=withheld
     )
     audit.record_view(request, episode, action="view.session_card")
-    return render(request, "clinical/session_card.html", {"episode": episode, "card": card})
+    context = {
+        "episode": episode,
+        "card": card,
+        "can_write": episode.client.therapist_id == request.user.pk,
+        "back": request.path,
+    }
+    return render(request, "clinical/session_card.html", context)

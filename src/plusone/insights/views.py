@@ -131,7 +131,9 @@ def decision_new(request: HttpRequest, episode_id: str) -> HttpResponse:
     """Record a phase change (the +1 decision among them) or a decision not to change."""
     episode = queries.access_episode(request.user, episode_id, write=True)
     today = timezone.localdate()
-    form = DecisionForm(request.POST or None, initial={"decided_on": today})
+    # Arriving from a proposal's "record a decision" link; after a POST, the proposal chosen.
+    proposal = request.GET.get("proposal") or request.POST.get("proposal_kind", "")
+    form = DecisionForm(request.POST or None, initial={"decided_on": today}, proposal=proposal)
     if request.method == "POST" and form.is_valid():
         try:
             decision = record_decision(
