@@ -119,6 +119,45 @@ def save_group(
         )
 
 
+def save_answer(
+    draft: CheckinDraft,
+    key: str,
+    item_id: str,
+    value: int | str | None,
+    *,
+    token: AccessToken,
+    is_text: bool = False,
+    acting_user: Any = None,
+    now: dt.datetime | None = None,
+) -> Flag | None:
+    """Save one answer into the draft as it is given, without moving on.
+
+    The group's other answers, its clock and the current group stay as they are.
+    A risk answer opens (or raises, or notes) the sitting's flag in this same
+    transaction, exactly as :func:`save_group` does; the flag is returned when
+    this save opened or raised it, else None.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The same lock as save_group: two taps in flight cannot drop each other's answer.
+        AccessToken.objects.select_for_update().filter(pk=token.pk).first()
+        draft = CheckinDraft.objects.select_for_update().get(pk=draft.pk)
+        if is_text:
+            texts = _draft_texts(draft)
+            texts[key] = {**texts.get(key, {}), item_id: value}
+            draft.free_text = json.dumps(texts)
+        else:
+            draft.answers = {**draft.answers, key: {**draft.answers.get(key, {}), item_id: value}}
+        draft.updated_at = now
+        draft.save(update_fields=["answers", "free_text", "updated_at"])
+        return record_risk_answers(
+            token=token,
+            answers_by_group={key: {item_id: value}},
+            actor=_actor(token, acting_user),
+            now=now,
+        )
+
+
 def _draft_texts(draft: CheckinDraft) -> dict[str, Any]:
     """The draft's free text by group, read through the normalisation layer.
 
