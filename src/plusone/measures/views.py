@@ -25,7 +25,7 @@ from plusone.clinical import queries, risk, safety
 from plusone.clinical.models import Flag, SafetyPlan
 from plusone.measures import actions, checkin, forms
 from plusone.measures import consent as consent_service
-from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
+from plusone.measures.models import CheckinDraft, Context, Sitting, SittingKind, SittingStatus
 from plusone.measures.risk_answers import risk_answers, sitting_flag
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
@@ -189,14 +189,13 @@ def save_answer(request: HttpRequest) -> HttpResponse:
         elif not consent_service.has_current_consent(token.client):
             problem = "none"
     if problem:
-        refusal = _problem(request, problem)
-        refusal["HX-Redirect"] = reverse("measures:checkin")
-        return refusal
-    draft = actions.open_draft(token)
+        return _refuse_tap(request, problem)
+    # The page that posts this made the draft; a tap never makes one.
+    draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
     key = request.POST.get("group", "")
     items = (
         checkin.group_items(key, token.episode_id, token.practice_id)
-        if key in draft.instruments
+        if draft is not None and key in draft.instruments
         else None
     )
     answer = (
@@ -206,11 +205,21 @@ def save_answer(request: HttpRequest) -> HttpResponse:
     )
     if answer.error:
         return render(request, "measures/_answer_saved.html", {"error": answer.error}, status=400)
-    actions.save_answer(
-        draft, key, answer.item_id, answer.value, token=token, is_text=answer.is_text
-    )
+    try:
+        actions.save_answer(
+            draft, key, answer.item_id, answer.value, token=token, is_text=answer.is_text
+        )
+    except TokenError as exc:
+        return _refuse_tap(request, exc.code)
     number = 1 + [i.id for i in items.items].index(answer.item_id)
     return render(request, "measures/_answer_saved.html", {"number": number})
+
+
+def _refuse_tap(request: HttpRequest, code: str) -> HttpResponse:
+    """The check-in's own refusal; htmx follows HX-Redirect to it, as "Next" would."""
+    refusal = _problem(request, code)
+    refusal["HX-Redirect"] = reverse("measures:checkin")
+    return refusal
 
 
 @route(Policy.CHECKIN_SESSION, methods=("GET", "POST"))

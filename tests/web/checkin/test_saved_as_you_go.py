@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from unittest import mock
+from urllib.parse import urlsplit
 
 from checkin_helpers import (
     PHQ9_MODERATE,
@@ -23,8 +24,10 @@ from django.utils import timezone
 from personas import make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Flag, FlagNote
+from plusone.measures import actions
 from plusone.measures.forms import field_name
 from plusone.measures.models import CheckinDraft
+from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 
 URL = "/checkin/answer/"
@@ -142,6 +145,16 @@ class SavedAsYouGoTests(TestCase):
         response = self.client.post(URL, {"group": "phq9", "phq9__phq9_1": "1"}, **HTMX)
         self.assertContains(response, "nothing open to fill in", status_code=400)
 
+    def test_a_tap_that_arrives_after_the_sitting_ended_stores_nothing(self) -> None:
+        _, token = self._start()
+        draft = CheckinDraft.objects.get(token_id=str(token.pk))
+        # "Skip today" commits while the tap is still on its way.
+        actions.skip_checkin(link=token)
+        with self.assertRaises(TokenError):
+            actions.save_answer(draft, "phq9", "phq9_9", 2, token=token)
+        self.assertFalse(CheckinDraft.objects.filter(token_id=str(token.pk)).exists())
+        self.assertFalse(Flag.objects.filter(client=self.p.bob).exists())
+
     def test_it_opens_the_flag_when_a_risk_answer_is_saved(self) -> None:
         self._start()
         response = self._save("phq9_9", 2)
@@ -219,3 +232,21 @@ class SavedAsYouGoTests(TestCase):
         self._save("phq9_9", 0)
         response = self.client.post("/checkin/", form_data("phq9", phq9_with_item9(0)))
         self.assertRedirects(response, "/checkin/", fetch_redirect_response=False)
+
+    def test_it_saves_free_text_encrypted_and_shows_it_after_a_reload(self) -> None:
+        issued = actions.issue_reflection_link(
+            acting_user=self.p.alice, client=self.p.bob, send_email=False
+        )
+        self.client.get(urlsplit(issued.url).path)
+        agree_on_the_page(self.client)
+        self.assertEqual(self.client.get("/checkin/").context["group"].key, "session_reflection")
+        line = "I wanted more time on the weekend"
+        response = self._save("reflection_not_right", line, group="session_reflection")
+        self.assertEqual(response.status_code, 200)
+        draft = CheckinDraft.objects.get(token_id=str(issued.token.pk))
+        # Text never goes into the JSON answers; it is kept in the encrypted field.
+        self.assertEqual(draft.answers.get("session_reflection", {}), {})
+        self.assertEqual(
+            actions.draft_answers(draft)["session_reflection"]["reflection_not_right"], line
+        )
+        self.assertContains(self.client.get("/checkin/"), f">{line}</textarea>")
