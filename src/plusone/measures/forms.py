@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from plusone.inputs import normalize
 
 FREE_TEXT_MAX = 2000
 CHOOSE_ONE = "Choose one answer for this question."
 NOT_AN_OPTION = "That answer isn't one of the choices. Choose one of the answers shown."
 TOO_LONG = f"Please keep this to {FREE_TEXT_MAX} characters or fewer."
+ONE_ANSWER = _("Send one answer to one question of this part.")
 CONTROL_CHARACTER = (
     "This answer holds an invisible control character that can't be saved. Please retype it."
 )
@@ -93,3 +96,33 @@ def parse_group(instrument: Any, data: Mapping[str, Any]) -> GroupResult:
         else:
             answers[item.id] = value
     return GroupResult(answers=answers, errors=errors)
+
+
+@dataclass(frozen=True)
+class OneAnswer:
+    """The one answer a tap saves: its item, its value, and why it was refused ("" if not)."""
+
+    item_id: str
+    value: int | str | None
+    error: str
+    is_text: bool = False
+
+
+def parse_answer(instrument: Any, data: Mapping[str, Any]) -> OneAnswer:
+    """Read exactly one of the instrument's answers from POST data, validated as
+    :func:`parse_group` validates it; anything else (no answer, two, another part's
+    question) is refused."""
+    named = [i for i in instrument.items if field_name(instrument.key, i.id) in data]
+    if len(named) != 1:
+        return OneAnswer("", None, str(ONE_ANSWER))
+    item = named[0]
+    parsed = parse_group(_OneItem(instrument.key, (item,)), data)
+    return OneAnswer(
+        item.id, parsed.answers.get(item.id), parsed.errors.get(item.id, ""), item_is_text(item)
+    )
+
+
+@dataclass(frozen=True)
+class _OneItem:
+    key: str
+    items: tuple[Any, ...]

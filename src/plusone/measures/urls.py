@@ -6,6 +6,7 @@ app_name = "measures"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("c/<str:token>", views.open_link, name="open_link"),
     path("checkin/", views.checkin_page, name="checkin"),
+    path("checkin/answer/", views.save_answer, name="save_answer"),
     path("checkin/consent/", views.consent_page, name="consent"),
     path("checkin/skip/", views.skip, name="skip"),
     path("checkin/safety/", views.risk_response, name="risk_response"),

@@ -25,8 +25,8 @@ from plusone.clinical import queries, risk, safety
 from plusone.clinical.models import Flag, SafetyPlan
 from plusone.measures import actions, checkin, forms
 from plusone.measures import consent as consent_service
-from plusone.measures.models import Context, Sitting, SittingKind, SittingStatus
-from plusone.measures.risk_answers import sitting_flag
+from plusone.measures.models import CheckinDraft, Context, Sitting, SittingKind, SittingStatus
+from plusone.measures.risk_answers import risk_answers, sitting_flag
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
@@ -38,6 +38,8 @@ KIOSK_KEY = "checkin_kiosk"
 DONE_KEY = "checkin_done"
 # The flag whose graded response the client sees before the next group.
 RISK_KEY = "checkin_risk"
+# "<flag id>:<grade>" of the graded response last shown, so it is shown once per grade.
+RISK_SHOWN_KEY = "checkin_risk_shown"
 
 # Worded for any link: a check-in link and a Session Reflection link meet the same pages.
 PROBLEMS = {
@@ -171,6 +173,55 @@ def checkin_page(request: HttpRequest) -> HttpResponse:
     return _render_group(request, token, draft, index, key, values, {})
 
 
+@route(Policy.CHECKIN_SESSION, methods=("POST",))
+def save_answer(request: HttpRequest) -> HttpResponse:
+    """One answer, saved as it is tapped (htmx, on change); the page stays where it is.
+
+    A risk answer opens the sitting's flag in this save, but the reply only says
+    "saved": the graded response comes at the group's Next, on a page of its own.
+    A dead link gets the same polite refusal as the check-in, and htmx goes there.
+    """
+    token = _session_token(request)
+    problem = "none" if token is None else _live_problem(token)
+    if token is not None and problem is None:
+        if Sitting.objects.filter(idempotency_key=str(token.pk)).exists():
+            problem = "used"
+        elif not consent_service.has_current_consent(token.client):
+            problem = "none"
+    if problem:
+        return _refuse_tap(request, problem)
+    # The page that posts this made the draft; a tap never makes one.
+    draft = CheckinDraft.objects.filter(token_id=str(token.pk)).first()
+    key = request.POST.get("group", "")
+    items = (
+        checkin.group_items(key, token.episode_id, token.practice_id)
+        if draft is not None and key in draft.instruments
+        else None
+    )
+    answer = (
+        forms.parse_answer(items, request.POST)
+        if items is not None
+        else forms.OneAnswer("", None, str(forms.ONE_ANSWER))
+    )
+    if answer.error:
+        return render(request, "measures/_answer_saved.html", {"error": answer.error}, status=400)
+    try:
+        actions.save_answer(
+            draft, key, answer.item_id, answer.value, token=token, is_text=answer.is_text
+        )
+    except TokenError as exc:
+        return _refuse_tap(request, exc.code)
+    number = 1 + [i.id for i in items.items].index(answer.item_id)
+    return render(request, "measures/_answer_saved.html", {"number": number})
+
+
+def _refuse_tap(request: HttpRequest, code: str) -> HttpResponse:
+    """The check-in's own refusal; htmx follows HX-Redirect to it, as "Next" would."""
+    refusal = _problem(request, code)
+    refusal["HX-Redirect"] = reverse("measures:checkin")
+    return refusal
+
+
 @route(Policy.CHECKIN_SESSION, methods=("GET", "POST"))
 def consent_page(request: HttpRequest) -> HttpResponse:
     """The consent step before a client's first check-in: agree, or decline kindly."""
@@ -207,12 +258,12 @@ def _post_group(
     if action == "back":
         kept = {k: v for k, v in parsed.answers.items() if k not in parsed.errors}
         flag = actions.save_group(draft, key, kept, move_to=index - 1, token=token)
-        return _after_save(request, flag)
+        return _after_save(request, token, key, kept, flag)
     if not parsed.ok:
         return _render_group(request, token, draft, index, key, parsed.answers, parsed.errors)
     if index < len(draft.instruments) - 1:
         flag = actions.save_group(draft, key, parsed.answers, move_to=index + 1, token=token)
-        return _after_save(request, flag)
+        return _after_save(request, token, key, parsed.answers, flag)
     # The last group goes straight into the submit: one transaction, not two.
     answers = {**actions.draft_answers(draft), key: parsed.answers}
     durations = {**draft.seconds, key: draft.seconds.get(key, 0) + actions.seconds_on(draft, key)}
@@ -230,9 +281,19 @@ def _post_group(
     return _finish(request, result.sitting)
 
 
-def _after_save(request: HttpRequest, flag: Flag | None) -> HttpResponse:
+def _after_save(
+    request: HttpRequest, token: AccessToken, key: str, answers: Any, flag: Flag | None
+) -> HttpResponse:
     """On to the next group; first the graded response when this save opened or raised
-    the sitting's flag (DESIGN.md, Risk: right after that group, before the next)."""
+    the sitting's flag (DESIGN.md, Risk: right after that group, before the next).
+
+    A tap saved earlier may have opened the flag already: the group's risk item then
+    still brings the response, once per grade this session has not yet been shown.
+    """
+    if flag is None and risk_answers({key: answers}):
+        flag = sitting_flag(token.pk)
+        if flag is not None and request.session.get(RISK_SHOWN_KEY) == _shown_mark(flag):
+            flag = None
     if flag is None:
         return redirect("measures:checkin")
     request.session[RISK_KEY] = str(flag.pk)
@@ -253,7 +314,12 @@ def risk_response(request: HttpRequest) -> HttpResponse:
         request, flag=flag, grade=flag.grade, actor=f"token:{token.pk}", detail={"flag": flag.pk}
     )
     context["continue_url"] = reverse("measures:checkin")
+    request.session[RISK_SHOWN_KEY] = _shown_mark(flag)
     return render(request, "measures/checkin_risk.html", context)
+
+
+def _shown_mark(flag: Flag) -> str:
+    return f"{flag.pk}:{flag.grade}"
 
 
 def _response_context(
@@ -321,6 +387,7 @@ def _render_group(
         "position": index + 1,
         "total": len(draft.instruments),
         "form_action": reverse("measures:checkin"),
+        "save_action": reverse("measures:save_answer"),
         "skip_action": reverse("measures:skip"),
         "kiosk": _kiosk(request),
     }

@@ -72,6 +72,18 @@ def complete(web: Any, path: str, answers_by_key: Mapping[str, Mapping[str, Any]
     raise AssertionError("the check-in never ended")
 
 
+def walk_to(web, token, key: str) -> None:
+    """Answer every group before ``key`` with its first options and "Next"."""
+    for _ in range(10):
+        page = web.get("/checkin/")
+        assert page.status_code == 200, page.status_code
+        current = page.context["group"].key
+        if current == key:
+            return
+        web.post("/checkin/", form_data(current, answers_for(token, current)))
+    raise AssertionError(f"never reached {key}")
+
+
 def answers_for(token: Any, key: str, **chosen: int) -> dict[str, int]:
     """Answers to every choice item of check-in group ``key`` (each item's first option,
     or the value given by item id)."""

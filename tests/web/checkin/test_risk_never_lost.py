@@ -18,6 +18,7 @@ from checkin_helpers import (
     form_data,
     issue,
     phq9_with_item9,
+    walk_to,
 )
 from django.test import Client as WebClient
 from django.test import TestCase
@@ -30,18 +31,6 @@ from plusone.clinical.risk import format_read_by
 from plusone.measures import actions
 from plusone.measures.models import Sitting, SittingStatus
 from plusone.tokens import service as tokens
-
-
-def walk_to(web, token, key: str) -> None:
-    """Answer every group before ``key`` with its first options and "Next"."""
-    for _ in range(10):
-        page = web.get("/checkin/")
-        assert page.status_code == 200, page.status_code
-        current = page.context["group"].key
-        if current == key:
-            return
-        web.post("/checkin/", form_data(current, answers_for(token, current)))
-    raise AssertionError(f"never reached {key}")
 
 
 class RiskNeverLostTests(TestCase):

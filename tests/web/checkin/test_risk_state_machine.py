@@ -1,7 +1,8 @@
 """A hypothesis state machine over a check-in with a risk item: next, back, skip,
-closing the page (and opening the link again), an expired link, a revoked link and
-edits of the answer, in any order. Whatever the path, once the server has stored a
-positive risk answer, the sitting's one flag is open with the highest grade given.
+closing the page (and opening the link again), an answer saved as it is tapped and the
+page closed, an expired link, a revoked link and edits of the answer, in any order.
+Whatever the path, once the server has stored a positive risk answer, the sitting's one
+flag is open with the highest grade given.
 
 Runs on SQLite in the fast tier and on PostgreSQL in the full tier (.ci/run).
 """
@@ -87,6 +88,16 @@ class RiskSitting(RuleBasedStateMachine):
     @rule(item9=st.integers(0, 3))
     def back(self, item9: int) -> None:
         self._post(item9, "back")
+
+    @rule(item9=st.integers(0, 3))
+    def answer_saved_then_page_closed(self, item9: int) -> None:
+        # The tap's own save (htmx, on change), then the page closes before any Next.
+        saved = self.web.post(
+            "/checkin/answer/", {"group": "phq9", "phq9__phq9_9": str(item9)}, HTTP_HX_REQUEST="1"
+        )
+        if saved.status_code == 200:
+            self.given = max(self.given, ITEM9.grade(item9))
+        self.close_the_page_and_open_the_link_again()
 
     @rule()
     def skip_today(self) -> None:

@@ -17,6 +17,7 @@ from plusone.measures.actions.drafts import (
     draft_answers,
     mark_shown,
     open_draft,
+    save_answer,
     save_group,
     seconds_on,
 )

@@ -18,6 +18,7 @@ from plusone.measures.models import (
     CheckinDraft,
 )
 from plusone.measures.risk_answers import record_risk_answers
+from plusone.tokens import TokenError
 from plusone.tokens.models import AccessToken
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,51 @@ def save_group(
         return record_risk_answers(
             token=token,
             answers_by_group={key: choices},
+            actor=_actor(token, acting_user),
+            now=now,
+        )
+
+
+def save_answer(
+    draft: CheckinDraft,
+    key: str,
+    item_id: str,
+    value: int | str | None,
+    *,
+    token: AccessToken,
+    is_text: bool = False,
+    acting_user: Any = None,
+    now: dt.datetime | None = None,
+) -> Flag | None:
+    """Save one answer into the draft as it is given, without moving on.
+
+    The group's other answers, its clock and the current group stay as they are.
+    A risk answer opens (or raises, or notes) the sitting's flag in this same
+    transaction, exactly as :func:`save_group` does; the flag is returned when
+    this save opened or raised it, else None. Raises TokenError when the sitting
+    was sent, skipped or revoked while the tap was on its way: nothing is stored.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The same lock as save_group: two taps in flight cannot drop each other's answer.
+        locked = AccessToken.objects.select_for_update().get(pk=token.pk)
+        if locked.used_at is not None or locked.revoked_at is not None:
+            raise TokenError("used" if locked.used_at is not None else "revoked")
+        # A late tap must not bring back the draft its sitting's submit deleted.
+        draft = CheckinDraft.objects.select_for_update().filter(pk=draft.pk).first()
+        if draft is None:
+            raise TokenError("used")
+        if is_text:
+            texts = _draft_texts(draft)
+            texts[key] = {**texts.get(key, {}), item_id: value}
+            draft.free_text = json.dumps(texts)
+        else:
+            draft.answers = {**draft.answers, key: {**draft.answers.get(key, {}), item_id: value}}
+        draft.updated_at = now
+        draft.save(update_fields=["answers", "free_text", "updated_at"])
+        return record_risk_answers(
+            token=token,
+            answers_by_group={key: {item_id: value}},
             actor=_actor(token, acting_user),
             now=now,
         )
