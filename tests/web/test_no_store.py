@@ -36,6 +36,8 @@ HEALTH_PAGES = {
     "insights:session_card",
     "insights:decisions",
     "clinical:safety_plan",
+    "clinical:sessions",
+    "insights:week",
     "insights:note",
     "measures:consent",
     "rights:access",

@@ -6,6 +6,7 @@ helpers and its wording of refusals, and each form is short.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -405,5 +406,56 @@ class SafetyPlanForm(forms.Form):
         required=False,
         label="The client's safety plan (written together)",
         max_length=5000,
+    )
+    version = version_field()
+
+
+# Sessions --------------------------------------------------------------------------------
+
+DURATION_CHOICES = [(m, f"{m} min") for m in (30, 45, 50, 60, 75, 90, 120)]
+SESSION_KIND_CHOICES = [("routine", "Routine"), ("intake", "Intake"), ("review", "Review")]
+
+
+class _When(forms.Form):
+    """A date and a time, read in the practice's time zone (settings.TIME_ZONE)."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), label="Start time")
+    duration_minutes = forms.TypedChoiceField(
+        choices=DURATION_CHOICES, coerce=int, initial=50, label="Length"
+    )
+
+    def starts_at(self) -> Any:
+        day, at = self.cleaned_data["date"], self.cleaned_data["time"]
+        naive = dt.datetime.combine(day, at.replace(second=0, microsecond=0))
+        return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+class SessionForm(_When):
+    """A new session: a time to come, or one that happened, recorded as attended."""
+
+    kind = forms.ChoiceField(choices=SESSION_KIND_CHOICES, initial="routine", label="Kind")
+    attended = forms.BooleanField(
+        required=False,
+        label="The client attended (recording a session that already happened)",
+    )
+
+
+class MoveSessionForm(_When):
+    """A new time for a scheduled session, and the version the therapist loaded."""
+
+    version = version_field()
+
+
+class SessionMarkForm(forms.Form):
+    """Cancel a session, or mark whether the client came."""
+
+    mark = forms.ChoiceField(
+        choices=[
+            ("cancelled", "Cancel"),
+            ("attended", "Attended"),
+            ("no_show", "No-show"),
+            ("late_cancel", "Late cancel"),
+        ]
     )
     version = version_field()

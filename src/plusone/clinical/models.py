@@ -165,6 +165,8 @@ class Session(models.Model):
         ATTENDED = "attended", "Attended"
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
+        # Cancelled too late to fill the hour: recorded, like a no-show, as not attended.
+        LATE_CANCEL = "late_cancel", "Late cancel"
 
     class Kind(models.TextChoices):
         INTAKE = "intake", "Intake"
@@ -177,7 +179,9 @@ class Session(models.Model):
     starts_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(default=50)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    # Optimistic concurrency: raised by one on every change; a stale editor gets a conflict.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["starts_at"]

@@ -178,6 +178,11 @@ def access_session(user: Any, session_id: Any, *, write: bool = False) -> Sessio
     return found
 
 
+def client_sessions(person: Client) -> list[Session]:
+    """Every session of the client (all episodes), oldest first (access-checked by the caller)."""
+    return list(Session.objects.filter(episode__client=person).order_by("starts_at"))
+
+
 def access_decision(user: Any, episode: Episode, decision_id: Any) -> Decision:
     """A decision of ``episode`` (already access-checked by the caller); else Http404."""
     found = Decision.objects.filter(pk=uuid_or_404(decision_id), episode=episode).first()

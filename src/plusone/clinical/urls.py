@@ -11,4 +11,15 @@ urlpatterns = [
     path("settings/risk/", risk_views.risk_settings, name="risk_settings"),
     path("settings/risk/closures/", risk_views.closure_days, name="closure_days"),
     path("clients/<uuid:client_id>/safety-plan/", views.safety_plan, name="safety_plan"),
+    path("clients/<uuid:client_id>/sessions/", views.sessions, name="sessions"),
+    path(
+        "clients/<uuid:client_id>/sessions/<uuid:session_id>/move/",
+        views.session_move,
+        name="session_move",
+    ),
+    path(
+        "clients/<uuid:client_id>/sessions/<uuid:session_id>/mark/",
+        views.session_mark,
+        name="session_mark",
+    ),
 ]

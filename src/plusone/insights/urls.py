@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from plusone.insights import journey_views, note_views, views
+from plusone.insights import journey_views, note_views, views, week_views
 
 app_name = "insights"
 # Beside clinical's pages under /practice/, as they were before they moved here.
 practice = [
     path("caseload/", views.caseload, name="caseload"),
+    path("week/", week_views.week, name="week"),
     path("episodes/<uuid:episode_id>/decisions/", views.decisions, name="decisions"),
     path("episodes/<uuid:episode_id>/decisions/new/", views.decision_new, name="decision_new"),
     path(

@@ -2,8 +2,8 @@
 its audit event (ids and action names only) as its last statement.
 
 The writes live by what they do: ``intake``, ``flags``, ``plans`` (the measurement
-and safety plans), ``relationship`` (ruptures and repairs) and ``summary``; this
-package names them in one place for their callers.
+and safety plans), ``relationship`` (ruptures and repairs), ``sessions`` (the session
+list) and ``summary``; this package names them in one place for their callers.
 """
 
 # ruff: noqa: F401 - the package names its modules' writes for their callers
@@ -28,6 +28,13 @@ from plusone.clinical.actions.plans import (
 )
 from plusone.clinical.actions.relationship import (
     log_rupture_event,
+)
+from plusone.clinical.actions.sessions import (
+    SessionConflict,
+    add_session,
+    cancel_session,
+    mark_attendance,
+    move_session,
 )
 from plusone.clinical.actions.summary import (
     SUMMARY_FIELDS,
