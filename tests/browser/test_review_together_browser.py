@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from journey_fixtures import give_history
-from personas import TODAY, intake_data, login_as, make_personas
+from personas import TODAY, intake_data, make_personas, sign_in_browser
 from plusone.clinical import actions
 
 pytestmark = pytest.mark.browser
@@ -68,15 +67,6 @@ OWN_WORDS = """() => {
 }"""
 
 
-def _sign_in(context: Any, base: str, user: Any) -> None:
-    from django.test import Client
-
-    web = Client()
-    login_as(web, user)
-    cookie = web.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
-
-
 def _words(text: str) -> str:
     return " ".join(text.replace("“", " ").replace("”", " ").split())
 
@@ -90,7 +80,7 @@ def test_it_wraps_the_clients_own_words_at_every_width(
         therapist=p.alice, practice=p.riverside, data=data, today=TODAY
     ).episodes.get()
     give_history(episode, n=12, skipped=5, decision_session=6, rupture_session=9)
-    _sign_in(context, live_server.url, p.alice)
+    sign_in_browser(context, live_server.url, p.alice)
     page.goto(live_server.url + reverse("insights:review_together", args=[episode.pk]))
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -123,7 +113,7 @@ def test_it_keeps_each_date_of_the_journey_table_on_one_line(
     p = make_personas()
     episode = p.bob.episodes.get()
     give_history(episode, n=12, skipped=5, decision_session=6, rupture_session=9)
-    _sign_in(context, live_server.url, p.alice)
+    sign_in_browser(context, live_server.url, p.alice)
     page.goto(live_server.url + reverse("insights:journey", args=[episode.pk]))
     for width in (820, 1366):
         page.set_viewport_size({"width": width, "height": 900})
