@@ -115,7 +115,7 @@ def test_it_keeps_each_date_of_the_journey_table_on_one_line(
     give_history(episode, n=12, skipped=5, decision_session=6, rupture_session=9)
     sign_in_browser(context, live_server.url, p.alice)
     page.goto(live_server.url + reverse("insights:journey", args=[episode.pk]))
-    for width in (820, 1366):
+    for width in (390, 820, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         lines = page.evaluate(DATE_LINES)
         assert lines and set(lines) == {1}, (width, lines)
