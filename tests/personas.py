@@ -178,6 +178,18 @@ def login_as(test_client: Any, user: User) -> None:
     session.save()
 
 
+def sign_in_browser(context: Any, base: str, user: User) -> None:
+    """Sign ``user`` in on a Playwright browser context, by the session cookie of
+    :func:`login_as` (the sign-in pages have their own browser test)."""
+    from django.conf import settings
+    from django.test import Client as TestClient
+
+    web = TestClient()
+    login_as(web, user)
+    cookie = web.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
+
+
 def signed_in(user: User) -> Any:
     """A fresh Django test client with ``user`` signed in, MFA-verified."""
     from django.test import Client as WebClient

@@ -264,6 +264,33 @@ def test_it_renders_the_table_as_accessible_escaped_html():
     assert "<b>" not in html
 
 
+# --- the client's own words ------------------------------------------------------------
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("width", [360, 960])
+@pytest.mark.parametrize("audience", ["therapist", "client"])
+def test_it_wraps_the_clients_own_words_whole_inside_the_chart(width, audience):
+    # 300 characters, one word longer than a phone's line.
+    intention = "I want to stop bracing for the worst " * 7 + "Llanfairpwllgwyngyll" * 2
+    goal = "Walk by the river on Saturday mornings, even when the week was hard"
+    goals = tuple(Goal(f"{goal} ({i})", {1: 4.0}) for i in (1, 2, 3))
+    j = journey(n=3, intention=intention, goals=goals)
+    root = parse(render_journey(j, audience=audience, width=width).svg)
+    lines = find_all(root, "text", cls="intention") + find_all(root, "text", cls="legend")
+    shown = _squeezed(" ".join(t.text for t in lines))
+    assert "…" not in shown
+    for words in (intention, *(g.wording for g in goals)):
+        assert _squeezed(words) in shown
+    # Roughly (half an em a letter, the browser test measures): every line ends in the chart.
+    assert all(
+        float(t.get("x")) + len(t.text) * 0.5 * float(t.get("font-size")) <= width for t in lines
+    )
+
+
 # --- escaping --------------------------------------------------------------------------
 
 

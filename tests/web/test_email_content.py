@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import mail
 from django.test import TestCase
+from django.urls import reverse
+from django.utils import translation
 
-from personas import make_personas
+from personas import login_as, make_personas
 from plusone.clinical import risk
 from plusone.clinical.models import Flag
 from plusone.measures import actions
@@ -47,6 +50,9 @@ CLINICAL_WORDS = (
     "diagnos",
     "therap",
     "psych",
+    "mental",
+    "counsel",
+    "clinic",
     "session",
     "safety",
     "goal",
@@ -67,7 +73,9 @@ class EmailContentTests(TestCase):
         cls.p = make_personas()
 
     def _assert_neutral(self, message: mail.EmailMessage, *, numbers: bool) -> None:
-        self.assertEqual(message.from_email, settings.DEFAULT_FROM_EMAIL)
+        self.assertEqual(
+            parseaddr(message.from_email)[1], parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        )
         for part in (message.from_email, message.subject, without_links(message.body)):
             lowered = part.lower()
             for word in (*CLINICAL_WORDS, *NAMES):
@@ -113,3 +121,62 @@ class EmailContentTests(TestCase):
         self.assertIn([self.p.charlie.email], recipients)
         for message in mail.outbox:
             self._assert_neutral(message, numbers=True)
+
+
+class LinkEmailLabelTests(TestCase):
+    """The link email's sender and subject carry the practice's neutral label, never the
+    kind of care; a bare "Your link" read like phishing."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+
+    def _send(self) -> mail.EmailMessage:
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            actions.issue_checkin_link(acting_user=self.p.alice, client=self.p.bob, send_email=True)
+        return mail.outbox[-1]
+
+    def _rename(self, name: str, label: str = "") -> None:
+        self.p.riverside.name, self.p.riverside.email_label = name, label
+        self.p.riverside.save()
+        self.p.bob.practice.refresh_from_db()
+
+    def test_it_sends_under_the_practices_name_by_default(self) -> None:
+        message = self._send()
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        self.assertEqual(message.subject, "Riverside: your check-in link")
+        self.assertEqual(message.from_email, f"Riverside <{address}>")
+
+    def test_it_sends_under_the_label_the_practice_set(self) -> None:
+        self._rename("Riverside Psychotherapy Clinic", "Jo Lee")
+        message = self._send()
+        self.assertEqual(message.subject, "Jo Lee: your check-in link")
+        self.assertEqual(parseaddr(message.from_email)[0], "Jo Lee")
+
+    def test_it_leaves_out_a_practice_name_that_names_the_care(self) -> None:
+        for name in ("Riverside Psychotherapy", "Lakeside Counselling", "Clinique Rivière"):
+            self._rename(name)
+            message = self._send()
+            self.assertEqual(message.subject, "Your check-in link")
+            self.assertEqual(message.from_email, settings.DEFAULT_FROM_EMAIL)
+
+    def test_it_writes_the_subject_in_french(self) -> None:
+        with translation.override("fr-ca"):
+            message = self._send()
+        self.assertEqual(message.subject, "Riverside : votre lien de suivi")
+
+    def test_it_lets_erin_set_a_neutral_label_and_refuses_a_revealing_one(self) -> None:
+        login_as(self.client, self.p.erin)
+        url = reverse("clinical:risk_settings")
+        page = self.client.get(url)
+        self.assertContains(page, 'name="email_label"')
+        form = {"crisis_text": "", "crisis_text_fr": "", "escalation_lead_hours": 4}
+        for revealing in ("Riverside Therapy", "Mental wellness", "Jo Lee, counsellor"):
+            response = self.client.post(url, {**form, "email_label": revealing})
+            self.assertContains(response, "may not say what kind of care")
+        self.p.riverside.refresh_from_db()
+        self.assertEqual(self.p.riverside.email_label, "")
+        self.assertRedirects(self.client.post(url, {**form, "email_label": "  Jo   Lee "}), url)
+        self.p.riverside.refresh_from_db()
+        self.assertEqual(self.p.riverside.email_label, "Jo Lee")

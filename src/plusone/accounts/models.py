@@ -59,6 +59,9 @@ class Practice(models.Model):
     crisis_text_fr = models.TextField(blank=True)
     # Off for a practice that keeps its session notes elsewhere (note pages then 404).
     notes_enabled = models.BooleanField(default=True)
+    # The neutral name link emails are sent under (accounts.labels); blank: the practice's
+    # name, when that is neutral.
+    email_label = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

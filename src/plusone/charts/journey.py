@@ -60,6 +60,7 @@ from plusone.charts.svg import (
     SYMPTOM_STYLE,
     TEXT,
     Style,
+    clean,
     esc,
     fit,
     marker,
@@ -67,7 +68,6 @@ from plusone.charts.svg import (
     num,
     score,
     text_width,
-    wrap,
 )
 from plusone.charts.table import Table
 
@@ -239,7 +239,7 @@ def _own_words_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
         lead = "What I want to be different: " if client else "S2 intention: "
         room = canvas.width - canvas.left - 8
         words = f"{lead}“{' '.join(journey.intention.split())}”"
-        for line in wrap(words, 13, room, 3):
+        for line in _wrap_whole(words, 13, room):
             canvas.y += 17
             canvas.text(canvas.left, canvas.y, line, size=13, extra=' class="intention"')
         canvas.y += 4
@@ -531,13 +531,18 @@ def _legend(canvas: _Canvas, items: Sequence[_Legend]) -> None:
     x, row_y = canvas.left, canvas.y + 16
     limit = canvas.width - 8
     for item in items:
-        label = fit(item.text, 12, limit - canvas.left - 30)
-        w = 26 + text_width(label, 12) + 14
-        if x > canvas.left and x + w > limit:
+        # A legend may hold the client's goal in their words: wrapped, never cut.
+        lines = _wrap_whole(item.text, 12, limit - canvas.left - 30)
+        w = 26 + max(_words_width(line, 12) for line in lines) + 14
+        if x > canvas.left and (x + w > limit or len(lines) > 1):
             x, row_y = canvas.left, row_y + 17
         _swatch(canvas, item, x, row_y - 4)
-        canvas.text(x + 26, row_y, label, extra=' class="legend"')
-        x += w
+        for i, line in enumerate(lines):
+            canvas.text(x + 26, row_y + 15 * i, line, extra=' class="legend"')
+        if len(lines) > 1:
+            x, row_y = limit, row_y + 15 * (len(lines) - 1)
+        else:
+            x += w
     canvas.y = row_y
 
 
@@ -804,8 +809,55 @@ def _milestone_lines(canvas: _Canvas, decisions: Sequence[Decision]) -> None:
 
 
 def _goal_label(short: str, wording: str) -> str:
-    text = " ".join((short or wording).split())
-    return fit(f"“{text}”", 12, 230) if short or len(text) <= 30 else f"“{fit(text, 12, 200)}”"
+    return f"“{' '.join((short or wording).split())}”"
+
+
+# Advance widths (em) of DejaVu Sans, rounded up, by letter class; Verdana's are close.
+_NARROW = frozenset(" !'(),-./:;Iijl|")
+_SLIM = frozenset('"frt“”‘’')
+_WIDE = {"m": 0.98, "w": 0.82, "M": 0.87, "W": 0.99, "@": 1.0, "%": 0.95, "…": 1.0}
+
+
+def _char_width(c: str) -> float:
+    if c in _NARROW:
+        return 0.33
+    if c in _SLIM:
+        return 0.46
+    if c in _WIDE:
+        return _WIDE[c]
+    if ord(c) >= 0x2E80:
+        # CJK and the like fall back to a full-width font.
+        return 1.0
+    return 0.78 if c.isupper() else 0.64
+
+
+def _words_width(text: str, size: float) -> float:
+    """A generous estimate of the rendered width, letter by letter, so that wrapped words
+    stay inside the chart whatever the letters."""
+    return sum(_char_width(c) for c in text) * size
+
+
+def _wrap_whole(text: str, size: float, width: float) -> list[str]:
+    """Every word on as many lines as it takes; a word longer than a line is split."""
+    words: list[str] = []
+    for word in clean(text).split():
+        while _words_width(word, size) > width and len(word) > 1:
+            cut = 1
+            while _words_width(word[: cut + 1], size) <= width:
+                cut += 1
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        trial = f"{current} {word}" if current else word
+        if current and _words_width(trial, size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return [*lines, current] if current else lines or [""]
 
 
 def _decision_label(d: Decision, client: bool) -> str:

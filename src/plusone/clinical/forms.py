@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plusone.accounts.labels import check_neutral
 from plusone.clinical.actions import IntakeData, refuse_minor
 from plusone.clinical.models import RuptureEvent
 from plusone.web.fields import TextField
@@ -384,6 +385,14 @@ class RiskSettingsForm(forms.Form):
         max_value=8,
         label="Escalate an unacknowledged flag this many business hours before the time "
         "the client was told",
+    )
+    email_label = TextField(
+        required=False,
+        max_length=60,
+        validators=[check_neutral],
+        label="Name on link emails (blank: the practice's name, if it is neutral)",
+        help_text='Clients see it as the sender and in the subject, e.g. "Riverside: your '
+        'check-in link". Never a word that says what kind of care this is.',
     )
 
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import formats, translation
 
 from plusone import audit
+from plusone.accounts.labels import check_neutral
 from plusone.accounts.models import Membership, Practice, Role
 from plusone.clinical.models import Absence, ClosureDay, Flag, RiskSettings
 from plusone.clinical.safety import default_crisis_text
@@ -289,14 +290,22 @@ def update_risk_settings(
     crisis_text_fr: str,
     clinical_contact: Any | None,
     escalation_lead_hours: int,
+    email_label: str | None = None,
 ) -> RiskSettings:
-    """Save the practice's crisis text (both languages, or neither), clinical contact and
-    escalation lead time.
+    """Save the practice's crisis text (both languages, or neither), clinical contact,
+    escalation lead time and, unless None, the neutral label link emails carry.
 
     Raises ValidationError when the contact is not a therapist of the practice,
-    or when a crisis text is given in one language only or lacks its slot.
+    when a crisis text is given in one language only or lacks its slot, or when
+    the label names the kind of care.
     """
     errors: list[str] = []
+    if email_label is not None:
+        email_label = " ".join(email_label.split())
+        try:
+            check_neutral(email_label)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     if clinical_contact is not None and not is_practice_therapist(clinical_contact, practice.pk):
         errors.append("The clinical contact must be a therapist of this practice.")
     texts = {"en": crisis_text.strip(), "fr": crisis_text_fr.strip()}
@@ -321,7 +330,9 @@ def update_risk_settings(
         risk.save()
         practice.crisis_text = texts["en"]
         practice.crisis_text_fr = texts["fr"]
-        practice.save(update_fields=["crisis_text", "crisis_text_fr"])
+        if email_label is not None:
+            practice.email_label = email_label
+        practice.save(update_fields=["crisis_text", "crisis_text_fr", "email_label"])
         audit.record(
             practice=practice,
             actor=user,
@@ -332,6 +343,7 @@ def update_risk_settings(
                 "contact": clinical_contact.pk if clinical_contact is not None else "",
                 "lead_hours": escalation_lead_hours,
                 "own_text": bool(practice.crisis_text),
+                "email_label": practice.email_label,
             },
         )
     return risk

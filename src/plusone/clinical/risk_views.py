@@ -87,15 +87,8 @@ def covering(request: HttpRequest) -> HttpResponse:
 def risk_settings(request: HttpRequest) -> HttpResponse:
     """The practice's crisis text, escalation settings and closure days; flag counts only."""
     practice = staff_practice(request.user)  # type: ignore[arg-type]
-    current = risk.settings_for(practice)
     therapists = _therapists(practice)
-    initial = {
-        "crisis_text": practice.crisis_text,
-        "crisis_text_fr": practice.crisis_text_fr,
-        "clinical_contact": current.clinical_contact_id,
-        "escalation_lead_hours": current.escalation_lead_hours,
-    }
-    form = RiskSettingsForm(request.POST or None, initial=initial, therapists=therapists)
+    form = RiskSettingsForm(request.POST or None, initial=_initial(practice), therapists=therapists)
     if request.method == "POST" and form.is_valid():
         try:
             risk.update_risk_settings(user=request.user, practice=practice, **form.cleaned_data)
@@ -105,6 +98,17 @@ def risk_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Risk settings saved.")
             return redirect("clinical:risk_settings")
     return _risk_settings_page(request, practice, form, ClosureDayForm())
+
+
+def _initial(practice: Any) -> dict[str, Any]:
+    current = risk.settings_for(practice)
+    return {
+        "crisis_text": practice.crisis_text,
+        "crisis_text_fr": practice.crisis_text_fr,
+        "clinical_contact": current.clinical_contact_id,
+        "escalation_lead_hours": current.escalation_lead_hours,
+        "email_label": practice.email_label,
+    }
 
 
 def _risk_settings_page(
@@ -151,13 +155,7 @@ def closure_days(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Closure day saved.")
             return redirect("clinical:risk_settings")
-    initial = {
-        "crisis_text": practice.crisis_text,
-        "crisis_text_fr": practice.crisis_text_fr,
-        "clinical_contact": risk.settings_for(practice).clinical_contact_id,
-        "escalation_lead_hours": risk.settings_for(practice).escalation_lead_hours,
-    }
-    form = RiskSettingsForm(initial=initial, therapists=_therapists(practice))
+    form = RiskSettingsForm(initial=_initial(practice), therapists=_therapists(practice))
     response = _risk_settings_page(request, practice, form, closure_form)
     response.status_code = 400
     return response

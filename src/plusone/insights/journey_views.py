@@ -61,6 +61,10 @@ def review_together(request: HttpRequest, episode_id: str) -> HttpResponse:
         "episode": episode,
         "data": data,
         "chart": render_journey(data.journey, audience="client", width=960, id_prefix="together"),
+        # A phone gets the phone layout, whose words stay readable (the wide one would shrink).
+        "narrow": render_journey(
+            data.journey, audience="client", width=360, id_prefix="together-narrow"
+        ),
     }
     return render(request, "clinical/review_together.html", context)
 

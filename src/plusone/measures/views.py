@@ -23,7 +23,7 @@ from django.utils import timezone
 from plusone import audit
 from plusone.clinical import queries, risk, safety
 from plusone.clinical.models import Flag, SafetyPlan
-from plusone.measures import actions, checkin, forms
+from plusone.measures import actions, checkin, forms, link_qr
 from plusone.measures import consent as consent_service
 from plusone.measures.models import CheckinDraft, Context, Sitting, SittingKind, SittingStatus
 from plusone.measures.risk_answers import risk_answers, sitting_flag
@@ -477,6 +477,10 @@ def _link_page(
         "session": issued.token.session,
         "client": found,
         "link_url": issued.url,
+        "link_qr": link_qr.qr_svg(
+            issued.url,
+            label=f"QR code of the {'Session Reflection' if reflection else 'check-in'} link",
+        ),
         "token_id": issued.token.pk,
         "expires_at": issued.token.expires_at,
         "emailed": issued.emailed,

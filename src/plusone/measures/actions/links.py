@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -12,8 +13,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from plusone import audit
+from plusone.accounts.labels import email_label
 from plusone.clinical.models import Client, Episode, Session
 from plusone.measures import checkin as plan_queries
 from plusone.measures import consent
@@ -32,8 +35,10 @@ KIOSK_TTL = dt.timedelta(hours=2)
 # The reflection is about today's session: its fallback link works for 2 days.
 REFLECTION_LINK_TTL = dt.timedelta(days=2)
 REFLECTION_KEY = "session_reflection"
-# Neutral on purpose: no practice name, no clinical word (DESIGN.md: no health information).
-EMAIL_SUBJECT = "Your link"
+# Neutral on purpose: the practice's neutral label, no clinical word (DESIGN.md: no health
+# information); a bare "Your link" read like phishing.
+EMAIL_SUBJECT = gettext_lazy("Your check-in link")
+EMAIL_SUBJECT_LABELLED = gettext_lazy("%(label)s: your check-in link")
 LINK_DELIVERY = "checkin_link"
 
 
@@ -160,7 +165,10 @@ def _issue_link(
             delivery = Delivery.objects.create(
                 practice=client.practice, kind=LINK_DELIVERY, target=str(token.pk), slot="first"
             )
-            transaction.on_commit(lambda: _send_link(delivery.pk, client.email, body))
+            subject, sender = link_email_heading(client.practice)
+            transaction.on_commit(
+                lambda: _send_link(delivery.pk, client.email, subject, sender, body)
+            )
         audit.record(
             practice=client.practice,
             actor=acting_user,
@@ -177,8 +185,18 @@ def _issue_link(
     return IssuedLink(url=url, token=token, emailed=emailed, email_withdrawn=email_withdrawn)
 
 
-def _send_link(delivery_id: Any, address: str, body: str) -> None:
-    send_mail(EMAIL_SUBJECT, body, None, [address], fail_silently=False)
+def link_email_heading(practice: Any) -> tuple[str, str]:
+    """The link email's subject and sender, under the practice's neutral label when it has
+    one: ("Riverside: your check-in link", "Riverside <DEFAULT_FROM_EMAIL's address>")."""
+    label = email_label(practice)
+    if not label:
+        return str(EMAIL_SUBJECT), settings.DEFAULT_FROM_EMAIL
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return str(EMAIL_SUBJECT_LABELLED) % {"label": label}, formataddr((label, address))
+
+
+def _send_link(delivery_id: Any, address: str, subject: str, sender: str, body: str) -> None:
+    send_mail(subject, body, sender, [address], fail_silently=False)
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )
