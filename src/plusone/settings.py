@@ -348,6 +348,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "plusone.web.nav.staff_nav",
             ],
         },
     },

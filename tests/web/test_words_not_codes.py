@@ -15,22 +15,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from access_fixtures import NOTE_SENTINEL, example_objects, web_as
+from access_fixtures import NOTE_SENTINEL, example_objects, rendered_pages
 from plusone.core.measure_info import instrument_infos
-from plusone.web.routes import Policy, registered_routes
 
 pytestmark = pytest.mark.django_db
 
-# Who reads each policy's pages: the personas that may see them (as tests/browser/test_axe.py).
-VIEWERS = {
-    Policy.PUBLIC: ("anonymous",),
-    Policy.CHECKIN_SESSION: ("bob_checkin",),
-    Policy.STAFF_ANY: ("alice", "erin", "sam"),
-    Policy.THERAPIST: ("alice", "charlie"),
-    Policy.SUPERVISOR: ("sam",),
-    Policy.ADMIN: ("erin",),
-    Policy.PRIVACY_OFFICER: ("erin",),
-}
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 # A lower-case word joined to another by an underscore: a code, not a word.
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -93,17 +82,10 @@ def test_it_shows_no_code_as_text_on_any_registered_page(personas: Any) -> None:
     objects = example_objects(personas)
     decide_with_every_option(personas)
     found = []
-    for route in registered_routes():
-        if "GET" not in route.methods:
-            continue
-        url = route.example_url(objects)
-        for persona in VIEWERS[route.policy]:
-            response = web_as(personas, persona).get(url)
-            if "text/html" not in response.get("Content-Type", ""):
-                continue
-            codes = codes_in(response.content.decode())
-            if codes:
-                found.append(f"{persona} {route.name} ({response.status_code}): {codes}")
+    for persona, route, response in rendered_pages(personas, objects):
+        codes = codes_in(response.content.decode())
+        if codes:
+            found.append(f"{persona} {route.name} ({response.status_code}): {codes}")
     assert found == [], "\n".join(found)
 
 
