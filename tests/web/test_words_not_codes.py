@@ -112,3 +112,19 @@ def decide_with_every_option(p: Any) -> None:
         ),
         today=today,
     )
+
+
+def test_it_writes_911_one_way() -> None:
+    """ "911" everywhere, in both languages, never also "9-1-1"."""
+    from pathlib import Path
+
+    import plusone
+
+    root = Path(plusone.__file__).parent
+    written = [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.suffix in {".py", ".html", ".po", ".txt", ".json"}
+        and "9-1-1" in path.read_text(errors="ignore")
+    ]
+    assert written == []
