@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from access_fixtures import NOTE_SENTINEL, example_objects, rendered_pages
+from journey_fixtures import GAD7_12, give_screen
 from plusone.core.measure_info import instrument_infos
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,8 @@ def test_it_finds_codes_shown_as_text_but_not_in_attributes() -> None:
 def test_it_shows_no_code_as_text_on_any_registered_page(personas: Any) -> None:
     objects = example_objects(personas)
     decide_with_every_option(personas)
+    # A scored screen: the consent-directive items name it, the journey and card show it.
+    give_screen(objects["episode"], "gad7", GAD7_12, days_ago=3)
     found = []
     for persona, route, response in rendered_pages(personas, objects):
         codes = codes_in(response.content.decode())
