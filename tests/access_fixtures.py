@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,32 @@ PERSONAS = (
     "faye",
 )
 STAFF = ("alice", "charlie", "erin", "sam", "faye")
+
+
+# Who reads each policy's pages, for the crawls that look at what a page shows.
+VIEWERS = {
+    "public": ("anonymous",),
+    "checkin_session": ("bob_checkin",),
+    "staff_any": ("alice", "erin", "sam"),
+    "therapist": ("alice", "charlie"),
+    "supervisor": ("sam",),
+    "admin": ("erin",),
+    "privacy_officer": ("erin",),
+}
+
+
+def rendered_pages(p: Any, objects: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(persona, route, response) for every registered HTML page, as each of its VIEWERS."""
+    from plusone.web.routes import registered_routes
+
+    for route in registered_routes():
+        if "GET" not in route.methods:
+            continue
+        url = route.example_url(objects)
+        for persona in VIEWERS[route.policy]:
+            response = web_as(p, persona).get(url)
+            if "text/html" in response.get("Content-Type", ""):
+                yield persona, route, response
 
 
 def example_objects(p: Any) -> dict[str, Any]:

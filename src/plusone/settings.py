@@ -348,6 +348,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "plusone.web.nav.staff_nav",
             ],
         },
     },
@@ -449,6 +450,8 @@ LANGUAGE_CODE = "en-ca"
 LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "America/Toronto"
+# One date format per locale ("6 Dec 2026"), used by every page (plusone/web/formats).
+FORMAT_MODULE_PATH = ["plusone.web.formats"]
 USE_I18N = True
 USE_TZ = True
 

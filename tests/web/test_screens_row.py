@@ -41,7 +41,8 @@ class ScreensRowTests(TestCase):
         return body.split('data-section="screens"', 1)[1].split("</section>", 1)[0]
 
     def _date(self, days_ago):
-        return (timezone.localdate() - dt.timedelta(days=days_ago)).strftime("%b %-d, %Y")
+        # The practice's one date format (plusone/web/formats): "3 Dec 2026".
+        return (timezone.localdate() - dt.timedelta(days=days_ago)).strftime("%-d %b %Y")
 
     def test_it_shows_each_screen_with_its_band_cutoff_and_date(self):
         login_as(self.client, self.p.alice)

@@ -508,6 +508,19 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.phase} on {self.decided_on}"
 
+    @property
+    def options_discussed_labels(self) -> list[str]:
+        """The options discussed, in words (a value no longer offered shows as stored)."""
+        return [_label(DecisionOption, value) for value in self.options_discussed]
+
+    @property
+    def present_labels(self) -> list[str]:
+        return [_label(Present, value) for value in self.present]
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    return str(dict(choices.choices).get(value, value))
+
 
 class Consent(models.Model):
     """One consent given by a client, versioned; withdrawal sets ``withdrawn_at``.

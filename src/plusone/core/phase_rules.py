@@ -176,8 +176,8 @@ def stabilizing(
             )
             return RuleResult(
                 "plus_one",
-                f"{words} has eased and held for {held}. Worth talking about what you both want "
-                "next: deeper work, or finishing well here as good enough?",
+                f"{words} has eased and held for {held}. Is it time to talk together about what "
+                "you want next: deeper work, or finishing well here as good enough?",
             )
         second = (
             "Your goals haven't moved."
@@ -192,12 +192,12 @@ def stabilizing(
             return RuleResult(
                 "plus_one",
                 f"{words} is not in the higher range, and you've had therapy before. {second} "
-                "Worth talking about what you both want from this time?",
+                "Is it time to talk together about what you want from this time?",
             )
         return RuleResult(
             "plus_one",
             f"{words} has eased and held for {held}. {second} "
-            "Worth talking about what you both want next?",
+            "Is it time to talk together about what you want next?",
         )
     if good_enough:
         return RuleResult(
@@ -209,12 +209,13 @@ def stabilizing(
         return RuleResult(
             "stalled_review",
             f"{words} has eased since you started, and has stayed about the same lately. "
-            "Worth looking together at what might help next?",
+            "Is it time to look together at what might help next?",
         )
     if phase is None and n >= 1:
         return RuleResult(
             "stabilizing",
-            "For now, would it help to agree that the work is about finding steadier ground?",
+            "For now, would it help to agree together that the work is about finding steadier "
+            "ground?",
         )
     return RuleResult("none")
 
@@ -374,8 +375,8 @@ def deepening(
     if consolidating:
         return RuleResult(
             "consolidating",
-            "Much of what you wanted to be different seems to be holding. Worth talking about "
-            "moving on to living it, with more space between sessions?",
+            "Much of what you wanted to be different seems to be holding. Is it time to talk "
+            "together about moving on to living it, with more space between sessions?",
         )
     return RuleResult("none", spike_review=sp.single)
 

@@ -260,9 +260,9 @@ def destruction_method() -> str:
             cursor.execute("PRAGMA secure_delete")
             on = bool(cursor.fetchone()[0])
         store = (
-            "SQLite secure_delete=ON (freed pages are overwritten with zeros)"
+            "SQLite with secure delete on (freed pages are overwritten with zeros)"
             if on
-            else "SQLite row deletion with secure_delete OFF (freed pages may keep old bytes)"
+            else "SQLite row deletion with secure delete off (freed pages may keep old bytes)"
         )
     else:
         store = "PostgreSQL row deletion (the space is reclaimed by VACUUM)"

@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from plusone.accounts.models import User
 from plusone.clinical.models import Goal, Session
+from plusone.core.measure_info import instrument_infos
 from plusone.lockbox.actions import TREATING_THERAPIST_MESSAGE
 from plusone.lockbox.models import ItemKind, Scope
 from plusone.measures.models import Administration, Respondent
@@ -25,20 +26,23 @@ def item_choices(client: Any) -> list[tuple[str, str]]:
     choices: list[tuple[str, str]] = []
     sessions = Session.objects.filter(episode__client=client).order_by("starts_at")
     for s in sessions:
-        when = timezone.localtime(s.starts_at).strftime("%b %-d, %Y %H:%M")
+        when = formats.date_format(timezone.localtime(s.starts_at), "DATETIME_FORMAT")
         choices.append((f"{ItemKind.NOTE}:{s.pk}", f"Session note, {when}"))
     seen: set[uuid.UUID] = set()
     for goal in Goal.objects.filter(episode__client=client).order_by("position", "-version"):
         if goal.goal_id not in seen:
             seen.add(goal.goal_id)
             choices.append((f"{ItemKind.GOAL}:{goal.goal_id}", f"Goal {goal.position}"))
+    infos = instrument_infos()
     rows = Administration.objects.filter(client=client).order_by("completed_at")
     for a in rows.only("pk", "instrument_key", "respondent", "completed_at"):
-        when = timezone.localtime(a.completed_at).strftime("%b %-d, %Y")
+        when = formats.date_format(timezone.localtime(a.completed_at))
         if a.respondent == Respondent.OBSERVER:
             choices.append((f"{ItemKind.OBSERVER_ANSWER}:{a.pk}", f"Observer answers, {when}"))
         else:
-            label = f"Measure {a.instrument_key} ({a.respondent}), {when}"
+            info = infos.get(a.instrument_key)
+            title = info.title if info else a.instrument_key
+            label = f"{title}, the {a.get_respondent_display()}'s answers, {when}"
             choices.append((f"{ItemKind.ADMINISTRATION}:{a.pk}", label))
     return choices
 

@@ -63,7 +63,11 @@ class _UserChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class SearchForm(_RangeForm):
     actor = _UserChoice(queryset=None, required=False, label="User")
-    action = TextField(required=False, max_length=60, help_text="e.g. view. or break_glass")
+    action = TextField(
+        required=False,
+        max_length=60,
+        help_text="The start of an action as the results show it, e.g. view.",
+    )
     target_id = TextField(required=False, max_length=64, label="Target id")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -103,7 +103,10 @@ def _enforce(request: HttpRequest, policy: Policy) -> HttpResponse | None:
 
         return redirect_to_login(request.path)
 
-    if not Membership.objects.filter(user=user, role__in=_ROLES[policy]).exists():
+    # One query for the user's roles, kept on the request for the header's nav (web.nav).
+    roles = frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
+    request.staff_roles = roles  # type: ignore[attr-defined]
+    if not roles & _ROLES[policy]:
         raise PermissionDenied
     return None
 
