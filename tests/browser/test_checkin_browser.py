@@ -102,6 +102,7 @@ def test_it_lets_a_therapist_issue_a_link_that_a_client_completes_on_a_phone(
     p = make_personas()
     sign_in(page, live_server.url, p.alice)
     page.goto(f"{live_server.url}/practice/caseload/")
+    page.locator("tr[data-client='Bob Brown'] summary", has_text="Actions").click()
     page.get_by_role("button", name="Check-in link for Bob Brown").click()
     link = page.locator("#checkin-link").input_value()
     assert "/c/" in link
@@ -257,6 +258,7 @@ def test_it_holds_the_client_in_kiosk_mode_and_asks_for_the_tablet_back(
     # Signed in without the pages: a TOTP code is accepted once, and the exit below needs one.
     sign_in_by_cookie(tablet_page.context, live_server.url, p.alice)
     tablet_page.goto(f"{live_server.url}/practice/caseload/")
+    tablet_page.locator("tr[data-client='Bob Brown'] summary", has_text="Actions").click()
     tablet_page.get_by_role("button", name="Check-in link for Bob Brown").click()
     tablet_page.get_by_role("button", name="Start the check-in here").click()
     agree_to_consent(tablet_page)

@@ -36,6 +36,7 @@ def test_it_takes_a_low_reflection_in_kiosk_mode_and_shows_the_rupture_on_the_ca
     page = tablet_page
     sign_in_by_cookie(page.context, live_server.url, p.alice)
     page.goto(f"{live_server.url}/practice/caseload/")
+    page.locator("tr[data-client='Bob Brown'] summary", has_text="Actions").click()
     page.get_by_role("button", name="Check-in link for Bob Brown").click()
     page.get_by_role("button", name="Session Reflection on this device for Bob Brown").click()
     agree_to_consent(page)
@@ -76,7 +77,7 @@ def test_it_takes_a_low_reflection_in_kiosk_mode_and_shows_the_rupture_on_the_ca
     page.get_by_role("link", name="Therapist: sign in").click()
     sign_in(page, live_server.url, p.alice, start=False)
     page.wait_for_url("**/practice/caseload/")
-    rupture = page.locator('section[data-tier="rupture"]')
+    rupture = page.locator('tbody[data-tier="rupture"]')
     rupture.get_by_role("link", name="Bob Brown", exact=True).wait_for()
     assert rupture.get_by_text("Dave Davis").count() == 0
     assert csp_watch.violations == []

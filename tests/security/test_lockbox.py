@@ -154,7 +154,7 @@ class LockboxTests(TestCase):
         self._directive(Scope.RECORD)
         self._as(self.p.alice)
         body = self.client.get("/practice/caseload/").content.decode()
-        risk_tier = body.split('data-tier="risk"', 1)[1].split("</section>", 1)[0]
+        risk_tier = body.split('data-tier="risk"', 1)[1].split("</tbody>", 1)[0]
         self.assertIn('data-client="Bob Brown"', risk_tier)
         self.assertContains(self.client.get(self._journey_url()), "Open risk flags")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -52,7 +53,7 @@ def _flag(client_row):
 def _tier_of_names(body):
     """{tier slug: [client names in page order]} from the dashboard's HTML."""
     out = {}
-    for slug, section in re.findall(r'data-tier="(\w+)">(.*?)</section>', body, re.S):
+    for slug, section in re.findall(r'<tbody data-tier="(\w+)"[^>]*>(.*?)</tbody>', body, re.S):
         out[slug] = re.findall(r'<tr data-client="([^"]+)"', section)
     return out
 
@@ -149,10 +150,10 @@ class DashboardRowTests(TestCase):
         self.row = body.split('<tr data-client="Bob Brown">', 1)[1].split("</tr>", 1)[0]
 
     def test_it_shows_the_intention_in_a_few_words(self):
-        self.assertIn("<q>Bob wants to feel at home in their…</q>", self.row)
+        self.assertIn('<q class="words">Bob wants to feel at home in their…</q>', self.row)
 
     def test_it_shows_the_agreed_phase_and_the_goal_ratings(self):
-        self.assertIn("<td>+1 threshold</td>", self.row)
+        self.assertIn('<td class="phase">+1 threshold</td>', self.row)
         # Session 20: goal_1 = min(3 + 20 // 6, 8) = 6, goal_2 = 5.
         self.assertIn("6 · 5", self.row)
 
@@ -223,3 +224,99 @@ class DashboardQueryCountTests(TestCase):
 # atomic savepoint, head lock, insert, head update; and the open PHIPA requests due
 # soon about these clients (plusone.rights: one UNION query, whatever the caseload).
 QUERIES = 13
+
+
+def _decided(client_row, days_ago):
+    """A declined-proposal decision ``days_ago``: the proposal standing since is unanswered."""
+    from plusone.clinical.models import Decision
+
+    episode = client_row.episodes.get()
+    Decision.objects.create(
+        practice=episode.practice,
+        episode=episode,
+        phase="stabilizing",
+        kind=Decision.Kind.DECLINED,
+        decided_on=TODAY - dt.timedelta(days=days_ago),
+        review_date=TODAY + dt.timedelta(days=28),
+        recorded_by=client_row.therapist,
+        confirmation=Decision.Confirmation.SPOKEN,
+        confirmed_on=TODAY - dt.timedelta(days=days_ago),
+    )
+
+
+def _flag_at(client_row, when):
+    from plusone.clinical.models import Flag
+
+    _flag(client_row)
+    Flag.objects.filter(episode=client_row.episodes.get()).update(opened_at=when)
+
+
+class DashboardUrgencyTests(TestCase):
+    """Within a tier: the newest flag first, then the proposal unanswered the longest."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        p = cls.p
+        now = timezone.now()
+        cls.old_flag = _intake(p.alice, p.riverside, "Adam")
+        cls.new_flag = _intake(p.alice, p.riverside, "Zoe")
+        _flag_at(cls.old_flag, now - dt.timedelta(days=3))
+        _flag_at(cls.new_flag, now - dt.timedelta(hours=1))
+        cls.recent = _intake(p.alice, p.riverside, "Abe")
+        cls.waiting = _intake(p.alice, p.riverside, "Yves")
+        for row in (cls.recent, cls.waiting):
+            _summarise(row, proposal_kind="plus_one", phase="stabilizing")
+        _decided(cls.recent, days_ago=2)
+        _decided(cls.waiting, days_ago=40)
+
+    def setUp(self):
+        login_as(self.client, self.p.alice)
+
+    def test_it_puts_todays_flag_above_an_older_one(self):
+        tiers = _tier_of_names(self.client.get(CASELOAD).content.decode())
+        self.assertEqual(tiers["risk"], ["Zoe Tester", "Adam Tester"])
+
+    def test_it_puts_the_proposal_unanswered_longest_first(self):
+        tiers = _tier_of_names(self.client.get(CASELOAD).content.decode())
+        self.assertEqual(tiers["proposal"], ["Yves Tester", "Abe Tester"])
+
+    def test_it_shows_every_tier_in_one_table_with_the_same_columns(self):
+        body = self.client.get(CASELOAD).content.decode()
+        self.assertEqual(body.count("<table"), 1)
+        self.assertEqual(body.count("<thead"), 1)
+        self.assertIn('<th scope="rowgroup"', body)
+
+    def test_it_puts_a_rows_actions_in_one_menu(self):
+        body = self.client.get(CASELOAD).content.decode()
+        row = body.split('<tr data-client="Abe Tester"', 1)[1].split("</tr>", 1)[0]
+        self.assertEqual(row.count("<details"), 1)
+        menu = row.split('<details class="row-menu">', 1)[1].split("</details>", 1)[0]
+        for action in ("issue_link", "start_reflection_kiosk", "issue_reflection_link"):
+            self.assertIn(f'action="{reverse("measures:" + action)}"', menu)
+        self.assertEqual(menu.count('name="csrfmiddlewaretoken"'), 3)
+        self.assertIn("Check-in link", menu)
+        self.assertIn("Session Reflection on this device", menu)
+        self.assertIn("Session Reflection link", menu)
+
+    def test_it_filters_by_tier(self):
+        response = self.client.post(CASELOAD, {"q": "", "tier": "proposal"})
+        tiers = _tier_of_names(response.content.decode())
+        self.assertEqual(list(tiers), ["proposal"])
+        self.assertEqual(tiers["proposal"], ["Yves Tester", "Abe Tester"])
+        self.assertContains(response, "2 clients in Proposals waiting")
+
+    def test_it_filters_by_tier_and_name_together(self):
+        response = self.client.post(CASELOAD, {"q": "zo", "tier": "risk"})
+        self.assertEqual(_tier_of_names(response.content.decode()), {"risk": ["Zoe Tester"]})
+
+    def test_it_ignores_an_unknown_tier(self):
+        response = self.client.post(CASELOAD, {"tier": "nonsense"})
+        self.assertEqual(response.status_code, 200)
+        shown = _tier_of_names(response.content.decode()).values()
+        self.assertEqual(sum(len(names) for names in shown), 6)
+
+    def test_it_filters_by_tier_in_the_same_number_of_queries(self):
+        self.client.get(CASELOAD)
+        with self.assertNumQueries(QUERIES):
+            self.client.post(CASELOAD, {"tier": "risk"})

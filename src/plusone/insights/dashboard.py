@@ -7,7 +7,8 @@ queries whatever its size.
 
 Tiers, in order: open risk flags; possible rupture; deterioration and not
 progressing; proposals waiting; everyone else. A client sits in the first
-tier that applies, so each appears once.
+tier that applies, so each appears once. Within a tier the most urgent come
+first: the newest open flag, then the proposal left unanswered the longest.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape
@@ -27,7 +28,7 @@ from django.utils.text import Truncator
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
-from plusone.clinical.models import Episode, EpisodeSummary, Flag, Phase, Session
+from plusone.clinical.models import Decision, Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
 from plusone.insights.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.measures.summary import refresh_stale
@@ -47,6 +48,7 @@ class Tier(enum.Enum):
 
 
 TIER_ORDER = tuple(Tier)
+TIER_SLUGS = {tier.name.lower(): tier for tier in TIER_ORDER}
 
 PROPOSAL_LABELS = PROPOSAL_WORDS
 # The proposals that put a client in the "proposals waiting" tier ("stabilizing" is
@@ -88,6 +90,20 @@ class Row:
     proposal: str
     journey_url: str
     card_url: str
+    # The day a waiting proposal has stood unanswered since, or None without one.
+    waiting_since: dt.date | None = None
+
+    @property
+    def urgency(self) -> tuple[Any, ...]:
+        """Sort key within a tier: the newest open flag first, then the proposal left
+        unanswered the longest; the rest keep their order by name."""
+        newest = max((f.opened_at for f in self.flags), default=None)
+        return (
+            newest is None,
+            -newest.timestamp() if newest else 0.0,
+            self.waiting_since is None,
+            self.waiting_since or dt.date.min,
+        )
 
     @property
     def goals_text(self) -> str:
@@ -118,10 +134,12 @@ class Row:
         return self.summary.client_id
 
 
-@dataclass(frozen=True)
+@dataclass
 class TierGroup:
     tier: Tier
     rows: list[Row] = field(default_factory=list)
+    # How many of the caseload (after the name search) sit in this tier, shown or not.
+    count: int = 0
 
     @property
     def heading(self) -> str:
@@ -148,19 +166,26 @@ def _cells_html(row: Row) -> SafeString:
     SVG built by ``plusone.charts`` and already safe.
     """
     name = escape(row.name)
-    intention = f"<q>{escape(row.intention)}</q>" if row.intention else _muted("Not written yet")
+    intention = (
+        f'<q class="words">{escape(row.intention)}</q>'
+        if row.intention
+        else _muted("Intention not written yet")
+    )
     goals = escape(row.goals_text) if row.goal_ratings else _muted("Not rated yet")
     latest = row.latest_text
-    measure = escape(latest) if latest else _muted(f"{escape(row.measure)}: no check-in yet")
+    measure = (
+        f'<span class="latest">{escape(latest)}</span>'
+        if latest
+        else _muted(f"{escape(row.measure)}: no check-in yet")
+    )
     spark = f'<span class="sparkline">{row.sparkline}</span>' if row.sparkline else ""
     last = escape(_local(row.last_session, "M j")) if row.last_session else _muted("none yet")
     upcoming = (
         escape(_local(row.next_session, "M j, H:i")) if row.next_session else _muted("not booked")
     )
-    card_text = f'Before-session card<span class="visually-hidden"> for {name}</span>'
     missed = row.summary.not_completed_count
     missed_line = (
-        f'<span class="session-line">Check-ins not completed: {missed}</span>' if missed else ""
+        f'<span class="missed">Check-ins not completed: {missed}</span> ' if missed else ""
     )
     alerts = "".join(f'<span class="alert-marker">{escape(a)}</span> ' for a in row.alerts)
     proposal = (
@@ -169,25 +194,17 @@ def _cells_html(row: Row) -> SafeString:
         else ""
     )
     return mark_safe(  # noqa: S308 - every interpolated value is escaped above
-        f"""<th scope="row">
-          <a href="{escape(row.journey_url)}">{name}</a>
-          <br><a class="small" href="{escape(row.card_url)}">{card_text}</a>
-        </th>
-        <td>{intention}</td>
-        <td>{escape(row.phase)}</td>
-        <td>{goals}</td>
-        <td>
-          {measure}
-          {spark}
-        </td>
-        <td>
-          <span class="session-line">Last: {last}</span>
-          <span class="session-line">Next: {upcoming}</span>
-          {missed_line}
-        </td>
-        <td>
+        f"""<th scope="row" class="who"><a href="{escape(row.journey_url)}">{name}</a>
+        <span class="words-line">{intention}</span></th>
+        <td class="phase">{escape(row.phase)}</td>
+        <td class="goals">{goals}</td>
+        <td class="measure">{measure} {spark}</td>
+        <td class="last"><span class="cue">Last: </span>{last}</td>
+        <td class="next"><span class="cue">Next: </span>{upcoming}</td>
+        <td class="attention">
           {alerts}
-          {proposal}"""
+          {proposal}
+          {missed_line}"""
     )
 
 
@@ -195,6 +212,15 @@ def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
     clients = queries.visible_clients(user, write=True)
     rows = EpisodeSummary.objects.select_related("client", "episode").filter(
         client__in=clients, episode__status=Episode.Status.OPEN
+    )
+    # The last decision answers whatever was proposed before it: a waiting proposal has
+    # stood unanswered since then at most (the summary keeps no date of its own for it).
+    rows = rows.annotate(
+        answered_on=Subquery(
+            Decision.objects.filter(episode_id=OuterRef("episode_id"))
+            .order_by("-decided_on")
+            .values("decided_on")[:1]
+        )
     )
     search = search.strip()[:SEARCH_MAX_LENGTH]
     for word in search.split():
@@ -212,7 +238,6 @@ def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
         "client__created_at",
         "episode__secondary_instrument",
         "episode__prior_therapy",
-        "episode__opened_on",
         "episode__closed_on",
     )
     return list(rows.order_by("client__family_name", "client__given_name"))
@@ -289,6 +314,8 @@ def _row(
     codes = (*(summary.alerts or ()), *(("spike_review",) if summary.spike_review else ()))
     alerts = tuple(ALERT_LABELS.get(a, a) for a in codes)
     last, upcoming = sessions
+    waiting = summary.proposal_kind in WAITING_PROPOSALS
+    answered_on = getattr(summary, "answered_on", None)
     return Row(
         summary=summary,
         tier=tier_of(summary),
@@ -307,6 +334,7 @@ def _row(
         proposal=_proposal_text(summary),
         journey_url=urls[0].format(summary.episode_id),
         card_url=urls[1].format(summary.episode_id),
+        waiting_since=(answered_on or summary.episode.opened_on) if waiting else None,
     )
 
 
@@ -321,20 +349,30 @@ def _judge_stale(user: Any, summaries: list[EpisodeSummary], *, today: dt.date, 
     return refresh_stale(summaries, today=today)
 
 
-def dashboard(user: Any, *, now: dt.datetime, search: str = "") -> list[TierGroup]:
+def dashboard(
+    user: Any, *, now: dt.datetime, search: str = "", tier: Tier | None = None
+) -> list[TierGroup]:
     """The caseload of ``user`` (their own open episodes) in tiers of attention.
 
-    ``search`` keeps the clients whose names contain every word of it. Every
-    tier is returned, in order, even when empty.
+    ``search`` keeps the clients whose names contain every word of it; ``tier``
+    keeps one tier's rows (the others keep only their count). Every tier is
+    returned, in order, even when empty; each tier's rows in order of urgency.
     """
     summaries = _summaries(user, search)
     if _judge_stale(user, summaries, today=timezone.localdate(now), whole=not search.strip()):
         summaries = _summaries(user, search)
-    flags = queries.open_flags(user, summaries)
-    sessions = _sessions(summaries, now)
-    groups = {tier: TierGroup(tier) for tier in TIER_ORDER}
-    urls = (_url_pattern("insights:journey"), _url_pattern("insights:session_card"))
+    groups = {t: TierGroup(t) for t in TIER_ORDER}
+    shown = []
     for summary in summaries:
+        group = groups[tier_of(summary)]
+        group.count += 1
+        if tier is None or group.tier is tier:
+            shown.append(summary)
+    # Only the rows shown are built: a tier filter at 300 clients renders only that tier.
+    flags = queries.open_flags(user, shown)
+    sessions = _sessions(shown, now)
+    urls = (_url_pattern("insights:journey"), _url_pattern("insights:session_card"))
+    for summary in shown:
         row = _row(
             summary,
             flags.get(summary.episode_id, []),
@@ -342,4 +380,6 @@ def dashboard(user: Any, *, now: dt.datetime, search: str = "") -> list[TierGrou
             urls,
         )
         groups[row.tier].rows.append(row)
-    return [groups[tier] for tier in TIER_ORDER]
+    for group in groups.values():
+        group.rows.sort(key=lambda r: r.urgency)
+    return [groups[t] for t in TIER_ORDER]

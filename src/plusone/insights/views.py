@@ -85,20 +85,23 @@ def _issue_link_url() -> str | None:
 
 @route(Policy.THERAPIST, methods=("GET", "POST"))
 def caseload(request: HttpRequest) -> HttpResponse:
-    """The therapist's clients in tiers of attention, from summary rows; POST searches by name."""
+    """The therapist's clients in tiers of attention, from summary rows; POST searches by name
+    and filters by tier (an unknown tier shows them all)."""
     search = request.POST.get("q", "") if request.method == "POST" else ""
+    tier = dashboard.TIER_SLUGS.get(request.POST.get("tier", ""))
     try:
         search = normalize.text(search, field="q")
     except normalize.InputError as exc:
         # A NUL here reached PostgreSQL as a 500 ("cannot contain NUL"): refuse it kindly.
         messages.error(request, f"The search {exc.message}.")
         search = ""
-    tiers = dashboard.dashboard(request.user, now=timezone.now(), search=search)
+    tiers = dashboard.dashboard(request.user, now=timezone.now(), search=search, tier=tier)
     audit.record_view(request, staff_practice(request.user), action="view.caseload")  # type: ignore[arg-type]
     context = {
         "tiers": tiers,
         "count": sum(len(t.rows) for t in tiers),
         "search": search.strip()[: dashboard.SEARCH_MAX_LENGTH],
+        "tier": tier,
         "issue_link_url": _issue_link_url(),
         # Open PHIPA access and correction requests about these clients, due within 7 days.
         "rights_due": reminders_for_therapist(request.user, timezone.localdate()),
