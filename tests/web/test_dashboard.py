@@ -149,8 +149,12 @@ class DashboardRowTests(TestCase):
         body = self.client.get(CASELOAD).content.decode()
         self.row = body.split('<tr data-client="Bob Brown">', 1)[1].split("</tr>", 1)[0]
 
-    def test_it_shows_the_intention_in_a_few_words(self):
-        self.assertIn('<q class="words">Bob wants to feel at home in their…</q>', self.row)
+    def test_it_never_cuts_the_clients_words_to_fit_a_line(self):
+        # One line per client (issue 12): the intention is on the card and the journey,
+        # whole; the caseload row names the client and never shows a cut-off quote.
+        self.assertIn(">Bob Brown</a></th>", self.row)
+        self.assertNotIn("Bob wants to feel", self.row)
+        self.assertNotIn("…", self.row)
 
     def test_it_shows_the_agreed_phase_and_the_goal_ratings(self):
         self.assertIn('<td class="phase">+1 threshold</td>', self.row)

@@ -22,9 +22,9 @@ from typing import Any
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
@@ -33,7 +33,6 @@ from plusone.core.instruments import load_instrument
 from plusone.insights.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.measures.summary import refresh_stale
 
-INTENTION_WORDS = 8
 SEARCH_MAX_LENGTH = 100
 
 
@@ -78,7 +77,6 @@ class Row:
     summary: EpisodeSummary
     tier: Tier
     name: str
-    intention: str
     phase: str
     goal_ratings: tuple[float | None, ...]
     measure: str
@@ -166,11 +164,6 @@ def _cells_html(row: Row) -> SafeString:
     SVG built by ``plusone.charts`` and already safe.
     """
     name = escape(row.name)
-    intention = (
-        f'<q class="words">{escape(row.intention)}</q>'
-        if row.intention
-        else _muted("Intention not written yet")
-    )
     goals = escape(row.goals_text) if row.goal_ratings else _muted("Not rated yet")
     latest = row.latest_text
     measure = (
@@ -179,9 +172,15 @@ def _cells_html(row: Row) -> SafeString:
         else _muted(f"{escape(row.measure)}: no check-in yet")
     )
     spark = f'<span class="sparkline">{row.sparkline}</span>' if row.sparkline else ""
-    last = escape(_local(row.last_session, "M j")) if row.last_session else _muted("none yet")
+    last = (
+        escape(_local(row.last_session, get_format("DATE_FORMAT")))
+        if row.last_session
+        else _muted("none yet")
+    )
     upcoming = (
-        escape(_local(row.next_session, "M j, H:i")) if row.next_session else _muted("not booked")
+        escape(_local(row.next_session, get_format("DATETIME_FORMAT")))
+        if row.next_session
+        else _muted("not booked")
     )
     missed = row.summary.not_completed_count
     missed_line = (
@@ -194,8 +193,7 @@ def _cells_html(row: Row) -> SafeString:
         else ""
     )
     return mark_safe(  # noqa: S308 - every interpolated value is escaped above
-        f"""<th scope="row" class="who"><a href="{escape(row.journey_url)}">{name}</a>
-        <span class="words-line">{intention}</span></th>
+        f"""<th scope="row" class="who"><a href="{escape(row.journey_url)}">{name}</a></th>
         <td class="phase">{escape(row.phase)}</td>
         <td class="goals">{goals}</td>
         <td class="measure">{measure} {spark}</td>
@@ -229,7 +227,7 @@ def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
             | Q(client__family_name__icontains=word)
             | Q(client__preferred_name__icontains=word)
         )
-    # The rows read only the client's names and the episode's intention: building the
+    # The rows read only the client's names: building the
     # other joined columns (dates, UUIDs) for every row was a measurable cost.
     rows = rows.defer(
         "client__date_of_birth",
@@ -239,6 +237,7 @@ def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
         "episode__secondary_instrument",
         "episode__prior_therapy",
         "episode__closed_on",
+        "episode__s2_intention",
     )
     return list(rows.order_by("client__family_name", "client__given_name"))
 
@@ -310,7 +309,6 @@ def _row(
     urls: tuple[str, str],
 ) -> Row:
     instrument = load_instrument(summary.primary_instrument)
-    intention = Truncator(summary.episode.s2_intention or "").words(INTENTION_WORDS)
     codes = (*(summary.alerts or ()), *(("spike_review",) if summary.spike_review else ()))
     alerts = tuple(ALERT_LABELS.get(a, a) for a in codes)
     last, upcoming = sessions
@@ -320,7 +318,6 @@ def _row(
         summary=summary,
         tier=tier_of(summary),
         name=summary.client.display_name,
-        intention=intention,
         phase=_phase_text(summary),
         goal_ratings=tuple(
             r if isinstance(r, int | float) else None for r in summary.goal_ratings or ()
