@@ -250,7 +250,6 @@ def test_it_fits_a_tablet_and_a_phone_without_sideways_scrolling(
         context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 asks for 12 rows at 1366 x 900; 11 fit today")
 def test_it_shows_twelve_clients_at_1366_by_900(
     live_server: Any, context: Any, page: Any, tmp_path: Any, settings: Any
 ) -> None:
