@@ -20,6 +20,8 @@ def test_it_copies_the_link_and_shows_its_qr_code(
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     sign_in_browser(context, live_server.url, p.alice)
     page.goto(live_server.url + reverse("insights:caseload"))
+    # The row's actions sit in one menu (issue 12): open it first.
+    page.locator("tr[data-client] details.row-menu summary").first.click()
     page.locator(f'form[action="{reverse("measures:issue_link")}"]').first.locator(
         "button[type=submit]"
     ).click()

@@ -99,7 +99,8 @@ def test_it_adds_a_session_and_marks_one_at_1366_and_fits_every_width(
     page.fill("#id_time", "13:00")
     page.click("text=Add the session")
     assert "Session added." in page.inner_text(".messages")
-    assert later.strftime("%A, %B ") + str(later.day) in page.inner_text("main")
+    # The one date format (web/formats): "Thu 10 Dec 2026".
+    assert f"{later:%a} {later.day} {later:%b %Y}" in page.inner_text("main")
     # The no-show from a week ago, corrected to attended: its note becomes reachable.
     page.locator(".session-no_show button[value=attended]").click()
     assert "Marked attended." in page.inner_text(".messages")
