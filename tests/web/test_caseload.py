@@ -14,7 +14,7 @@ from plusone.clinical.models import EpisodeSummary, Flag
 CASELOAD = reverse("insights:caseload")
 
 
-def _open_flag(client_row, grade=2):
+def _open_flag(client_row, grade=2, **answer):
     with transaction.atomic():
         return actions.open_flag(
             episode=client_row.episodes.get(),
@@ -22,6 +22,7 @@ def _open_flag(client_row, grade=2):
             source_kind="administration",
             source_id=uuid.uuid4(),
             actor=None,
+            **answer,
         )
 
 
@@ -66,6 +67,13 @@ class CaseloadTests(TestCase):
         response = self.client.get(CASELOAD)
         self.assertContains(response, "Open flag")
         self.assertContains(response, reverse("clinical:acknowledge_flag", args=[flag.pk]))
+
+    def test_it_names_the_item_and_the_answer_of_a_flag_not_only_its_grade(self):
+        _open_flag(self.p.bob, instrument_key="phq9", item_id="phq9_9", answer=2)
+        login_as(self.client, self.p.alice)
+        response = self.client.get(CASELOAD)
+        self.assertContains(response, "Grade 2: PHQ-9 item 9: More than half the days,")
+        self.assertContains(response, "What to do, on the card")
 
     def test_it_offers_a_check_in_link_button_per_client(self):
         login_as(self.client, self.p.alice)

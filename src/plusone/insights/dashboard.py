@@ -30,6 +30,7 @@ from plusone.charts import render_sparkline
 from plusone.clinical import queries
 from plusone.clinical.models import Decision, Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
+from plusone.insights.flags import brief
 from plusone.insights.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.measures.summary import refresh_stale
 
@@ -90,6 +91,8 @@ class Row:
     card_url: str
     # The day a waiting proposal has stood unanswered since, or None without one.
     waiting_since: dt.date | None = None
+    # Each open flag with its one-line words (flags.brief), for the Acknowledge menu.
+    flag_lines: tuple[tuple[Flag, str], ...] = ()
 
     @property
     def urgency(self) -> tuple[Any, ...]:
@@ -327,6 +330,7 @@ def _row(
         last_session=last or summary.last_session_at,
         next_session=upcoming or summary.next_session_at,
         flags=tuple(flags),
+        flag_lines=tuple((f, brief(summary.practice_id, f)) for f in flags),
         alerts=alerts,
         proposal=_proposal_text(summary),
         journey_url=urls[0].format(summary.episode_id),

@@ -83,7 +83,7 @@ def details(flags: Iterable[Flag], *, episode: Episode, today: dt.date) -> list[
     for flag in flags:
         told = flag.first_told if flag.first_told_id not in (None, therapist_id) else None
         cover = told or (away_cover if flag.status == Flag.Status.OPEN else None)
-        instrument, item, item_text, answer = _answer(practice.pk, flag)
+        instrument, item, item_text, answer = answer_words(practice.pk, flag)
         read_by = (
             format_read_by(practice, flag.promised_read_by, risk=risk)
             if flag.promised_read_by
@@ -105,7 +105,7 @@ def details(flags: Iterable[Flag], *, episode: Episode, today: dt.date) -> list[
     return out
 
 
-def _answer(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
+def answer_words(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
     """(instrument, "item 9", the item's text, the answer's label) of a risk answer."""
     try:
         inst = instrument_for(practice_id, flag.instrument_key)
@@ -122,8 +122,15 @@ def _answer(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
 
 def _note(practice_id: Any, note: Any) -> tuple[dt.datetime, str]:
     """A flag note as (when, a sentence): the later answer, and what it did."""
-    *_, label = _answer(practice_id, note)
+    *_, label = answer_words(practice_id, note)
     answer = label or str(note.answer)
     if note.kind == "raised":
         return note.at, f"A higher answer ({answer}) raised it to grade {note.grade}."
     return note.at, f"The client changed the answer to {answer}; the flag stays open."
+
+
+def brief(practice_id: Any, flag: Flag) -> str:
+    """One line for the caseload, with no query: "PHQ-9 item 9: More than half the days"."""
+    instrument, item, _text, answer = answer_words(practice_id, flag)
+    where = " ".join(part for part in (instrument, item) if part) or "Risk answer"
+    return f"{where}: {answer}" if answer else where
