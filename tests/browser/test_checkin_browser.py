@@ -183,7 +183,8 @@ def test_it_shows_the_crisis_text_to_the_client_and_the_flag_to_the_therapist(
     sign_in_by_cookie(page.context, live_server.url, p.alice)
     page.goto(f"{live_server.url}/practice/caseload/")
     page.get_by_text("Open flag").first.wait_for()
-    assert page.get_by_text("Grade 2 risk answer").count() == 1
+    # The flag says what was answered, not only its grade (issue 12).
+    assert page.get_by_text("Grade 2: PHQ-9 item 9: More than half the days").count() == 1
 
 
 def test_it_keeps_a_risk_answer_when_the_client_skips_the_rest_on_a_phone(

@@ -209,6 +209,52 @@ def _cells_html(row: Row) -> SafeString:
     )
 
 
+@dataclass(frozen=True)
+class Menu:
+    """What every row's actions menu needs from the request: the CSRF token and the URLs
+    (``issue_link`` is None until the check-in app's view exists)."""
+
+    csrf: str
+    issue_link: str | None
+    reflection_kiosk: str
+    reflection_link: str
+
+
+def _menu_form(url: str, csrf: str, client_id: str, label: str, name: str) -> str:
+    return (
+        f'<li><form method="post" action="{escape(url)}">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf)}">'
+        f'<input type="hidden" name="client_id" value="{client_id}">'
+        f'<button type="submit">{label}<span class="visually-hidden"> for {name}</span>'
+        "</button></form></li>"
+    )
+
+
+def menu_html(row: Row, menu: Menu) -> SafeString:
+    """The row's one actions menu, built in one pass: at 300 rows the same markup through
+    the template engine was most of the page's time (bench/dashboard_bench.py)."""
+    name, client_id = escape(row.name), escape(str(row.client_id))
+    items = [
+        f'<li><a href="{escape(row.card_url)}">Before-session card'
+        f'<span class="visually-hidden"> for {name}</span></a></li>'
+    ]
+    if menu.issue_link:
+        items.append(_menu_form(menu.issue_link, menu.csrf, client_id, "Check-in link", name))
+    items.append(
+        _menu_form(
+            menu.reflection_kiosk, menu.csrf, client_id, "Session Reflection on this device", name
+        )
+    )
+    items.append(
+        _menu_form(menu.reflection_link, menu.csrf, client_id, "Session Reflection link", name)
+    )
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped above
+        '<details class="row-menu"><summary>Actions'
+        f'<span class="visually-hidden"> for {name}</span></summary>'
+        f'<ul class="menu">{"".join(items)}</ul></details>'
+    )
+
+
 def _summaries(user: Any, search: str) -> list[EpisodeSummary]:
     clients = queries.visible_clients(user, write=True)
     rows = EpisodeSummary.objects.select_related("client", "episode").filter(

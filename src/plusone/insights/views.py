@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -103,6 +104,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "search": search.strip()[: dashboard.SEARCH_MAX_LENGTH],
         "tier": tier,
         "issue_link_url": _issue_link_url(),
+        "menu": dashboard.Menu(
+            csrf=get_token(request),
+            issue_link=_issue_link_url(),
+            reflection_kiosk=reverse("measures:start_reflection_kiosk"),
+            reflection_link=reverse("measures:issue_reflection_link"),
+        ),
         # Open PHIPA access and correction requests about these clients, due within 7 days.
         "rights_due": reminders_for_therapist(request.user, timezone.localdate()),
     }
