@@ -46,3 +46,12 @@ class TwoStepPageTests(TestCase):
         self.client.post(reverse("mfa_generate_recovery_codes"))
         response = self.client.get(reverse("mfa_view_recovery_codes"))
         self.assert_ours(response, "Recovery codes")
+
+    def test_it_asks_for_the_password_again_in_the_apps_words(self):
+        login_as(self.client, self.p.alice)
+        response = self.client.get(reverse("account_reauthenticate"))
+        self.assert_ours(response, "Confirm it is you")
+        self.assertContains(response, "enter your password again")
+        wrong = self.client.post(reverse("account_reauthenticate"), {"password": "not it"})
+        self.assert_ours(wrong, "Confirm it is you")
+        self.assertContains(wrong, 'aria-invalid="true"')
