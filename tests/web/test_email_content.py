@@ -166,6 +166,15 @@ class LinkEmailLabelTests(TestCase):
             message = self._send()
         self.assertEqual(message.subject, "Riverside : votre lien de suivi")
 
+    def test_it_writes_the_body_and_its_date_in_french_too(self) -> None:
+        with translation.override("fr-ca"):
+            message = self._send()
+        self.assertIn("Voici votre lien. Il fonctionne une seule fois, jusqu'au ", message.body)
+        self.assertRegex(message.body, r"jusqu'au \d{1,2} [a-zéû]+\.? \d{4}\.")
+        english = self._send()
+        # The pages' one date format: "13 Dec 2026", never "December 13, 2026".
+        self.assertRegex(english.body, r"until \d{1,2} [A-Z][a-z]{2} \d{4}\.")
+
     def test_it_lets_erin_set_a_neutral_label_and_refuses_a_revealing_one(self) -> None:
         login_as(self.client, self.p.erin)
         url = reverse("clinical:risk_settings")

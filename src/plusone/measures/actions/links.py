@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from plusone import audit
@@ -39,6 +40,12 @@ REFLECTION_KEY = "session_reflection"
 # information); a bare "Your link" read like phishing.
 EMAIL_SUBJECT = gettext_lazy("Your check-in link")
 EMAIL_SUBJECT_LABELLED = gettext_lazy("%(label)s: your check-in link")
+# Neutral on purpose, like the subject: no practice name, no word for the kind of care.
+# Translators: the link email's body; %(expires)s is a date, %(url)s the link.
+EMAIL_BODY = gettext_lazy(
+    "Hello,\n\nHere is your link. It works once and until %(expires)s.\n\n%(url)s\n\n"
+    "If you did not expect this message, you can ignore it.\n"
+)
 LINK_DELIVERY = "checkin_link"
 
 
@@ -156,11 +163,9 @@ def _issue_link(
             _reflection_draft(token, now=now)
         url = link_url(raw)
         if emailed:
-            expires = timezone.localtime(token.expires_at).strftime("%B %-d, %Y")
-            body = (
-                "Hello,\n\nHere is your link. It works once and until "
-                f"{expires}.\n\n{url}\n\nIf you did not expect this message, you can ignore it.\n"
-            )
+            # The one date format of the pages, in the language the link is issued in.
+            expires = date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
+            body = str(EMAIL_BODY) % {"expires": expires, "url": url}
             # At most once: the delivery is claimed with the token, and sent after commit.
             delivery = Delivery.objects.create(
                 practice=client.practice, kind=LINK_DELIVERY, target=str(token.pk), slot="first"
