@@ -114,6 +114,25 @@ class CoverTests(TestCase):
         self.assertNotContains(after, self.p.bob.display_name)
         self.assertTrue(AuditEvent.objects.filter(action="view.covered_flags").exists())
 
+    def test_it_says_on_the_cover_page_what_was_answered_and_what_to_do(self) -> None:
+        with transaction.atomic():
+            actions.open_flag(
+                episode=self.p.bob.episodes.get(),
+                grade=2,
+                source_kind="administration",
+                source_id=uuid.uuid4(),
+                actor=None,
+                now=at(AWAY_FROM, 11),
+                instrument_key="phq9",
+                item_id="phq9_9",
+                answer=3,
+            )
+        with time_machine.travel(at(AWAY_FROM, 12), tick=False):
+            login_as(self.client, self.p.charlie)
+            page = self.client.get("/practice/flags/covering/")
+        self.assertContains(page, "grade 2, PHQ-9 item 9: Nearly every day,")
+        self.assertContains(page, "The client was shown the crisis text")
+
     def test_it_gives_charlie_the_flag_only_not_bobs_record(self) -> None:
         episode = self.p.bob.episodes.get()
         with time_machine.travel(at(AWAY_FROM, 12), tick=False):

@@ -23,6 +23,7 @@ from plusone import audit
 from plusone.accounts.models import Role, User
 from plusone.accounts.queries import roles, staff_practice
 from plusone.clinical import queries, risk
+from plusone.clinical.flag_words import brief, guidance_for
 from plusone.clinical.forms import (
     AbsenceForm,
     AcknowledgeFlagForm,
@@ -78,9 +79,9 @@ def covering(request: HttpRequest) -> HttpResponse:
     """Open flags this therapist covers for an away colleague, or that escalated to them."""
     flags = queries.covered_flags(request.user)
     audit.record_view(request, staff_practice(request.user), action="view.covered_flags")  # type: ignore[arg-type]
-    return render(
-        request, "clinical/covering.html", {"flags": flags, "form": AcknowledgeFlagForm()}
-    )
+    # Each flag in words, as the caseload and the card say it (clinical.flag_words).
+    rows = [(f, brief(f.practice_id, f), guidance_for(f)) for f in flags]
+    return render(request, "clinical/covering.html", {"rows": rows, "form": AcknowledgeFlagForm()})
 
 
 @route(Policy.ADMIN, methods=("GET", "POST"))

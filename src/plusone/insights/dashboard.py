@@ -28,9 +28,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from plusone.charts import render_sparkline
 from plusone.clinical import queries
+from plusone.clinical.flag_words import brief
 from plusone.clinical.models import Decision, Episode, EpisodeSummary, Flag, Phase, Session
 from plusone.core.instruments import load_instrument
-from plusone.insights.flags import brief
 from plusone.insights.journey import ALERT_LABELS, PROPOSAL_WORDS
 from plusone.measures.summary import refresh_stale
 

@@ -12,24 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from plusone.clinical.licensed import instrument_for
+from plusone.clinical.flag_words import GUIDANCE, answer_words
 from plusone.clinical.models import Episode, Flag
 from plusone.clinical.risk import cover_for, format_read_by, settings_for
 from plusone.clinical.safety import response_kind
-
-# What the client was shown at each response, and what is asked of the therapist.
-GUIDANCE = {
-    "safety_plan": (
-        "The client was shown their own safety plan and the crisis resources. "
-        "Review the safety plan with them, then write what you did in the action note."
-    ),
-    "crisis": (
-        # Non-breaking hyphens: "9-8-8" never splits across lines.
-        "The client was shown the crisis text: call or text 9\u20118\u20118, call 911, or go "
-        "to the nearest emergency department. Reach the client by the time they were told, as "
-        "your practice's risk procedure sets out, then write what you did in the action note."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -105,21 +91,6 @@ def details(flags: Iterable[Flag], *, episode: Episode, today: dt.date) -> list[
     return out
 
 
-def answer_words(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
-    """(instrument, "item 9", the item's text, the answer's label) of a risk answer."""
-    try:
-        inst = instrument_for(practice_id, flag.instrument_key)
-    except (KeyError, ValueError):
-        # A flag from before the answer was stored, or a licensed file that cannot be read.
-        return "", "", "", ""
-    ids = [i.id for i in inst.items]
-    if flag.item_id not in ids:
-        return inst.short_title, "", "", ""
-    item = inst.items[ids.index(flag.item_id)]
-    label = next((o.label for o in item.options if o.value == flag.answer), "")
-    return inst.short_title, f"item {ids.index(flag.item_id) + 1}", item.text or "", label
-
-
 def _note(practice_id: Any, note: Any) -> tuple[dt.datetime, str]:
     """A flag note as (when, a sentence): the later answer, and what it did."""
     *_, label = answer_words(practice_id, note)
@@ -127,10 +98,3 @@ def _note(practice_id: Any, note: Any) -> tuple[dt.datetime, str]:
     if note.kind == "raised":
         return note.at, f"A higher answer ({answer}) raised it to grade {note.grade}."
     return note.at, f"The client changed the answer to {answer}; the flag stays open."
-
-
-def brief(practice_id: Any, flag: Flag) -> str:
-    """One line for the caseload, with no query: "PHQ-9 item 9: More than half the days"."""
-    instrument, item, _text, answer = answer_words(practice_id, flag)
-    where = " ".join(part for part in (instrument, item) if part) or "Risk answer"
-    return f"{where}: {answer}" if answer else where
