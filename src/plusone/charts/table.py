@@ -25,9 +25,15 @@ class Table:
         """Render an accessible HTML table (caption, column and row headers)."""
         head = "".join(f'<th scope="col">{esc(c)}</th>' for c in self.columns)
         body = []
+        # Each cell names its column (data-label), so a narrow screen can show a row as a
+        # list of "column: value" lines instead of a table wider than the screen.
+        labels = [esc(c) for c in self.columns[1:]]
         for row in self.rows:
             first, *rest = row
-            cells = "".join(f"<td>{esc(c)}</td>" for c in rest)
+            cells = "".join(
+                f'<td data-label="{label}">{esc(c)}</td>'
+                for label, c in zip(labels, rest, strict=True)
+            )
             body.append(f'<tr><th scope="row">{esc(first)}</th>{cells}</tr>')
         return (
             f'<table class="{esc(css_class)}"><caption>{esc(self.caption)}</caption>'
