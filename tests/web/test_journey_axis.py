@@ -108,7 +108,7 @@ def key_of(data, label: str) -> int:
 def table_rows(body: str) -> list[list[str]]:
     table = body.split('class="chart-table"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
-    return [[head, *re.findall(r"<td>(.*?)</td>", rest)] for head, rest in rows]
+    return [[head, *re.findall(r"<td[^>]*>(.*?)</td>", rest)] for head, rest in rows]
 
 
 class SameDayCheckInsTests(TestCase):
@@ -302,7 +302,7 @@ class AxisTests(TestCase):
         data = build_journey(self.episode, today=TODAY)
         self.assertEqual(
             str(data.gains[0]),
-            "Sudden gain between session 4 and the check-in of Nov 27, 2026: 18 → 8",
+            "Sudden gain between session 4 and the check-in of 27 Nov 2026: 18 → 8",
         )
         login_as(self.client, self.p.alice)
         response = self.client.get(reverse("insights:journey", args=[self.episode.pk]))
@@ -339,5 +339,5 @@ class AxisTests(TestCase):
         hidden = self.course.give("phq9", phq9(9), at(6, 9))
         withheld = Withholding(items=frozenset({("administration", hidden.pk)}))
         data = build_journey(self.episode, today=TODAY, withheld=withheld)
-        self.assertIn(f"The check-in of Dec 6, 2026, one measure: {WITHHELD_MARKER}", data.withheld)
+        self.assertIn(f"The check-in of 6 Dec 2026, one measure: {WITHHELD_MARKER}", data.withheld)
         self.assertEqual([p.kind for p in data.journey.sessions], ["session"])

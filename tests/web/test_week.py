@@ -48,7 +48,9 @@ class WeekTests(TestCase):
         response = self.page()
         self.assertContains(response, "Bob Brown")
         self.assertContains(response, "Dave Davis")
-        self.assertContains(response, self.wednesday.strftime("%A, %B ") + str(self.wednesday.day))
+        # The one date format (web/formats), after the weekday: "Wednesday 9 Dec 2026".
+        day = self.wednesday
+        self.assertContains(response, f"{day:%A} {day.day} {day:%b %Y}")
         self.assertContains(response, "2 sessions")
 
     def test_it_leaves_out_sessions_of_the_weeks_around(self):

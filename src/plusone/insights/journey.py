@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from plusone import charts
@@ -138,10 +138,10 @@ class GainNote:
 
 
 def _place(session: int | None, day: dt.date | None) -> str:
-    """A point in a sentence: "session 5", or "the check-in of Dec 6, 2026"."""
+    """A point in a sentence: "session 5", or "the check-in of 6 Dec 2026"."""
     if session is not None or day is None:
         return f"session {session}"
-    return f"the check-in of {dateformat.format(day, 'M j, Y')}"
+    return f"the check-in of {formats.date_format(day)}"
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ class _Axis:
         return self._day_keys.get(day)
 
     def name(self, session_id: Any, when: dt.datetime) -> str:
-        """Where a check-in sits, in words: "Session 5", or "The check-in of Dec 6, 2026"."""
+        """Where a check-in sits, in words: "Session 5", or "The check-in of 6 Dec 2026"."""
         home = self.home(session_id, when)
         day = timezone.localdate(when)
         where = _place(home if (home, day) not in self.moved else None, day)
