@@ -245,6 +245,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--administrations", type=int, default=200_000)
     parser.add_argument("--caseload", type=int, default=CASELOAD, help="the therapist's clients")
+    parser.add_argument(
+        "--no-settle",
+        dest="settle",
+        action="store_false",
+        help="skip what plusone.wsgi does once loaded (gc.freeze), to compare",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
@@ -254,6 +260,7 @@ def main() -> int:
     from django.urls import reverse
 
     from personas import login_as
+    from plusone.web.startup import settle
 
     with override_settings(ROOT_URLCONF=checkin_bench.__name__, ALLOWED_HOSTS=["testserver"]):
         checkin_bench._setup_database()
@@ -268,6 +275,9 @@ def main() -> int:
         # Warm-up: first-request imports and template compilation are not what we measure.
         _measure(web, dashboard_url, 3)
         _measure(web, journey_url, 3)
+        if args.settle:
+            # As a served process does once loaded (plusone.wsgi, web/startup.py).
+            settle()
         checkin_bench.measure_baseline(20)
         dashboard, dashboard_queries, dashboard_cpu = _measure(web, dashboard_url, args.runs)
         journey, journey_queries, journey_cpu = _measure(web, journey_url, args.runs)
