@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -68,21 +68,22 @@ def acknowledge_flag(request: HttpRequest, flag_id: str) -> HttpResponse:
             messages.info(request, "That flag was already acknowledged.")
         else:
             messages.success(request, "Flag acknowledged.")
-        return redirect(back)
+        return HttpResponseRedirect(back)
     messages.error(request, "Write an action note to acknowledge the flag.")
-    return redirect(back)
+    return HttpResponseRedirect(back)
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
-    """The form's "next" when it is a page of this site; else the URL named ``default``."""
+    """The form's "next" when it is a path on this site; else the URL named ``default``.
+
+    Only an absolute path counts: anything else given to ``redirect`` would be taken
+    for a view name (a 500 the fuzz found) or a page relative to this one.
+    """
     target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if target and safe else reverse(default)
-
-
-# Measurement plan ------------------------------------------------------------------------
+    return target if safe else reverse(default)
 
 
 # Safety plan -----------------------------------------------------------------------------
