@@ -103,7 +103,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "count": sum(len(t.rows) for t in tiers),
         "search": search.strip()[: dashboard.SEARCH_MAX_LENGTH],
         "tier": tier,
-        "issue_link_url": _issue_link_url(),
         "menu": dashboard.Menu(
             csrf=get_token(request),
             issue_link=_issue_link_url(),
