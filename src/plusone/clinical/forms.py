@@ -323,15 +323,9 @@ class RuptureEventForm(forms.Form):
     def __init__(self, *args: Any, ruptures: list[RuptureEvent], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ruptures = {str(r.pk): r for r in ruptures}
-        self.fields["repairs"].choices = [("", "(none)")] + [
-            (str(r.pk), f"Rupture of {r.session.starts_at:%Y-%m-%d}") for r in ruptures
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("kind") == RuptureEvent.Kind.REPAIR and not data.get("repairs"):
-            self.add_error("repairs", "Choose the rupture this repairs.")
-        return data
+        self.fields["repairs"].choices = [
+            ("", "None logged: the possible rupture the reflections show")
+        ] + [(str(r.pk), f"Rupture of {r.session.starts_at:%Y-%m-%d}") for r in ruptures]
 
     def repaired(self) -> RuptureEvent | None:
         return self.ruptures.get(self.cleaned_data.get("repairs") or "")

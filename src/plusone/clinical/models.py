@@ -633,7 +633,8 @@ class EpisodeSummary(models.Model):
 class RuptureEvent(models.Model):
     """A rupture in the working relationship, or its repair, logged by the therapist.
 
-    A repair names the rupture it repairs (``repairs``); a rupture names none.
+    A repair may name the logged rupture it repairs (``repairs``), or none when it
+    repairs a possible rupture the rule engine signalled; a rupture names none.
     """
 
     class Kind(models.TextChoices):
@@ -658,9 +659,8 @@ class RuptureEvent(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="rupture", repairs__isnull=True)
-                | Q(kind="repair", repairs__isnull=False),
-                name="rupture_event_repair_names_rupture",
+                condition=Q(kind="rupture", repairs__isnull=True) | Q(kind="repair"),
+                name="rupture_event_only_a_repair_names_a_rupture",
             ),
         ]
 
