@@ -35,7 +35,8 @@ OVERFLOWING = """(width) => Array.from(document.querySelectorAll('main *')).filt
     return r.width > 0 && r.right > width + 1 && !e.closest('.table-wrap') && !e.closest('svg');
 }).map(e => e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40))"""
 # Cells of the relationship table whose words are cut off (wider than their box).
-CLIPPED = """() => Array.from(document.querySelectorAll('.relationship-table td, .relationship-table th'))
+CLIPPED = """() => Array.from(
+    document.querySelectorAll('.relationship-table td, .relationship-table th'))
     .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => (e.textContent || '').trim())"""
 
 
