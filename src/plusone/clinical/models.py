@@ -103,6 +103,12 @@ class Episode(models.Model):
     prior_therapy = models.BooleanField()
     # "What I want to be different, in my words."
     s2_intention = EncryptedTextField(blank=True)
+    # The therapy-history reflection at intake, for a client who has had therapy before,
+    # in the client's words (each optional): what helped, what didn't, what they wish
+    # had happened.
+    prior_helped = EncryptedTextField(blank=True, default="")
+    prior_unhelpful = EncryptedTextField(blank=True, default="")
+    prior_wished = EncryptedTextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
