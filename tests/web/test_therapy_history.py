@@ -6,10 +6,10 @@ on the episode's journey."""
 from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
+from test_intake import INTAKE, _form
 
 from personas import login_as, make_personas
 from plusone.clinical.models import Client, Episode
-from test_intake import INTAKE, _form
 
 HELPED = "Being believed the first time I said it"
 DIDNT = "Homework sheets every week"
