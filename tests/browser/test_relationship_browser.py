@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from personas import login_as, make_personas
-from plusone.clinical.models import Session
+from plusone.clinical.models import Episode, Session
 from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
 from plusone.measures.models import Administration, Context, Respondent
@@ -157,6 +157,11 @@ def test_the_relationship_lane_fits_at_every_width(
         session=last,
         answers={"therapist_heard": 9, "therapist_matters": 8, "therapist_fit": 8},
     )
+    Episode.objects.filter(pk=episode.pk).update(prior_therapy=True)
+    episode.refresh_from_db()
+    episode.prior_helped = "Being believed the first time I said it out loud to someone"
+    episode.prior_wished = "That we had talked about how it would end, well before it ended"
+    episode.save(update_fields=["prior_helped", "prior_wished"])
     shots = Path(os.environ.get("PLUSONE_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     _sign_in(context, live_server.url, p.alice)
@@ -170,4 +175,12 @@ def test_the_relationship_lane_fits_at_every_width(
         assert page.evaluate(CLIPPED) == [], width
         lane.screenshot(path=str(shots / f"journey-relationship-{width}.png"))
         page.screenshot(path=str(shots / f"journey-full-{width}.png"), full_page=True)
+    page.get_by_text("Being believed the first time").wait_for()
+    assert axe(page) == []
+    page.goto(live_server.url + reverse("insights:session_card", args=[episode.pk]))
+    page.get_by_text("≥ 2 above the client's 7").wait_for()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(OVERFLOWING, width) == [], width
+        page.screenshot(path=str(shots / f"card-{width}.png"), full_page=True)
     assert axe(page) == []

@@ -22,7 +22,8 @@ from plusone.clinical.models import Decision, EpisodeSummary, RuptureEvent, Sess
 from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
 from plusone.measures.models import Administration, Context, Respondent
-from plusone.measures.summary import refresh_summary
+from plusone.measures import ratings
+from plusone.measures.summary import history_for, refresh_summaries, refresh_summary
 
 CASELOAD = "/practice/caseload/"
 GAP_TRACE = escape("the therapist rated 'I felt heard and understood' 9, ≥ 2 above the client's 7")
@@ -124,6 +125,25 @@ class CongruenceGapTests(TestCase):
         _store(session, "session_reflection", _reflection(7), later_days=1)
         self.client.post(_url(session), _rating(9))
         self.assertContains(self._journey(), GAP_TRACE)
+
+    def test_the_daily_batch_and_the_one_episode_path_both_read_the_rating(self) -> None:
+        # The web -> core adapter: both paths get the rating, on its session's date.
+        _store(self.session, "session_reflection", _reflection(7))
+        ratings.rate_session(
+            user=self.p.alice,
+            session=self.session,
+            answers={"therapist_heard": 9, "therapist_matters": 8, "therapist_fit": 8},
+        )
+        history = history_for(self.episode)
+        day = timezone.localdate(self.session.starts_at)
+        self.assertEqual(
+            [(r.completed, r.items) for r in history.therapist_ratings], [(day, (9.0, 8.0, 8.0))]
+        )
+        self.assertEqual([r.completed for r in history.reflections], [day])
+        EpisodeSummary.objects.filter(episode=self.episode).update(alerts=[], judged_on=None)
+        self.assertEqual(refresh_summaries([self.episode], today=timezone.localdate()), 1)
+        summary = EpisodeSummary.objects.get(episode=self.episode)
+        self.assertIn("possible_rupture", summary.alerts)
 
     def test_the_journey_shows_client_against_therapist_item_by_item(self) -> None:
         self._rate(client_heard=7, therapist_heard=9)
