@@ -21,8 +21,8 @@ from personas import login_as, make_personas
 from plusone.clinical.models import Decision, EpisodeSummary, RuptureEvent, Session
 from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
-from plusone.measures.models import Administration, Context, Respondent
 from plusone.measures import ratings
+from plusone.measures.models import Administration, Context, Respondent
 from plusone.measures.summary import history_for, refresh_summaries, refresh_summary
 
 CASELOAD = "/practice/caseload/"
