@@ -1,5 +1,6 @@
 """The Session Reflection in a real browser: taken in kiosk mode on a tablet at the end of
-the session, then the therapist signs back in and sees the possible-rupture tier."""
+the session, then the therapist signs back in to rate the same session and sees the
+possible-rupture tier."""
 
 from __future__ import annotations
 
@@ -76,7 +77,15 @@ def test_it_takes_a_low_reflection_in_kiosk_mode_and_shows_the_rupture_on_the_ca
     page.get_by_role("link", name="Therapist: return to PlusOne").click()
     page.get_by_role("link", name="Therapist: sign in").click()
     sign_in(page, live_server.url, p.alice, start=False)
-    page.wait_for_url("**/practice/caseload/")
+    # She lands on the same session's Therapist Rating, recorded alongside the reflection.
+    page.wait_for_url(f"**/practice/sessions/{session.pk}/relationship/")
+    page.get_by_label("My client seemed to feel heard and understood").select_option("8")
+    page.get_by_label("We worked on what matters to my client").select_option("7")
+    page.get_by_label("The way we worked fitted my client").select_option("7")
+    page.get_by_role("button", name="Save the rating").click()
+    page.get_by_text("Therapist Rating saved.").wait_for()
+    assert Administration.objects.filter(session=session, respondent="therapist").count() == 1
+    page.goto(f"{live_server.url}/practice/caseload/")
     rupture = page.locator('tbody[data-tier="rupture"]')
     rupture.get_by_role("link", name="Bob Brown", exact=True).wait_for()
     assert rupture.get_by_text("Dave Davis").count() == 0

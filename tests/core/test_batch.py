@@ -272,6 +272,25 @@ AIMS = {
 }
 
 
+# Each forward proposal's aim again, with a possible rupture open (the congruence gap or a
+# logged rupture): every one of them must be held with "repair first" (DESIGN.md). Ending is
+# not among them: "Consolidating -> Ending" needs no alert at all, so a possible rupture
+# keeps it from being proposed before "repair first" could hold it.
+HELD_FOR_REPAIR = {
+    "+1": ("plus_one", "gap"),
+    "good-enough": ("good_enough_ending", "logged"),
+    "stalled": ("stalled_review", "gap"),
+    "threshold": ("deepening_or_ending", "logged"),
+    "consolidating": ("consolidating", "gap"),
+}
+AIMS.update(
+    {
+        f"repair first, {name}": {**AIMS[name], "signal": signal}
+        for name, (_, signal) in HELD_FOR_REPAIR.items()
+    }
+)
+
+
 @st.composite
 def shaped_histories(draw, aim_name=None):
     """One client shaped by a row of DESIGN.md's phase table, ending on the day ``END``.
@@ -517,6 +536,7 @@ EVERY_OUTCOME = {
     *(f"alert {a}" for a in ALERTS),
     "held: repair first",
     "held: awaiting the client",
+    *(f"held {kind}: repair first" for kind, _ in HELD_FOR_REPAIR.values()),
     "consult",
     "spike review",
     "declined",
@@ -557,6 +577,8 @@ def outcomes(p):
     out = {f"kind {p.kind}", *(f"alert {a}" for a in p.alerts)}
     if p.held is not None:
         out.add("held: repair first" if p.repair_first else "held: awaiting the client")
+        if p.repair_first and any(t.startswith("Repair first: ") for t in p.trace):
+            out.add(f"held {p.held}: repair first")
     out |= {"consult"} if p.consult else set()
     out |= {"spike review"} if p.spike_review else set()
     out |= {"intake route"} if p.rules.get("intake_route") else set()

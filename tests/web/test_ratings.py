@@ -100,11 +100,30 @@ class RatingTests(TestCase):
             [("relationship.rupture", str(rupture.pk)), ("relationship.repair", str(repair.pk))],
         )
 
-    def test_it_refuses_a_repair_that_names_no_rupture(self):
+    def test_it_logs_a_repair_of_a_signalled_rupture_that_names_no_logged_one(self):
+        # A repair resolves the rupture signals up to it (DESIGN.md): a low reflection or
+        # the congruence gap has no logged rupture to name.
         login_as(self.client, self.p.alice)
         response = self.client.post(self.url, {"form": "event", "kind": "repair", "note": "x"})
+        self.assertRedirects(response, self.url)
+        repair = RuptureEvent.objects.get()
+        self.assertEqual((repair.kind, repair.repairs), ("repair", None))
+
+    def test_it_refuses_a_repair_naming_another_episodes_rupture(self):
+        other = _session(self.p.dave)
+        rupture = RuptureEvent.objects.create(
+            practice=other.practice,
+            episode=other.episode,
+            session=other,
+            kind="rupture",
+            recorded_by=self.p.alice,
+        )
+        login_as(self.client, self.p.alice)
+        response = self.client.post(
+            self.url, {"form": "event", "kind": "repair", "repairs": rupture.pk, "note": "x"}
+        )
         self.assertIn("repairs", response.context["event_form"].errors)
-        self.assertFalse(RuptureEvent.objects.exists())
+        self.assertEqual(RuptureEvent.objects.filter(kind="repair").count(), 0)
 
     def test_it_records_a_view_event(self):
         login_as(self.client, self.p.alice)

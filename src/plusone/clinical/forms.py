@@ -109,6 +109,25 @@ class IntakeForm(CheckinChoicesForm):
     prior_therapy = forms.ChoiceField(
         choices=YES_NO, widget=forms.RadioSelect, label="Has the client had therapy before?"
     )
+    # The therapy-history reflection, for a client who has had therapy before.
+    prior_helped = TextField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What helped?",
+    )
+    prior_unhelpful = TextField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What didn't?",
+    )
+    prior_wished = TextField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What do you wish had happened?",
+    )
     s2_intention = TextField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What the client wants to be different, in their words",
@@ -139,6 +158,10 @@ class IntakeForm(CheckinChoicesForm):
             self.add_error("secondary", "Choose a different measure from the primary, or none.")
         if data.get("consent_email") and not data.get("email"):
             self.add_error("email", "An email address is needed for check-ins by email.")
+        if data.get("prior_therapy") == "no":
+            for name in ("prior_helped", "prior_unhelpful", "prior_wished"):
+                if (data.get(name) or "").strip():
+                    self.add_error(name, "Only for a client who has had therapy before.")
         if not any(data.get(f"goal_{i}", "").strip() for i in (1, 2, 3)):
             raise ValidationError("Write at least one goal in the client's words.")
         return data
@@ -158,6 +181,9 @@ class IntakeForm(CheckinChoicesForm):
             primary=d["primary"],
             secondary=d["secondary"],
             prior_therapy=d["prior_therapy"] == "yes",
+            prior_helped=d.get("prior_helped") or "",
+            prior_unhelpful=d.get("prior_unhelpful") or "",
+            prior_wished=d.get("prior_wished") or "",
             s2_intention=d["s2_intention"].strip(),
             goals=[d["goal_1"], d["goal_2"], d["goal_3"]],
             safety_plan=d["safety_plan"].strip(),
@@ -323,15 +349,9 @@ class RuptureEventForm(forms.Form):
     def __init__(self, *args: Any, ruptures: list[RuptureEvent], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ruptures = {str(r.pk): r for r in ruptures}
-        self.fields["repairs"].choices = [("", "(none)")] + [
-            (str(r.pk), f"Rupture of {r.session.starts_at:%Y-%m-%d}") for r in ruptures
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("kind") == RuptureEvent.Kind.REPAIR and not data.get("repairs"):
-            self.add_error("repairs", "Choose the rupture this repairs.")
-        return data
+        self.fields["repairs"].choices = [
+            ("", "None logged: the possible rupture the reflections show")
+        ] + [(str(r.pk), f"Rupture of {r.session.starts_at:%Y-%m-%d}") for r in ruptures]
 
     def repaired(self) -> RuptureEvent | None:
         return self.ruptures.get(self.cleaned_data.get("repairs") or "")

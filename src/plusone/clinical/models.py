@@ -115,6 +115,12 @@ class Episode(models.Model):
     prior_therapy = models.BooleanField()
     # "What I want to be different, in my words."
     s2_intention = EncryptedTextField(blank=True)
+    # The therapy-history reflection at intake, for a client who has had therapy before,
+    # in the client's words (each optional): what helped, what didn't, what they wish
+    # had happened.
+    prior_helped = EncryptedTextField(blank=True, default="")
+    prior_unhelpful = EncryptedTextField(blank=True, default="")
+    prior_wished = EncryptedTextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
@@ -645,7 +651,8 @@ class EpisodeSummary(models.Model):
 class RuptureEvent(models.Model):
     """A rupture in the working relationship, or its repair, logged by the therapist.
 
-    A repair names the rupture it repairs (``repairs``); a rupture names none.
+    A repair may name the logged rupture it repairs (``repairs``), or none when it
+    repairs a possible rupture the rule engine signalled; a rupture names none.
     """
 
     class Kind(models.TextChoices):
@@ -670,9 +677,8 @@ class RuptureEvent(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="rupture", repairs__isnull=True)
-                | Q(kind="repair", repairs__isnull=False),
-                name="rupture_event_repair_names_rupture",
+                condition=Q(kind="rupture", repairs__isnull=True) | Q(kind="repair"),
+                name="rupture_event_only_a_repair_names_a_rupture",
             ),
         ]
 

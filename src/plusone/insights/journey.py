@@ -57,6 +57,7 @@ from plusone.core.instruments import load_instrument
 from plusone.core.phases import needs_confirmation
 from plusone.core.propose import propose
 from plusone.insights.flags import FlagDetails, details, flags_of
+from plusone.insights.relationship import rupture_trace as rupture_trace_of
 from plusone.lockbox.queries import NOTHING, WITHHELD_MARKER, Withholding
 from plusone.measures import screens
 from plusone.measures.models import Administration, Sitting, SittingStatus
@@ -188,6 +189,8 @@ class EpisodeJourney:
     screens: tuple[screens.ScreenLine, ...] = field(default=())
     # Beside the proposal: awaiting the client, held back, a consult (proposal_notes).
     notes: tuple[str, ...] = field(default=())
+    # The rule trace's sentences about a possible rupture and "repair first".
+    rupture_trace: tuple[str, ...] = field(default=())
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -649,6 +652,7 @@ def build_journey(
         proposal=proposal if proposal is not None and proposal.kind != "none" else None,
         alerts=() if withheld else alerts_of(proposal),
         notes=() if withheld else proposal_notes(proposal),
+        rupture_trace=() if withheld else rupture_trace_of(proposal),
         gains=tuple(gain_notes),
         milestones=tuple(milestones),
         flags=tuple(f for f in flags if f.open),
@@ -717,6 +721,8 @@ class SessionCard:
     notes: tuple[str, ...] = ()
     # A phase agreed but awaiting the client's confirmation (its label), or "".
     awaiting: str = ""
+    # The rule trace's sentences about a possible rupture and "repair first".
+    rupture_trace: tuple[str, ...] = ()
 
     @property
     def alert_labels(self) -> tuple[str, ...]:
@@ -791,4 +797,5 @@ def session_card(
         screens=screens.screens_row(episode, given=shown, auditc_sex=episode.client.auditc_sex),
         alerts=() if withheld else alerts_of(proposal),
         notes=() if withheld else proposal_notes(proposal),
+        rupture_trace=() if withheld else rupture_trace_of(proposal),
     )

@@ -15,7 +15,9 @@ from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import queries
 from plusone.clinical.forms import CheckinChoicesForm
+from plusone.core.policy import Policy as RulePolicy
 from plusone.insights import journey
+from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
@@ -42,6 +44,16 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         # The client's statements of disagreement go with their record (PHIPA s.55(11)).
         "statements": [] if withheld.record else statements_for(episode.client),
         "choices_form": CheckinChoicesForm(initial=CheckinChoicesForm.initial_for(episode.client)),
+        # Client against therapist, item by item (the congruence gap), with the rupture trace.
+        "relationship": None
+        if data.withheld_record
+        else relationship_lane(
+            episode,
+            trace=data.rupture_trace,
+            open_="possible_rupture" in data.alerts,
+            withheld=withheld,
+        ),
+        "congruence_gap": RulePolicy().congruence_gap,
     }
     if can_manage(request.user, episode.client):
         # The treating therapist's page, or the privacy officer's (under break-glass).

@@ -16,6 +16,7 @@ from plusone.core.instruments import load_instrument
 from plusone.core.scoring import score
 from plusone.measures.administrations import scored_administration
 from plusone.measures.models import Administration, Context, Respondent
+from plusone.measures.summary import refresh_summary
 
 INSTRUMENT = "therapist_rating"
 
@@ -28,7 +29,8 @@ def rate_session(
     *, user: Any, session: Session, answers: dict[str, int], now: dt.datetime | None = None
 ) -> Administration:
     """Store the therapist's 3-item Therapist Rating of ``session`` as an Administration
-    (respondent "therapist", scored by plusone.core); audit it.
+    (respondent "therapist", scored by plusone.core); audit it, and re-judge the episode's
+    summary (the congruence gap with the client's reflection of the same session).
 
     One rating per session: raises SessionAlreadyRated for a second one, and
     ValidationError when the answers do not score (all three items are needed).
@@ -67,6 +69,8 @@ def rate_session(
             target_id=administration.pk,
             detail={"instrument": instrument.key, "session": session.pk, "respondent": "therapist"},
         )
+        # The congruence gap is judged at once: the caseload, card and journey agree now.
+        refresh_summary(session.episode, today=timezone.localdate(now))
     return administration
 
 

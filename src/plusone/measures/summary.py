@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from plusone.clinical import phase_now as phase_now_module
@@ -79,8 +80,10 @@ def histories_for(episodes: Sequence[Episode]) -> dict[Any, h.ClientHistory]:
     ids = [e.pk for e in episodes]
     local = timezone.localdate
     rows: dict[Any, list[Administration]] = defaultdict(list)
-    for a in Administration.objects.filter(episode_id__in=ids, risk_item_only=False).order_by(
-        "completed_at"
+    for a in (
+        Administration.objects.filter(episode_id__in=ids, risk_item_only=False)
+        .annotate(session_starts_at=F("session__starts_at"))
+        .order_by("completed_at")
     ):
         rows[a.episode_id].append(a)
     # Every version of every goal: a rating stays with the version it was given under.
@@ -169,7 +172,7 @@ def _history(
         elif key == "session_reflection":
             reflections.append(
                 h.Reflection(
-                    completed=day,
+                    completed=_session_day(a),
                     items=tuple(_num(a.answers.get(i)) for i in REFLECTION_ITEMS),
                     free_text=_has_free_text(a),
                 )
@@ -177,7 +180,7 @@ def _history(
         elif key == "therapist_rating":
             ratings.append(
                 h.TherapistRating(
-                    completed=day,
+                    completed=_session_day(a),
                     items=tuple(_num(a.answers.get(i)) for i in THERAPIST_RATING_ITEMS),
                 )
             )
@@ -224,6 +227,15 @@ def _history(
         ),
         client=str(episode.client_id),
     )
+
+
+def _session_day(administration: Administration) -> dt.date:
+    """The day a Session Reflection or Therapist Rating counts on: its session's (local),
+    so that the client's reflection by the post-session link a day later and the
+    therapist's rating written up that evening still meet on the same session (the
+    congruence gap); the day it was completed when it has no session."""
+    starts_at = getattr(administration, "session_starts_at", None)
+    return timezone.localdate(starts_at or administration.completed_at)
 
 
 def _has_free_text(administration: Administration) -> bool:

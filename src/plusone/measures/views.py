@@ -590,13 +590,30 @@ def start_reflection_kiosk(request: HttpRequest) -> HttpResponse:
     return redirect("measures:checkin")
 
 
+def _after_kiosk(request: HttpRequest) -> str:
+    """Where the therapist lands on signing back in: after a Session Reflection sent for a
+    session, that session's Therapist Rating, recorded alongside it (DESIGN.md); else the
+    caseload. The path names the session by its UUID only."""
+    done = request.session.get(DONE_KEY)
+    sitting = (
+        Sitting.objects.filter(pk=done, kind=SittingKind.REFLECTION, session__isnull=False)
+        .only("session_id")
+        .first()
+        if done
+        else None
+    )
+    if sitting is not None:
+        return reverse("measures:session_relationship", kwargs={"session_id": sitting.session_id})
+    return reverse("insights:caseload")
+
+
 @route(Policy.CHECKIN_SESSION)
 def kiosk_exit(request: HttpRequest) -> HttpResponse:
     """How the therapist leaves kiosk mode: sign in again (password and authenticator code)."""
     if not _kiosk(request):
         return redirect("insights:home")
     context = {
-        "sign_in_url": reverse("account_login") + "?next=" + reverse("insights:caseload"),
+        "sign_in_url": reverse("account_login") + "?next=" + _after_kiosk(request),
         "back_url": reverse("measures:checkin")
         if request.session.get(TOKEN_KEY)
         else reverse("measures:done"),

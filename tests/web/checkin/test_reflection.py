@@ -203,6 +203,26 @@ class ReflectionTests(TestCase):
         self.assertEqual(submit.detail["context"], "kiosk")
         self.assertEqual(self._alerts(), [])
 
+    def test_the_therapist_signs_back_in_to_rate_the_same_session(self) -> None:
+        # DESIGN.md: the Therapist Rating is recorded alongside the reflection.
+        today = self._session(END_OF_SESSION - dt.timedelta(minutes=48))
+        with time_machine.travel(END_OF_SESSION, tick=False):
+            self._start_kiosk()
+            self.client.get("/checkin/")
+            self._answer(self.client, reflection(8, 9, 10))
+            page = self.client.get("/checkin/exit/")
+        rating = f"/practice/sessions/{today.pk}/relationship/"
+        self.assertEqual(page.context["sign_in_url"], "/accounts/login/?next=" + rating)
+
+    def test_the_therapist_signs_back_in_to_the_caseload_before_the_reflection_is_sent(
+        self,
+    ) -> None:
+        self._session(END_OF_SESSION - dt.timedelta(minutes=48))
+        with time_machine.travel(END_OF_SESSION, tick=False):
+            self._start_kiosk()
+            page = self.client.get("/checkin/exit/")
+        self.assertEqual(page.context["sign_in_url"], "/accounts/login/?next=/practice/caseload/")
+
     def test_it_belongs_to_the_session_the_therapist_names(self) -> None:
         named = self._session(END_OF_SESSION - dt.timedelta(days=2))
         self._session(END_OF_SESSION - dt.timedelta(minutes=48))

@@ -66,6 +66,11 @@ class IntakeData:
     goal_words_on_links: bool = False
     # Optional, for AUDIT-C's cutoff only (AuditcSex); "" when not recorded.
     auditc_sex: str = ""
+    # The therapy-history reflection, for a client who has had therapy before (optional):
+    # what helped, what didn't, what they wish had happened, in their words.
+    prior_helped: str = ""
+    prior_unhelpful: str = ""
+    prior_wished: str = ""
 
 
 def intake_client(
@@ -81,6 +86,11 @@ def intake_client(
         raise ValidationError("At most three goals.")
     if data.auditc_sex not in AuditcSex.values:
         raise ValidationError("Choose female, male or not recorded for AUDIT-C scoring.")
+    history = [t.strip() for t in (data.prior_helped, data.prior_unhelpful, data.prior_wished)]
+    if any(history) and not data.prior_therapy:
+        raise ValidationError(
+            "The therapy-history answers are for a client who had therapy before."
+        )
 
     schedule = default_schedule(data.primary, data.secondary)
     plan_check = check_plan(schedule)
@@ -106,6 +116,9 @@ def intake_client(
             primary_instrument=data.primary,
             secondary_instrument=data.secondary,
             prior_therapy=data.prior_therapy,
+            prior_helped=history[0],
+            prior_unhelpful=history[1],
+            prior_wished=history[2],
             s2_intention=data.s2_intention,
             opened_on=today,
         )

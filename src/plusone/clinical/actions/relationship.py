@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from plusone import audit
+from plusone.clinical.actions.summary import update_summary
 from plusone.clinical.models import (
     RuptureEvent,
     Session,
@@ -24,15 +25,18 @@ def log_rupture_event(
     note: str,
     repairs: RuptureEvent | None = None,
 ) -> RuptureEvent:
-    """Log a rupture, or the repair of an earlier rupture in the same episode; audit it.
+    """Log a rupture, or a repair; audit it, and leave the summary to be re-judged.
 
-    Raises ValidationError when a repair names no rupture of this episode, or a
-    rupture names one.
+    A repair may name the logged rupture it repairs, of the same episode, or none:
+    it then repairs the possible rupture the rule engine signalled (a low
+    reflection, the congruence gap). Either way it resolves the rupture signals
+    of the sessions up to it (DESIGN.md). Raises ValidationError when a repair
+    names what is not a rupture of this episode.
     """
     if kind == RuptureEvent.Kind.REPAIR:
-        if repairs is None or repairs.episode_id != session.episode_id:
+        if repairs is not None and repairs.episode_id != session.episode_id:
             raise ValidationError("Choose the rupture this repairs.")
-        if repairs.kind != RuptureEvent.Kind.RUPTURE:
+        if repairs is not None and repairs.kind != RuptureEvent.Kind.RUPTURE:
             raise ValidationError("A repair repairs a rupture.")
     elif kind == RuptureEvent.Kind.RUPTURE:
         repairs = None
@@ -57,4 +61,6 @@ def log_rupture_event(
             target_id=event.pk,
             detail={"episode": session.episode_id, "session": session.pk},
         )
+        # judged_on None: the caseload re-judges the possible rupture with this event in it.
+        update_summary(session.episode, judged_on=None)
     return event
