@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plusone import audit
 from plusone.clinical import queries, risk, safety
@@ -44,38 +45,49 @@ RISK_SHOWN_KEY = "checkin_risk_shown"
 # Worded for any link: a check-in link and a Session Reflection link meet the same pages.
 PROBLEMS = {
     "unknown": {
-        "title": "This link doesn't work",
-        "body": "We couldn't find the questions this link should open. It may have been copied "
-        "only in part.",
-        "next": "Check that you opened the whole link. If it still doesn't work, "
-        "ask your therapist for a new link.",
+        "title": _("This link doesn't work"),
+        "body": _(
+            "We couldn't find the questions this link should open. It may have been copied "
+            "only in part."
+        ),
+        "next": _(
+            "Check that you opened the whole link. If it still doesn't work, "
+            "ask your therapist for a new link."
+        ),
         "status": 404,
     },
     "expired": {
-        "title": "This link has expired",
-        "body": "The links your therapist sends work for a limited time, "
-        "to keep your answers private.",
-        "next": "Ask your therapist for a new link. Nothing is lost.",
+        "title": _("This link has expired"),
+        "body": _(
+            "The links your therapist sends work for a limited time, to keep your answers private."
+        ),
+        "next": _("Ask your therapist for a new link. Nothing is lost."),
         "status": 410,
     },
     "used": {
-        "title": "This link has already been used",
-        "body": "Each link works once. The answers for this link have already been sent, "
-        "or were skipped.",
-        "next": "There's nothing more to do. If you want to add something, "
-        "tell your therapist or ask for a new link.",
+        "title": _("This link has already been used"),
+        "body": _(
+            "Each link works once. The answers for this link have already been sent, "
+            "or were skipped."
+        ),
+        "next": _(
+            "There's nothing more to do. If you want to add something, "
+            "tell your therapist or ask for a new link."
+        ),
         "status": 410,
     },
     "revoked": {
-        "title": "This link has been replaced",
-        "body": "Your therapist sent a newer link, or cancelled this one.",
-        "next": "Use the most recent link you received, or ask your therapist for a new link.",
+        "title": _("This link has been replaced"),
+        "body": _("Your therapist sent a newer link, or cancelled this one."),
+        "next": _("Use the most recent link you received, or ask your therapist for a new link."),
         "status": 410,
     },
     "none": {
-        "title": "There's nothing open to fill in",
-        "body": "This page shows your questions after you open the link your therapist sent you.",
-        "next": "Open the link from your therapist again, or ask your therapist for a new link.",
+        "title": _("There's nothing open to fill in"),
+        "body": _(
+            "This page shows your questions after you open the link your therapist sent you."
+        ),
+        "next": _("Open the link from your therapist again, or ask your therapist for a new link."),
         "status": 400,
     },
 }
