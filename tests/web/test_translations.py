@@ -114,9 +114,15 @@ CLIENT_TEMPLATES = (
     "measures/templates/measures/link_problem.html",
     "measures/templates/measures/resources.html",
     f"measures/templates/measures/consent/{CONSENT_VERSION}.html",
+    "web/templates/client_base.html",
+    "web/templates/web/_language_switch.html",
+    # The portal's and the observer's pages, whoever adds them.
+    *sorted(str(p.relative_to(SRC)) for p in SRC.glob("portal/templates/**/*.html")),
 )
-# Words that are the same in both languages (the product's name).
-SAME_IN_BOTH = {"PlusOne", "· PlusOne"}
+# Words that are the same in both languages: the product's name, and each language's
+# own name on the switch. "New Tab" is the neutral page's imitation of a blank browser
+# tab (portal shell); left to its owner to decide whether it follows the language.
+SAME_IN_BOTH = {"PlusOne", "· PlusOne", "English", "Français", "New Tab"}
 _TRANSLATED = re.compile(
     r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}"
     r"|{%\s*blocktranslate\b.*?{%\s*endblocktranslate\s*%}"

@@ -73,9 +73,7 @@ class Translation:
         if self.status == "practice_translated":
             return PRACTICE_TRANSLATED_NOTE
         if self.verify_against:
-            return (
-                f"validated translation; wording still to be checked against {self.verify_against}"
-            )
+            return "validated translation; its wording not yet checked against the published source"
         return "validated translation"
 
 
