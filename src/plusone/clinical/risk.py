@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from plusone import audit
 from plusone.accounts.labels import check_neutral
 from plusone.accounts.models import Membership, Practice, Role
-from plusone.clinical.models import Absence, ClosureDay, Flag, RiskSettings
+from plusone.clinical.models import Absence, ClosureDay, CrisisTextVersion, Flag, RiskSettings
 from plusone.clinical.safety import default_crisis_text
 from plusone.core.business_hours import (
     BusinessHours,
@@ -328,6 +328,23 @@ def update_risk_settings(
         risk.clinical_contact = clinical_contact
         risk.escalation_lead_hours = escalation_lead_hours
         risk.save()
+        last = (
+            CrisisTextVersion.objects.filter(practice=practice)
+            .order_by("-in_force_from")
+            .values_list("text_en", "text_fr")
+            .first()
+        )
+        if last != (texts["en"], texts["fr"]) and (
+            last is not None or any(texts.values()) or practice.crisis_text
+        ):
+            # Each wording put in force is kept, both languages together (DESIGN.md, Languages).
+            CrisisTextVersion.objects.create(
+                practice=practice,
+                text_en=texts["en"],
+                text_fr=texts["fr"],
+                in_force_from=timezone.now(),
+                saved_by=user,
+            )
         practice.crisis_text = texts["en"]
         practice.crisis_text_fr = texts["fr"]
         if email_label is not None:

@@ -249,14 +249,21 @@ def consent_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         choice = request.POST.get("choice")
         if choice in ("agree", "decline"):
-            consent_service.record_checkin_consent(token=token, agreed=choice == "agree")
+            consent_service.record_checkin_consent(
+                token=token, agreed=choice == "agree", language=safety.current_language()
+            )
             if choice == "agree":
                 return redirect("measures:checkin")
             # Declining ends the sitting; the link stays usable if they change their mind.
             request.session.pop(TOKEN_KEY, None)
             context = {"kiosk": _kiosk(request), "exit_url": reverse("measures:kiosk_exit")}
             return render(request, "measures/consent_declined.html", context)
-    context = {"version": consent_service.CONSENT_VERSION, "resources": safety.RESOURCES}
+    version = consent_service.CONSENT_VERSION
+    context = {
+        "version": version,
+        "wording": consent_service.wording_template(version, safety.current_language()),
+        "resources": safety.RESOURCES,
+    }
     return render(request, "measures/consent.html", context)
 
 
