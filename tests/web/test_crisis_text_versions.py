@@ -55,3 +55,29 @@ class CrisisTextVersionTests(TestCase):
         with self.assertRaises(ValidationError):
             self._save(EN_1, "")
         self.assertFalse(CrisisTextVersion.objects.exists())
+
+
+class UntranslatedInstrumentsSettingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+
+    def test_erin_chooses_to_leave_out_instruments_with_no_french(self) -> None:
+        from django.urls import reverse
+
+        from personas import login_as
+
+        login_as(self.client, self.p.erin)
+        url = reverse("clinical:risk_settings")
+        page = self.client.get(url)
+        self.assertContains(page, "no validated French version")
+        self.assertEqual(self.p.riverside.untranslated_instruments, "english_note")
+        form = {"crisis_text": "", "crisis_text_fr": "", "escalation_lead_hours": 4}
+        response = self.client.post(url, {**form, "untranslated_instruments": "leave_out"})
+        self.assertRedirects(response, url)
+        self.p.riverside.refresh_from_db()
+        self.assertEqual(self.p.riverside.untranslated_instruments, "leave_out")
+        # A post without the choice leaves it as it was.
+        self.client.post(url, form)
+        self.p.riverside.refresh_from_db()
+        self.assertEqual(self.p.riverside.untranslated_instruments, "leave_out")

@@ -291,6 +291,7 @@ def update_risk_settings(
     clinical_contact: Any | None,
     escalation_lead_hours: int,
     email_label: str | None = None,
+    untranslated_instruments: str | None = None,
 ) -> RiskSettings:
     """Save the practice's crisis text (both languages, or neither), clinical contact,
     escalation lead time and, unless None, the neutral label link emails carry.
@@ -321,6 +322,8 @@ def update_risk_settings(
                     check_crisis_text(text, language)
                 except ValidationError as exc:
                     errors.extend(exc.messages)
+    if untranslated_instruments not in (None, "english_note", "leave_out"):
+        errors.append("Choose English with a note, or leave it out.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -349,7 +352,16 @@ def update_risk_settings(
         practice.crisis_text_fr = texts["fr"]
         if email_label is not None:
             practice.email_label = email_label
-        practice.save(update_fields=["crisis_text", "crisis_text_fr", "email_label"])
+        if untranslated_instruments is not None:
+            practice.untranslated_instruments = untranslated_instruments
+        practice.save(
+            update_fields=[
+                "crisis_text",
+                "crisis_text_fr",
+                "email_label",
+                "untranslated_instruments",
+            ]
+        )
         audit.record(
             practice=practice,
             actor=user,
@@ -361,6 +373,7 @@ def update_risk_settings(
                 "lead_hours": escalation_lead_hours,
                 "own_text": bool(practice.crisis_text),
                 "email_label": practice.email_label,
+                "untranslated_instruments": practice.untranslated_instruments,
             },
         )
     return risk

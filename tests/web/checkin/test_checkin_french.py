@@ -108,3 +108,27 @@ class FrenchCheckinTests(TestCase):
 
 def _fields(key: str) -> dict[str, str]:
     return {k: v for k, v in form_data(key, ANSWERS[key]).items() if k not in ("group", "action")}
+
+
+class FrenchLinkEmailTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+
+    def test_the_link_email_is_in_the_clients_language_whoever_issues_it(self) -> None:
+        from django.core import mail
+
+        from plusone.measures import actions
+
+        self.p.bob.language = "fr"
+        self.p.bob.save(update_fields=["language"])
+        with self.captureOnCommitCallbacks(execute=True):
+            actions.issue_checkin_link(acting_user=self.p.alice, client=self.p.bob, send_email=True)
+            actions.issue_checkin_link(
+                acting_user=self.p.alice, client=self.p.dave, send_email=True
+            )
+        french, english = mail.outbox
+        self.assertEqual(french.subject, "Riverside : votre lien de suivi")
+        self.assertIn("Voici votre lien", french.body)
+        self.assertEqual(english.subject, "Riverside: your check-in link")
+        self.assertIn("Hello", english.body)
