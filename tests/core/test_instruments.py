@@ -22,7 +22,10 @@ PACKS = ("mhcsf", "mlq", "flourishing", "core10", "waisr")
 def definition_texts():
     root = resources.files("plusone.core.definitions")
     return {
-        p.name: p.read_text(encoding="utf-8") for p in root.iterdir() if p.name.endswith(".toml")
+        p.name: p.read_text(encoding="utf-8")
+        for p in root.iterdir()
+        # "<key>.<language>.toml" is a translation (tests/core/test_instrument_translations.py).
+        if p.name.endswith(".toml") and p.name.count(".") == 1
     }
 
 

@@ -54,3 +54,22 @@ def test_each_docs_page_carries_citation_copyright_scoring_and_rc(key):
         assert f'Stem (the instruction shown above the items): "{inst.stem}"' in page
     if not inst.validated:
         assert "Practice-developed, not validated" in page
+
+
+@pytest.mark.parametrize("key", sorted(INSTRUMENTS))
+def test_each_docs_page_says_which_french_ships_and_its_source(key):
+    from plusone.core.translations import load_translation
+
+    page = (DOCS / f"{key}.md").read_text(encoding="utf-8")
+    assert "## French" in page
+    french = page.split("## French", 1)[1]
+    tr = load_translation(key, "fr")
+    if tr is None:
+        assert "No " in french and "French" in french
+        return
+    assert f"{key}.fr.toml" in french
+    assert tr.source in french and tr.citation in french and tr.note in french
+    if tr.verify_against:
+        assert "Not offered to clients yet" in french and tr.verify_against in french
+    if tr.status == "practice_translated":
+        assert "practice-developed, translated, not validated" in french

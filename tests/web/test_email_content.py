@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import translation
 
 from personas import login_as, make_personas
 from plusone.clinical import risk
@@ -161,16 +160,23 @@ class LinkEmailLabelTests(TestCase):
             self.assertEqual(message.subject, "Your check-in link")
             self.assertEqual(message.from_email, settings.DEFAULT_FROM_EMAIL)
 
+    def _french_bob(self) -> None:
+        # The link email follows the client's language, not the issuing page's.
+        self.p.bob.language = "fr"
+        self.p.bob.save(update_fields=["language"])
+
     def test_it_writes_the_subject_in_french(self) -> None:
-        with translation.override("fr-ca"):
-            message = self._send()
+        self._french_bob()
+        message = self._send()
         self.assertEqual(message.subject, "Riverside : votre lien de suivi")
 
     def test_it_writes_the_body_and_its_date_in_french_too(self) -> None:
-        with translation.override("fr-ca"):
-            message = self._send()
+        self._french_bob()
+        message = self._send()
         self.assertIn("Voici votre lien. Il fonctionne une seule fois, jusqu'au ", message.body)
         self.assertRegex(message.body, r"jusqu'au \d{1,2} [a-zéû]+\.? \d{4}\.")
+        self.p.bob.language = "en"
+        self.p.bob.save(update_fields=["language"])
         english = self._send()
         # The pages' one date format: "13 Dec 2026", never "December 13, 2026".
         self.assertRegex(english.body, r"until \d{1,2} [A-Z][a-z]{2} \d{4}\.")

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 import plusone
+from plusone.measures.consent import CONSENT_VERSION
 
 SRC = Path(plusone.__file__).parent
 PO = SRC / "locale" / "fr_CA" / "LC_MESSAGES" / "django.po"
@@ -31,8 +32,9 @@ def _po_entries() -> dict[str, str]:
     for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgstr ")):
-            field = line.split(" ", 1)[0]
+        elif line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
+            # A plural entry counts by its singular form.
+            field = line.split(" ", 1)[0].replace("[0]", "")
             current[field] = [ast.literal_eval(line.split(" ", 1)[1])]
         elif line.startswith('"') and field:
             current[field].append(ast.literal_eval(line))
@@ -94,3 +96,67 @@ class FrenchCatalogueTests(SimpleTestCase):
         with translation.override("fr-ca"):
             text = formats.date_format(moment, translation.gettext("l j F \\a\\t H:i"))
         self.assertEqual(text, "lundi 7 décembre à 17 h 00")
+
+
+# The client's and observer's pages (DESIGN.md, Languages): every word on them is marked
+# for translation. Staff pages may stay English. Instrument words come from the
+# instrument's data files (plusone.core.translations), never from these templates.
+CLIENT_TEMPLATES = (
+    "web/templates/base.html",
+    "measures/templates/measures/checkin_base.html",
+    "measures/templates/measures/checkin_group.html",
+    "measures/templates/measures/checkin_done.html",
+    "measures/templates/measures/checkin_risk.html",
+    "measures/templates/measures/_risk_response.html",
+    "measures/templates/measures/_answer_saved.html",
+    "measures/templates/measures/consent.html",
+    "measures/templates/measures/consent_declined.html",
+    "measures/templates/measures/link_problem.html",
+    "measures/templates/measures/resources.html",
+    f"measures/templates/measures/consent/{CONSENT_VERSION}.html",
+    "web/templates/client_base.html",
+    "web/templates/web/_language_switch.html",
+    # The portal's and the observer's pages, whoever adds them.
+    *sorted(str(p.relative_to(SRC)) for p in SRC.glob("portal/templates/**/*.html")),
+)
+# Words that are the same in both languages: the product's name, and each language's
+# own name on the switch. "New Tab" is the neutral page's imitation of a blank browser
+# tab (portal shell); left to its owner to decide whether it follows the language.
+SAME_IN_BOTH = {"PlusOne", "· PlusOne", "English", "Français", "New Tab"}
+_TRANSLATED = re.compile(
+    r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}"
+    r"|{%\s*blocktranslate\b.*?{%\s*endblocktranslate\s*%}"
+    r"|{%\s*translate\s+\"[^\"]*\"[^%]*%}|{%.*?%}|{{.*?}}",
+    re.S,
+)
+_WORDED_ATTRIBUTE = re.compile(
+    r"\b(?:aria-label|title|alt|placeholder)=\"([^\"{]*[A-Za-z][^\"{]*)\""
+)
+
+
+def unmarked_text(source: str) -> list[str]:
+    """Words in a template that are neither marked for translation nor template code."""
+    found = [m.group(1) for m in _WORDED_ATTRIBUTE.finditer(source)]
+    text = _TRANSLATED.sub(" ", source)
+    text = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]*>", " ", text)
+    for chunk in re.split(r"\s{2,}|\n", text):
+        words = chunk.strip()
+        if re.search(r"[A-Za-zÀ-ÿ]{2,}", words) and words not in SAME_IN_BOTH:
+            found.append(words)
+    return found
+
+
+class ClientTemplatesTests(SimpleTestCase):
+    def test_it_marks_every_word_of_the_client_pages_for_translation(self) -> None:
+        left = {
+            name: unmarked_text((SRC / name).read_text(encoding="utf-8"))
+            for name in CLIENT_TEMPLATES
+        }
+        self.assertEqual({k: v for k, v in left.items() if v}, {})
+
+    def test_it_finds_english_left_outside_translate(self) -> None:
+        self.assertEqual(
+            unmarked_text('{% translate "Next" %}<p title="Go on">Skip today</p>{{ x }}'),
+            ["Go on", "Skip today"],
+        )

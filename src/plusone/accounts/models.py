@@ -62,6 +62,16 @@ class Practice(models.Model):
     # The neutral name link emails are sent under (accounts.labels); blank: the practice's
     # name, when that is neutral.
     email_label = models.CharField(max_length=60, blank=True)
+    # A French-speaking client and an instrument with no validated French version
+    # (DESIGN.md, Languages): given in English with a one-line note, or left out.
+    untranslated_instruments = models.CharField(
+        max_length=16,
+        choices=[
+            ("english_note", "Given in English, with a note"),
+            ("leave_out", "Left out"),
+        ],
+        default="english_note",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

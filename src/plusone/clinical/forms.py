@@ -415,6 +415,21 @@ class RiskSettingsForm(forms.Form):
         'check-in link". Never a word that says what kind of care this is.',
     )
 
+    untranslated_instruments = forms.ChoiceField(
+        choices=[
+            ("english_note", "Give it in English, with a one-line note"),
+            ("leave_out", "Leave it out"),
+        ],
+        label="For a client who reads French, an instrument with no validated French version",
+        help_text="PlusOne offers an instrument in French only from a validated translation "
+        "(see the instrument docs).",
+        required=False,
+    )
+
+    def clean_untranslated_instruments(self) -> str | None:
+        """Left out of the post: unchanged."""
+        return self.cleaned_data.get("untranslated_instruments") or None
+
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["clinical_contact"].queryset = therapists  # type: ignore[attr-defined]

@@ -565,6 +565,10 @@ class Consent(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(max_length=15, choices=Kind.choices)
     version = models.CharField(max_length=20)
+    # The language of the wording the client read (each version is kept in both).
+    language = models.CharField(
+        max_length=2, choices=[("en", "English"), ("fr", "French")], default="en"
+    )
     instrument = models.CharField(max_length=40, blank=True)
     channel = models.CharField(max_length=15, choices=Channel.choices, blank=True)
     supervisor = models.ForeignKey(
@@ -773,6 +777,28 @@ class RiskSettings(models.Model):
 
     def __str__(self) -> str:
         return f"risk settings {self.pk}"
+
+
+class CrisisTextVersion(models.Model):
+    """Each crisis text a practice has put in force, in English and French together, kept
+    as it was (never edited or deleted): which words a client was shown can be read back
+    by when they were shown. Blank in both languages: the default text applied."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    text_en = models.TextField(blank=True)
+    text_fr = models.TextField(blank=True)
+    in_force_from = models.DateTimeField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["in_force_from"]
+        indexes = [models.Index(fields=["practice", "in_force_from"])]
+
+    def __str__(self) -> str:
+        return f"crisis text version {self.pk}"
 
 
 class ClosureDay(models.Model):

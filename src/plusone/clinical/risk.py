@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from plusone import audit
 from plusone.accounts.labels import check_neutral
 from plusone.accounts.models import Membership, Practice, Role
-from plusone.clinical.models import Absence, ClosureDay, Flag, RiskSettings
+from plusone.clinical.models import Absence, ClosureDay, CrisisTextVersion, Flag, RiskSettings
 from plusone.clinical.safety import default_crisis_text
 from plusone.core.business_hours import (
     BusinessHours,
@@ -291,6 +291,7 @@ def update_risk_settings(
     clinical_contact: Any | None,
     escalation_lead_hours: int,
     email_label: str | None = None,
+    untranslated_instruments: str | None = None,
 ) -> RiskSettings:
     """Save the practice's crisis text (both languages, or neither), clinical contact,
     escalation lead time and, unless None, the neutral label link emails carry.
@@ -321,6 +322,8 @@ def update_risk_settings(
                     check_crisis_text(text, language)
                 except ValidationError as exc:
                     errors.extend(exc.messages)
+    if untranslated_instruments not in (None, "english_note", "leave_out"):
+        errors.append("Choose English with a note, or leave it out.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -328,11 +331,37 @@ def update_risk_settings(
         risk.clinical_contact = clinical_contact
         risk.escalation_lead_hours = escalation_lead_hours
         risk.save()
+        last = (
+            CrisisTextVersion.objects.filter(practice=practice)
+            .order_by("-in_force_from")
+            .values_list("text_en", "text_fr")
+            .first()
+        )
+        if last != (texts["en"], texts["fr"]) and (
+            last is not None or any(texts.values()) or practice.crisis_text
+        ):
+            # Each wording put in force is kept, both languages together (DESIGN.md, Languages).
+            CrisisTextVersion.objects.create(
+                practice=practice,
+                text_en=texts["en"],
+                text_fr=texts["fr"],
+                in_force_from=timezone.now(),
+                saved_by=user,
+            )
         practice.crisis_text = texts["en"]
         practice.crisis_text_fr = texts["fr"]
         if email_label is not None:
             practice.email_label = email_label
-        practice.save(update_fields=["crisis_text", "crisis_text_fr", "email_label"])
+        if untranslated_instruments is not None:
+            practice.untranslated_instruments = untranslated_instruments
+        practice.save(
+            update_fields=[
+                "crisis_text",
+                "crisis_text_fr",
+                "email_label",
+                "untranslated_instruments",
+            ]
+        )
         audit.record(
             practice=practice,
             actor=user,
@@ -344,6 +373,7 @@ def update_risk_settings(
                 "lead_hours": escalation_lead_hours,
                 "own_text": bool(practice.crisis_text),
                 "email_label": practice.email_label,
+                "untranslated_instruments": practice.untranslated_instruments,
             },
         )
     return risk

@@ -109,6 +109,7 @@ def _initial(practice: Any) -> dict[str, Any]:
         "clinical_contact": current.clinical_contact_id,
         "escalation_lead_hours": current.escalation_lead_hours,
         "email_label": practice.email_label,
+        "untranslated_instruments": practice.untranslated_instruments,
     }
 
 

@@ -954,7 +954,14 @@ def load_definition_file(path: Path | str) -> Instrument:
 def definition_keys() -> tuple[str, ...]:
     """The keys of every shipped definition, sorted."""
     root = resources.files(_PACKAGE)
-    return tuple(sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml")))
+    # A translation, "<key>.<language>.toml", is not a definition (plusone.core.translations).
+    return tuple(
+        sorted(
+            p.name[:-5]
+            for p in root.iterdir()
+            if p.name.endswith(".toml") and "." not in p.name[:-5]
+        )
+    )
 
 
 @functools.cache

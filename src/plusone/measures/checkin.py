@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from plusone.clinical import licensed
+from plusone.clinical import licensed, safety
 from plusone.clinical.models import Decision, Episode, Goal, MeasurementPlan, Session
 from plusone.clinical.phase_now import agreed_phase
 from plusone.clinical.plans import SCREENS, is_default_schedule, phase_default_schedule
+from plusone.core import translations
 from plusone.core.due import (
     LONG_SITTING_BUDGET_SECONDS,
     REVIEW_BUDGET_SECONDS,
@@ -45,6 +46,42 @@ def _instrument(key: str, practice_id: Any = None) -> Any:
 def instrument(key: str, practice_id: Any = None) -> Any:
     """The instrument definition for a group key (cached: definitions are immutable data)."""
     return _instrument(key, practice_id)
+
+
+def in_language(key: str, practice_id: Any, language: str) -> tuple[Any, str]:
+    """The instrument of group ``key`` in the words a client reading ``language`` is
+    given, and the language of those words.
+
+    Only a translation that ships as its own data file and is offered (validated and
+    checked against its source, or PlusOne's own) is used; otherwise the English
+    (DESIGN.md, Languages). Scoring is the same in both.
+    """
+    inst = _instrument(key, practice_id)
+    if language != "en" and inst.licence_status != "licensed_pack":
+        tr = translations.offered_translation(inst.key, language)
+        if tr is not None:
+            return translations.localize(inst, tr), language
+    return inst, "en"
+
+
+def page_language() -> str:
+    """The language the client reads the check-in in: the page's active language
+    ("en" or "fr")."""
+    return safety.current_language()
+
+
+def left_out_untranslated(key: str, episode: Episode, language: str) -> bool:
+    """True when the practice leaves out instruments with no French for a French reader,
+    and ``key`` has none. A risk item asked on its own is never left out: in English with
+    the note, the safety question still reaches the client."""
+    if language == "en" or split_key(key)[1]:
+        return False
+    if episode.practice.untranslated_instruments != "leave_out":
+        return False
+    try:
+        return in_language(key, episode.practice_id, language)[1] != language
+    except (LookupError, ValueError):
+        return False
 
 
 def seconds_for(key: str, practice_id: Any = None) -> int:
@@ -265,6 +302,7 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
         carried = [k for k in carried if k not in waiting]
     # Instruments the client withdrew consent to are never asked, nor carried on.
     withdrawn = withdrawn_instruments(episode.client)
+    language = page_language()
 
     def askable(keys: list[str]) -> list[str]:
         return [
@@ -273,6 +311,7 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
             if administrable(k, episode)
             and not _too_soon(episode, k, plan, today)
             and split_key(k)[0] not in withdrawn
+            and not left_out_untranslated(k, episode, language)
         ]
 
     due, extras, carried = askable(due), askable(extras), askable(carried)
@@ -304,6 +343,10 @@ class Group:
     title: str
     prompt: str
     questions: list[dict[str, Any]]
+    # The language of the item words ("en" or "fr"); English on a French page carries
+    # the note that no validated French version exists.
+    language: str = "en"
+    english_only: bool = False
 
 
 def _goal_texts(episode_id: Any) -> dict[str, str]:
@@ -333,7 +376,7 @@ def goal_labels(episode_id: Any) -> dict[str, str]:
 
 
 # The title of a group that asks only an instrument's risk item (PHQ-9 item 9 in Deepening).
-RISK_ONLY_TITLE = "One question we ask each time"
+RISK_ONLY_TITLE = gettext_lazy("One question we ask each time")
 
 
 def _shown_items(key: str, inst: Any) -> tuple[Any, ...]:
@@ -351,13 +394,16 @@ def build_group(
     practice_id: Any = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> Group:
-    """The questions of group ``key`` with the client's values and errors filled in.
+    """The questions of group ``key`` with the client's values and errors filled in, in
+    ``language`` (default: the page's) where a translation is offered, else in English.
 
     The prompt is the instrument's stem from its definition (a licensed pack's
     comes from the practice's file).
     """
-    inst = _instrument(key, practice_id)
+    wanted = language or page_language()
+    inst, shown = in_language(key, practice_id, wanted)
     values = values or {}
     errors = errors or {}
     goal_texts = goal_labels(episode_id) if key == "personal_goals" else {}
@@ -400,11 +446,13 @@ def build_group(
         )
     return Group(
         key=key,
-        title=RISK_ONLY_TITLE
+        title=str(RISK_ONLY_TITLE)
         if split_key(key)[1]
         else (inst.client_label.capitalize() if inst.client_label else inst.short_title),
         prompt=inst.stem or "",
         questions=questions,
+        language=shown,
+        english_only=shown != wanted,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from plusone import audit
 from plusone.clinical.models import Consent
@@ -29,26 +29,42 @@ CONSENT_WORDINGS = {
     "2026-11-1": "ce32be49d256247c09a14078b1a78f56949255f82a15eb119580bef5c64abe3f",
     "2026-12-1": "a4087e417d148c932ca21675b2d25175d75e4627f13760e1815772f5d8505f8f",
 }
+# Each wording in French (DESIGN.md, Languages), its own file "<version>.fr.html" holding the
+# text itself (never the catalogue's, which may change), pinned the same way.
+CONSENT_WORDINGS_FR = {
+    "2026-11-1": "0d78929071cc99789a4258b59a74e94b397033a42b5198ee0455d722b6c041fe",
+    "2026-12-1": "3aecd0c864c2ee14951eb45022ff3e16fb42a628a4867267e2eaeb6d11cedb63",
+}
 # The wording shown now: the newest version.
 CONSENT_VERSION = "2026-12-1"
+LANGUAGES = ("en", "fr")
 
 
-def _template_name(version: str) -> str:
-    if version not in CONSENT_WORDINGS:
-        raise LookupError(f"no consent wording {version!r}")
+def _template_name(version: str, language: str = "en") -> str:
+    if version not in CONSENT_WORDINGS or language not in LANGUAGES:
+        raise LookupError(f"no consent wording {version!r} in {language!r}")
+    if language == "fr":
+        return f"measures/consent/{version}.fr.html"
     return f"measures/consent/{version}.html"
 
 
-def wording(version: str) -> str:
-    """The consent wording of ``version`` as it was shown to clients (HTML); raises
-    LookupError for a version that never existed."""
-    return render_to_string(_template_name(version))
+def wording_template(version: str, language: str) -> str:
+    """The template that holds ``version``'s wording in ``language`` ("en" or "fr")."""
+    return _template_name(version, language)
 
 
-def wording_digest(version: str) -> str:
-    """The SHA-256 of the template file that holds ``version``'s wording."""
+def wording(version: str, language: str = "en") -> str:
+    """The consent wording of ``version`` in ``language`` as it was shown to clients (HTML);
+    raises LookupError for a version or language that never existed. The English is English
+    whatever the page's language."""
+    with translation.override("fr-ca" if language == "fr" else "en-ca"):
+        return render_to_string(_template_name(version, language))
+
+
+def wording_digest(version: str, language: str = "en") -> str:
+    """The SHA-256 of the template file that holds ``version``'s wording in ``language``."""
     try:
-        origin = get_template(_template_name(version)).origin
+        origin = get_template(_template_name(version, language)).origin
     except TemplateDoesNotExist as exc:
         raise LookupError(f"the wording of consent version {version!r} is missing") from exc
     with open(origin.name, encoding="utf-8") as handle:
@@ -73,13 +89,16 @@ def has_current_consent(client: Any) -> bool:
     return latest is not None and latest.version == CONSENT_VERSION and latest.withdrawn_at is None
 
 
-def record_checkin_consent(*, token: Any, agreed: bool) -> Consent:
+def record_checkin_consent(*, token: Any, agreed: bool, language: str = "en") -> Consent:
     """Record the client's answer on the consent page, with its audit event.
 
     Declining is stored as a row withdrawn at the moment it was given, so the
     client is asked again next time. The client has no user account, so the row
-    is recorded under their therapist and the audit actor is the token.
+    is recorded under their therapist and the audit actor is the token. ``language`` is
+    the wording's language the client read ("en" or "fr"); the row keeps it.
     """
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language: {language!r}")
     client = token.client
     now = timezone.now()
     with transaction.atomic():
@@ -93,6 +112,7 @@ def record_checkin_consent(*, token: Any, agreed: bool) -> Consent:
             given_at=now,
             withdrawn_at=None if agreed else now,
             recorded_by=client.therapist,
+            language=language,
         )
         audit.record(
             practice=client.practice,
@@ -100,7 +120,7 @@ def record_checkin_consent(*, token: Any, agreed: bool) -> Consent:
             action="consent.checkin_agree" if agreed else "consent.checkin_decline",
             target_type="clinical.consent",
             target_id=row.pk,
-            detail={"client": client.pk, "version": CONSENT_VERSION},
+            detail={"client": client.pk, "version": CONSENT_VERSION, "language": language},
         )
     return row
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from plusone.inputs import normalize
 
 FREE_TEXT_MAX = 2000
-CHOOSE_ONE = "Choose one answer for this question."
-NOT_AN_OPTION = "That answer isn't one of the choices. Choose one of the answers shown."
-TOO_LONG = f"Please keep this to {FREE_TEXT_MAX} characters or fewer."
+CHOOSE_ONE = _("Choose one answer for this question.")
+NOT_AN_OPTION = _("That answer isn't one of the choices. Choose one of the answers shown.")
+TOO_LONG = _("Please keep this to 2000 characters or fewer.")
 ONE_ANSWER = _("Send one answer to one question of this part.")
-CONTROL_CHARACTER = (
+CONTROL_CHARACTER = _(
     "This answer holds an invisible control character that can't be saved. Please retype it."
 )
 

@@ -102,6 +102,11 @@ class Administration(models.Model):
     )
     instrument_key = models.CharField(max_length=40)
     instrument_version = models.CharField(max_length=40)
+    # The language the items were shown in. Both languages form one series: the
+    # scoring is the same, only the words differ (plusone.core.translations).
+    language = models.CharField(
+        max_length=2, choices=[("en", "English"), ("fr", "French")], default="en"
+    )
     context = models.CharField(max_length=16, choices=Context.choices)
     respondent = models.CharField(max_length=16, choices=Respondent.choices)
     # Item id -> chosen value. Free text never goes here: see free_text.

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plusone import audit
 from plusone.clinical import queries, risk, safety
@@ -45,38 +46,49 @@ RISK_SHOWN_KEY = "checkin_risk_shown"
 # Worded for any link: a check-in link and a Session Reflection link meet the same pages.
 PROBLEMS = {
     "unknown": {
-        "title": "This link doesn't work",
-        "body": "We couldn't find the questions this link should open. It may have been copied "
-        "only in part.",
-        "next": "Check that you opened the whole link. If it still doesn't work, "
-        "ask your therapist for a new link.",
+        "title": _("This link doesn't work"),
+        "body": _(
+            "We couldn't find the questions this link should open. It may have been copied "
+            "only in part."
+        ),
+        "next": _(
+            "Check that you opened the whole link. If it still doesn't work, "
+            "ask your therapist for a new link."
+        ),
         "status": 404,
     },
     "expired": {
-        "title": "This link has expired",
-        "body": "The links your therapist sends work for a limited time, "
-        "to keep your answers private.",
-        "next": "Ask your therapist for a new link. Nothing is lost.",
+        "title": _("This link has expired"),
+        "body": _(
+            "The links your therapist sends work for a limited time, to keep your answers private."
+        ),
+        "next": _("Ask your therapist for a new link. Nothing is lost."),
         "status": 410,
     },
     "used": {
-        "title": "This link has already been used",
-        "body": "Each link works once. The answers for this link have already been sent, "
-        "or were skipped.",
-        "next": "There's nothing more to do. If you want to add something, "
-        "tell your therapist or ask for a new link.",
+        "title": _("This link has already been used"),
+        "body": _(
+            "Each link works once. The answers for this link have already been sent, "
+            "or were skipped."
+        ),
+        "next": _(
+            "There's nothing more to do. If you want to add something, "
+            "tell your therapist or ask for a new link."
+        ),
         "status": 410,
     },
     "revoked": {
-        "title": "This link has been replaced",
-        "body": "Your therapist sent a newer link, or cancelled this one.",
-        "next": "Use the most recent link you received, or ask your therapist for a new link.",
+        "title": _("This link has been replaced"),
+        "body": _("Your therapist sent a newer link, or cancelled this one."),
+        "next": _("Use the most recent link you received, or ask your therapist for a new link."),
         "status": 410,
     },
     "none": {
-        "title": "There's nothing open to fill in",
-        "body": "This page shows your questions after you open the link your therapist sent you.",
-        "next": "Open the link from your therapist again, or ask your therapist for a new link.",
+        "title": _("There's nothing open to fill in"),
+        "body": _(
+            "This page shows your questions after you open the link your therapist sent you."
+        ),
+        "next": _("Open the link from your therapist again, or ask your therapist for a new link."),
         "status": 400,
     },
 }
@@ -237,14 +249,21 @@ def consent_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         choice = request.POST.get("choice")
         if choice in ("agree", "decline"):
-            consent_service.record_checkin_consent(token=token, agreed=choice == "agree")
+            consent_service.record_checkin_consent(
+                token=token, agreed=choice == "agree", language=safety.current_language()
+            )
             if choice == "agree":
                 return redirect("measures:checkin")
             # Declining ends the sitting; the link stays usable if they change their mind.
             request.session.pop(TOKEN_KEY, None)
             context = {"kiosk": _kiosk(request), "exit_url": reverse("measures:kiosk_exit")}
             return render(request, "measures/consent_declined.html", context)
-    context = {"version": consent_service.CONSENT_VERSION, "resources": safety.RESOURCES}
+    version = consent_service.CONSENT_VERSION
+    context = {
+        "version": version,
+        "wording": consent_service.wording_template(version, safety.current_language()),
+        "resources": safety.RESOURCES,
+    }
     return render(request, "measures/consent.html", context)
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
@@ -163,14 +163,16 @@ def _issue_link(
             _reflection_draft(token, now=now)
         url = link_url(raw)
         if emailed:
-            # The one date format of the pages, in the language the link is issued in.
-            expires = date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
-            body = str(EMAIL_BODY) % {"expires": expires, "url": url}
+            # In the client's language (DESIGN.md, Languages), whoever issues the link, with
+            # the one date format of the pages.
+            with translation.override("fr-ca" if client.language == "fr" else "en-ca"):
+                expires = date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
+                body = str(EMAIL_BODY) % {"expires": expires, "url": url}
+                subject, sender = link_email_heading(client.practice)
             # At most once: the delivery is claimed with the token, and sent after commit.
             delivery = Delivery.objects.create(
                 practice=client.practice, kind=LINK_DELIVERY, target=str(token.pk), slot="first"
             )
-            subject, sender = link_email_heading(client.practice)
             transaction.on_commit(
                 lambda: _send_link(delivery.pk, client.email, subject, sender, body)
             )

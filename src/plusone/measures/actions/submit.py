@@ -162,13 +162,25 @@ def _submit(
     )
     stored: list[Administration] = []
     worst: tuple[int, Administration | None] = (0, None)
+    # Each administration keeps the language its items were shown in; one series either way.
+    reading = plan_queries.page_language()
     for group, given in answers.items():
         key, risk_only = split_key(group)
         instrument = load_instrument(key)
+        language = plan_queries.in_language(key, token.practice_id, reading)[1]
         if risk_only:
             stored.append(
                 administration := _store_risk_item(
-                    instrument, group, given, token, sitting, episode, context, durations, now
+                    instrument,
+                    group,
+                    given,
+                    token,
+                    sitting,
+                    episode,
+                    context,
+                    durations,
+                    now,
+                    language=language,
                 )
             )
             if administration.risk_grade > worst[0]:
@@ -190,6 +202,7 @@ def _submit(
             context=context,
             respondent=Respondent.CLIENT,
             idempotency_key=f"{token.pk}:{key}",
+            language=language,
         )
         administration.save(force_insert=True)
         stored.append(administration)
@@ -247,6 +260,8 @@ def _store_risk_item(
     context: str,
     durations: Mapping[str, int],
     now: dt.datetime,
+    *,
+    language: str = "en",
 ) -> Administration:
     """Store the risk item asked alone as its own administration: its answer and risk
     grade (the instrument's own grading), no total, never valid as a score."""
@@ -263,6 +278,7 @@ def _store_risk_item(
         sitting=sitting,
         instrument_key=instrument.key,
         instrument_version=instrument.version,
+        language=language,
         context=context,
         respondent=Respondent.CLIENT,
         answers=choices,
