@@ -91,6 +91,7 @@ FLOORS = {
     "privacy": 6,
     "insights": 7,
     "backup": 8,
+    "portal": 8,
     "demo": 8,
     "cli": 8,
     "urls": 8,

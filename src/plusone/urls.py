@@ -14,4 +14,5 @@ urlpatterns = [
     path("lockbox/", include("plusone.lockbox.urls")),
     path("rights/", include("plusone.rights.urls")),
     path("custodian/", include("plusone.custodian.urls")),
+    path("me/", include("plusone.portal.urls")),
 ]

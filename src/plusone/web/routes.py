@@ -41,6 +41,8 @@ class Policy(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     PRIVACY_OFFICER = "privacy_officer"
+    # A client signed into the portal (plusone.portal.auth checks it).
+    PORTAL = "portal"
 
 
 # Roles that satisfy each staff policy (plusone.accounts.models.Role values).
@@ -95,7 +97,7 @@ def route(
 
 
 def _enforce(request: HttpRequest, policy: Policy) -> HttpResponse | None:
-    if policy in (Policy.PUBLIC, Policy.CHECKIN_SESSION):
+    if policy in (Policy.PUBLIC, Policy.CHECKIN_SESSION, Policy.PORTAL):
         return None
     user = request.user
     if not user.is_authenticated:
