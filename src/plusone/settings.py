@@ -308,6 +308,7 @@ INSTALLED_APPS = [
     "plusone.privacy",
     "plusone.backup",
     "plusone.rights",
+    "plusone.portal",
     "plusone.lockbox",
     "plusone.custodian",
     "plusone.insights",
@@ -424,6 +425,15 @@ MFA_TOTP_TOLERANCE = 1
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_ABSOLUTE_AGE = 60 * 60 * 10
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
+# The client portal (/me/): its own session, apart from staff sign-in.
+PORTAL_IDLE_TIMEOUT = 15 * 60
+# Portal sign-in (plusone.portal.signin): a portal session ends this long after sign-in
+# however busy; a sign-in link works this long; wrong PINs before the link is spent; at
+# most this many "send me a link" requests per address and per IP address an hour.
+PORTAL_ABSOLUTE_AGE = 4 * 60 * 60
+PORTAL_SIGNIN_LINK_TTL = 60 * 60 * 24
+PORTAL_PIN_ATTEMPTS = 5
+PORTAL_LINK_REQUESTS_PER_HOUR = 5
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
