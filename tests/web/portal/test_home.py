@@ -98,3 +98,15 @@ def test_bob_cannot_skip_or_start_daves_check_in(personas: Any) -> None:
 def test_without_a_portal_session_the_home_asks_to_sign_in(personas: Any) -> None:
     answer = WebClient().get("/me/")
     assert answer.status_code == 302 and answer["Location"] == "/me/signin/"
+
+
+def test_the_check_ins_done_page_points_to_the_portal(personas: Any) -> None:
+    web = portal_as(personas.bob)
+    # Started from the portal, then skipped on the check-in's own page.
+    other = actions.issue_checkin_link(
+        acting_user=personas.alice, client=personas.bob, send_email=False
+    )
+    web.post("/me/checkins/start/", {"checkin": str(other.token.pk)})
+    done = web.post("/checkin/skip/", follow=True)
+    assert done.status_code == 200
+    assert b'href="/me/"' in done.content and b"Back to your page" in done.content

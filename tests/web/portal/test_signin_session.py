@@ -68,7 +68,9 @@ def portal_pages() -> list[Any]:
     return [
         r
         for r in registered_routes()
-        if r.name.startswith("portal:") and "GET" in r.methods and r.name != "portal:leave"
+        if r.name.startswith("portal:")
+        and "GET" in r.methods
+        and r.name != "portal:leave"
         and not r.name.startswith("portal:signin_invite")
     ]
 
