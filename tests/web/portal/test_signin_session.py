@@ -11,8 +11,8 @@ import time_machine
 from django.conf import settings
 from django.test import Client as WebClient
 from django.urls import reverse
-
 from test_home import portal_as
+
 from plusone.web.routes import Policy, registered_routes
 
 pytestmark = pytest.mark.django_db
