@@ -308,10 +308,10 @@ INSTALLED_APPS = [
     "plusone.privacy",
     "plusone.backup",
     "plusone.rights",
-    "plusone.portal",
     "plusone.lockbox",
     "plusone.custodian",
     "plusone.insights",
+    "plusone.portal",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +326,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A client's or observer's pages in the language they chose (staff pages stay English).
+    "plusone.web.language.SessionLanguageMiddleware",
     # Idle timeout and absolute lifetime of signed-in sessions (plusone.web.sessions).
     "plusone.web.sessions.SessionLifetimeMiddleware",
     "plusone.accounts.middleware.StaffMFAMiddleware",
@@ -423,17 +425,17 @@ MFA_TOTP_TOLERANCE = 1
 
 # A signed-in session ends after 30 idle minutes, and 10 hours after sign-in however busy.
 SESSION_IDLE_TIMEOUT = 30 * 60
-SESSION_ABSOLUTE_AGE = 60 * 60 * 10
-SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
-# The client portal (/me/): its own session, apart from staff sign-in.
+# The client portal (/me/) ends sooner: a client's phone or a shared computer.
 PORTAL_IDLE_TIMEOUT = 15 * 60
-# Portal sign-in (plusone.portal.signin): a portal session ends this long after sign-in
-# however busy; a sign-in link works this long; wrong PINs before the link is spent; at
-# most this many "send me a link" requests per address and per IP address an hour.
-PORTAL_ABSOLUTE_AGE = 4 * 60 * 60
+PORTAL_ABSOLUTE_AGE = 2 * 60 * 60
+# Portal sign-in (plusone.portal.signin): a sign-in link works this long; wrong PINs
+# before the link is spent; at most this many "send me a link" requests per address and
+# per IP address an hour.
 PORTAL_SIGNIN_LINK_TTL = 60 * 60 * 24
 PORTAL_PIN_ATTEMPTS = 5
 PORTAL_LINK_REQUESTS_PER_HOUR = 5
+SESSION_ABSOLUTE_AGE = 60 * 60 * 10
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

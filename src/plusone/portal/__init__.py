@@ -1,1 +1,1 @@
-"""The client portal (/me/). STAND-IN for the integrator's shell: replaced on merge."""
+"""The client's own place (/me/): sign-in, their journey, goals, decisions and who sees them."""

@@ -44,6 +44,7 @@ from plusone.notify.models import Delivery
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web import language
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ def _send_link(client: Client) -> AccessToken:
         client=client,
         ttl=dt.timedelta(seconds=settings.PORTAL_SIGNIN_LINK_TTL),
     )
-    with translation.override(getattr(client, "language", "") or "en"):
+    with translation.override(language.DJANGO_CODES.get(client.language, "en-ca")):
         expires = date_format(timezone.localtime(token.expires_at), "DATETIME_FORMAT")
         body = gettext(EMAIL_BODY) % {"expires": expires, "url": signin_url(raw)}
         label = email_label(client.practice)

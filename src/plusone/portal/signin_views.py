@@ -18,11 +18,11 @@ from plusone.clinical import queries
 from plusone.portal import session, signin
 from plusone.tokens import TokenError
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web import language
 from plusone.web.routes import Policy, route
 
 # The session holds the sign-in token's id, never the raw token.
 SIGNIN_KEY = "portal_signin_token"
-LANGUAGE_KEY = "plusone_language"
 
 PROBLEMS: dict[str, dict[str, Any]] = {
     "unknown": {
@@ -105,7 +105,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     session.end(request)
     request.session.cycle_key()
     request.session[SIGNIN_KEY] = str(found.pk)
-    request.session[LANGUAGE_KEY] = getattr(found.client, "language", "") or "en"
+    language.choose(request, found.client.language)
     return redirect("portal:signin_pin")
 
 

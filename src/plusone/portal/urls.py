@@ -1,11 +1,15 @@
-"""Portal URLs. STAND-IN for the integrator's shell."""
+"""The portal at /me/: the shell's own pages, then each part's URL module."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import path
 
-from plusone.portal import views
+from plusone.portal import home, urls_journey, urls_observers, urls_record, urls_signin, views
 
 app_name = "portal"
-urlpatterns: list[URLPattern | URLResolver] = [
+urlpatterns = [
+    path("", home.home, name="home"),
     path("leave/", views.leave, name="leave"),
-    path("", include("plusone.portal.urls_signin")),
+    *urls_signin.urlpatterns,
+    *urls_journey.urlpatterns,
+    *urls_record.urlpatterns,
+    *urls_observers.urlpatterns,
 ]

@@ -5,7 +5,6 @@ from django.urls import URLPattern, URLResolver, path
 from plusone.portal import home, signin_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", home.home, name="home"),
     path("checkins/start/", home.start_checkin, name="start_checkin"),
     path("checkins/skip/", home.skip_checkin, name="skip_checkin"),
     path("signin/", signin_views.signin_page, name="signin"),

@@ -36,13 +36,13 @@ class Policy(enum.StrEnum):
     PUBLIC = "public"
     # Holds a check-in (or observer) token moved into the session; the view checks it.
     CHECKIN_SESSION = "checkin_session"
+    # A client signed into their portal (/me/): plusone.portal.auth.portal_route checks it.
+    PORTAL = "portal"
     STAFF_ANY = "staff_any"
     THERAPIST = "therapist"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     PRIVACY_OFFICER = "privacy_officer"
-    # A client signed into the portal (plusone.portal.auth checks it).
-    PORTAL = "portal"
 
 
 # Roles that satisfy each staff policy (plusone.accounts.models.Role values).

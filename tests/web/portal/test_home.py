@@ -10,25 +10,10 @@ from django.test import Client as WebClient
 
 from plusone.measures import actions
 from plusone.measures.models import Sitting, SittingStatus
-from plusone.portal import session as portal_session
 from plusone.tokens.models import AccessToken
+from portal_fixtures import portal_web as portal_as
 
 pytestmark = pytest.mark.django_db
-
-
-def portal_as(person: Any) -> WebClient:
-    """A browser signed into the portal as ``person`` (the keys session.begin sets)."""
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.http import HttpRequest
-
-    web = WebClient()
-    request = HttpRequest()
-    request.session = SessionStore()
-    portal_session.begin(request, person)
-    request.session.save()
-    web.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
-    return web
 
 
 def test_it_greets_the_client_by_their_preferred_name(personas: Any) -> None:

@@ -11,9 +11,9 @@ import time_machine
 from django.conf import settings
 from django.test import Client as WebClient
 from django.urls import reverse
-from test_home import portal_as
 
 from plusone.web.routes import Policy, registered_routes
+from portal_fixtures import portal_web as portal_as
 
 pytestmark = pytest.mark.django_db
 
@@ -87,11 +87,13 @@ def test_every_portal_page_offers_leave_quickly_and_it_clears_the_session(
         web = portal_as(personas.bob)
         shown = web.get(reverse(page.name), follow=True)
         assert shown.status_code == 200, page.name
-        assert f'action="{leave}"'.encode() in shown.content, page.name
-        gone = web.post(leave)
+        assert f'href="{leave}"'.encode() in shown.content, page.name
+        gone = web.get(leave)
         assert gone.status_code == 302, page.name
         assert not gone["Location"].startswith("/me/"), page.name
         assert dict(web.session.items()) == {}, page.name
+        neutral = web.get(gone["Location"])
+        assert neutral.status_code == 200 and b"PlusOne" not in neutral.content, page.name
         assert not _signed_in(web), page.name
 
 
