@@ -21,6 +21,8 @@ from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.measures import actions
 from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
+from plusone.tokens import service as tokens
+from plusone.tokens.models import Purpose
 from portal_fixtures import portal_web
 
 # A sentinel in Bob's signed note: it must never reach an audit row.
@@ -29,7 +31,8 @@ NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
 # Every persona of the matrix. "bob_checkin"/"dave_checkin" hold a check-in link
 # session; "bob_confirming" holds alice's device, handed to Bob to confirm a decision
 # (she is signed out of it); "olive" opened her observer link; "faye" is Lakeview's
-# therapist; "bob_portal"/"dave_portal" are signed into their own portal (/me/).
+# therapist; "bob_portal"/"dave_portal" are signed into their own portal (/me/), and
+# "gus_portal" into his, at Lakeview (the other practice).
 PERSONAS = (
     "anonymous",
     "bob_checkin",
@@ -43,6 +46,7 @@ PERSONAS = (
     "faye",
     "bob_portal",
     "dave_portal",
+    "gus_portal",
 )
 STAFF = ("alice", "charlie", "erin", "sam", "faye")
 
@@ -115,6 +119,9 @@ def example_objects(p: Any) -> dict[str, Any]:
         "goal": episode.goals.first(),
         "session": session,
         "token": urlsplit(issued.url).path.rsplit("/c/", 1)[1],
+        "portal_token": tokens.issue(
+            Purpose.PORTAL_SIGNIN, practice=p.riverside, client=p.bob, ttl=dt.timedelta(days=1)
+        )[0],
         "observer_token": p.olive_token,
         "practice": p.riverside,
         "user": p.alice,
@@ -192,8 +199,15 @@ def web_as(p: Any, persona: str) -> WebClient:
         issued = actions.issue_checkin_link(acting_user=p.alice, client=person, send_email=False)
         opened = web.get(urlsplit(issued.url).path)
         assert opened.status_code == 302, opened.status_code
-    elif persona in ("bob_portal", "dave_portal"):
-        portal_web(p.bob if persona == "bob_portal" else p.dave, web)
+    elif persona in ("bob_portal", "dave_portal", "gus_portal"):
+        portal_web({"bob_portal": p.bob, "dave_portal": p.dave, "gus_portal": p.gus}[persona], web)
+    elif persona == "bob_signing_in":
+        # Opened a portal sign-in link; the PIN is still to type (the fuzz of the PIN form).
+        raw, _token = tokens.issue(
+            Purpose.PORTAL_SIGNIN, practice=p.riverside, client=p.bob, ttl=dt.timedelta(days=1)
+        )
+        opened = web.get(f"/me/in/{raw}")
+        assert opened.status_code == 302, opened.status_code
     elif persona == "bob_confirming":
         hand_over_to_bob(p, web)
     elif persona == "olive":

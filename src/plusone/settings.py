@@ -428,6 +428,12 @@ SESSION_IDLE_TIMEOUT = 30 * 60
 # The client portal (/me/) ends sooner: a client's phone or a shared computer.
 PORTAL_IDLE_TIMEOUT = 15 * 60
 PORTAL_ABSOLUTE_AGE = 2 * 60 * 60
+# Portal sign-in (plusone.portal.signin): a sign-in link works this long; wrong PINs
+# before the link is spent; at most this many "send me a link" requests per address and
+# per IP address an hour.
+PORTAL_SIGNIN_LINK_TTL = 60 * 60 * 24
+PORTAL_PIN_ATTEMPTS = 5
+PORTAL_LINK_REQUESTS_PER_HOUR = 5
 SESSION_ABSOLUTE_AGE = 60 * 60 * 10
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -22,11 +22,15 @@ PERSONA_FOR = {
     Policy.SUPERVISOR: "sam",
     Policy.ADMIN: "erin",
     Policy.PRIVACY_OFFICER: "erin",
+    Policy.PORTAL: "bob_portal",
 }
+# Routes meant for someone holding more than their policy says: the portal's PIN form is
+# public, and fuzzed as a client who has opened a sign-in link.
+PERSONA_FOR_ROUTE = {"portal:signin_pin": "bob_signing_in"}
 
 
 def persona_for(route: Route) -> str:
-    return PERSONA_FOR[route.policy]
+    return PERSONA_FOR_ROUTE.get(route.name) or PERSONA_FOR[route.policy]
 
 
 def post_routes() -> list[Route]:

@@ -81,7 +81,7 @@ def expected(route: Route, persona: str, method: str) -> str:
         # portal are "not there", and a page without ids shows Dave nothing of Bob's.
         if persona == "bob_portal":
             return ALLOW
-        if persona == "dave_portal":
+        if persona in ("dave_portal", "gus_portal"):
             blind = method == "GET" and not _has_url_object(route)
             return ALLOW_BLIND if blind else SAME_AS_RANDOM
         return NO_PORTAL
