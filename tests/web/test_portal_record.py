@@ -350,3 +350,31 @@ class WhoSeesMyRecordTests(TestCase):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 302)
                 self.assertIn("/me/", response["Location"])
+
+
+class TherapistSeesTheNotesTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        give_history(cls.episode, n=4, skipped=4, decision_session=2, rupture_session=3)
+        cls.decision = cls.episode.decisions.get()
+
+    def test_alice_reads_bobs_notes_beside_the_decision_and_on_his_results(self) -> None:
+        web = portal_web(self.p.bob)
+        web.post(
+            f"/me/decisions/{self.decision.pk}/",
+            {"action": "note", "note-text": "I remember it differently"},
+        )
+        point = Administration.objects.filter(episode=self.episode).first()
+        web.post(
+            f"/me/record/points/{point.pk}/",
+            {"action": "note", "note-text": "My mother was in hospital that week"},
+        )
+        login_as(self.client, self.p.alice)
+        page = self.client.get(f"/practice/episodes/{self.episode.pk}/decisions/")
+        self.assertContains(page, "I remember it differently")
+        self.assertContains(page, "My mother was in hospital that week")
+        login_as(self.client, self.p.charlie)
+        other = self.client.get(f"/practice/episodes/{self.episode.pk}/decisions/")
+        self.assertEqual(other.status_code, 404)
