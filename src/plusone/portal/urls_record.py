@@ -1,10 +1,10 @@
 """The record pages of the portal (issue 13), included into the ``portal`` namespace."""
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from plusone.portal import access, decisions, goals, record_views
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("goals/", goals.goals, name="goals"),
     path("decisions/", decisions.decisions, name="decisions"),
     path("decisions/<uuid:decision_id>/", decisions.decision, name="decision"),
