@@ -378,3 +378,74 @@ class TherapistSeesTheNotesTests(TestCase):
         login_as(self.client, self.p.charlie)
         other = self.client.get(f"/practice/episodes/{self.episode.pk}/decisions/")
         self.assertEqual(other.status_code, 404)
+
+
+class RecordPagesQueryCountTests(TestCase):
+    """The list pages read a fixed number of queries, with 1 row or 30."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.p = make_personas()
+
+    def _count(self, url: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        web = portal_web(self.p.bob)
+        web.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(web.get(url).status_code, 200)
+        return len(queries)
+
+    def _rows(self, n: int) -> None:
+        episode = self.p.bob.episodes.get()
+        today = timezone.localdate()
+        for i in range(n):
+            Decision.objects.create(
+                practice=self.p.riverside,
+                episode=episode,
+                phase="stabilizing",
+                kind=Decision.Kind.PHASE_CHANGE,
+                decided_on=today - dt.timedelta(days=i),
+                recorded_by=self.p.alice,
+                options_discussed=["continue"],
+            )
+            at = timezone.now() - dt.timedelta(days=i)
+            Administration.objects.create(
+                practice=self.p.riverside,
+                client=self.p.bob,
+                episode=episode,
+                instrument_key="phq9",
+                instrument_version="1",
+                context="checkin",
+                respondent="client",
+                total=5,
+                valid=True,
+                started_at=at,
+                completed_at=at,
+                idempotency_key=f"count:{n}:{i}",
+            )
+            rights.record_correction_request(
+                user=self.p.erin,
+                client=self.p.bob,
+                note=None,
+                received_on=today,
+                how_received="mail",
+                asked="Words",
+                today=today,
+            )
+        login_as(self.client, self.p.alice)
+        for _ in range(n):
+            self.client.get(f"/practice/episodes/{episode.pk}/journey/")
+
+    def test_the_list_pages_read_the_same_queries_for_1_and_30_rows(self) -> None:
+        urls = ("/me/decisions/", "/me/record/", "/me/access/")
+        self._rows(1)
+        one = {url: self._count(url) for url in urls}
+        self._rows(29)
+        thirty = {url: self._count(url) for url in urls}
+        self.assertEqual(one, thirty)
+        self.assertEqual(one, PINNED_QUERIES)
+
+
+PINNED_QUERIES = {"/me/decisions/": 3, "/me/record/": 5, "/me/access/": 10}
