@@ -45,11 +45,13 @@ def record_home(request: HttpRequest) -> HttpResponse:
     notes = record.annotations_on(
         person, RecordAnnotation.Target.ADMINISTRATION, [a.pk for a in points]
     )
+    rows = [_point_row(person, a, notes) for a in points]
     return render(
         request,
         "portal/record.html",
         {
-            "points": [_point_row(person, a, notes) for a in points],
+            "points": rows,
+            "held": any(not row["released"] for row in rows),
             "requests": [_request_row(r) for r in record.client_requests(person)],
         },
     )
