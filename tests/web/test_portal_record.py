@@ -198,6 +198,34 @@ class MyDecisionsTests(TestCase):
         page = portal_web(self.p.bob).get(f"/me/decisions/{self.deeper.pk}/")
         self.assertContains(page, "I want to go slowly")
 
+    def test_a_not_now_is_shown_and_waits_for_no_confirmation(self) -> None:
+        today = timezone.localdate()
+        not_now = decision_actions.record_decision(
+            user=self.p.alice,
+            episode=self.episode,
+            data=decision_actions.DecisionData(
+                kind="declined",
+                phase="",
+                decided_on=today,
+                options_discussed=["continue", "go_deeper"],
+                discomfort_acknowledged=False,
+                symptom_rise_acknowledged=False,
+                discomfort_note="",
+                focus="",
+                present=["client", "therapist"],
+                confirmation="pending",
+                review_date=today + dt.timedelta(weeks=6),
+            ),
+            today=today,
+        )
+        web = portal_web(self.p.bob)
+        self.assertContains(web.get("/me/decisions/"), "Not now: staying with")
+        page = web.get(f"/me/decisions/{not_now.pk}/")
+        self.assertNotContains(page, "Yes, confirm it")
+        web.post(f"/me/decisions/{not_now.pk}/", {"action": "confirm", "confirm-text": ""})
+        not_now.refresh_from_db()
+        self.assertEqual(not_now.confirmation, "pending")
+
     def test_bob_never_sees_daves_decision(self) -> None:
         dave_episode = self.p.dave.episodes.get()
         daves = _decide(self.p, dave_episode, "stabilizing")

@@ -39,7 +39,10 @@ def _row(decision: Decision) -> dict:
             for o in decision.options_discussed
             if o in record.CLIENT_OPTIONS
         ],
-        "pending": decision.confirmation == Decision.Confirmation.PENDING,
+        # A "not now" keeps the agreed phase: nothing waits for the client's confirmation.
+        "declined": decision.kind == Decision.Kind.DECLINED,
+        "pending": decision.kind == Decision.Kind.PHASE_CHANGE
+        and decision.confirmation == Decision.Confirmation.PENDING,
     }
 
 
@@ -60,7 +63,7 @@ def decision(request: HttpRequest, decision_id: uuid.UUID) -> HttpResponse:
         if form is None:
             return redirect("portal:decision", decision_id=found.pk)
         if chosen == "confirm":
-            if found.confirmation != Decision.Confirmation.PENDING:
+            if not _row(found)["pending"]:
                 messages.info(request, _("This decision was confirmed already."))
                 return redirect("portal:decision", decision_id=found.pk)
             try:

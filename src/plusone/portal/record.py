@@ -128,19 +128,15 @@ def write_goal(client: Client, episode: Episode, position: int, text: str) -> An
 
 
 def client_decisions(client: Client) -> list[Decision]:
-    """Every phase decision recorded with the client, newest first."""
+    """Every decision recorded with the client (a phase change, or "not now"), newest first."""
     return list(
-        Decision.objects.filter(episode__client=client, kind=Decision.Kind.PHASE_CHANGE).order_by(
-            "-decided_on", "-created_at"
-        )
+        Decision.objects.filter(episode__client=client).order_by("-decided_on", "-created_at")
     )
 
 
 def decision_of(client: Client, decision_id: Any) -> Decision:
     found = (
-        Decision.objects.filter(
-            pk=decision_id, episode__client=client, kind=Decision.Kind.PHASE_CHANGE
-        )
+        Decision.objects.filter(pk=decision_id, episode__client=client)
         .select_related("episode")
         .first()
     )
