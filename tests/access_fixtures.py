@@ -127,6 +127,7 @@ def example_objects(p: Any) -> dict[str, Any]:
         "user": p.alice,
         **custodian_examples(p),
         **rights_examples(p),
+        **record_examples(p),
     }
 
 
@@ -187,6 +188,57 @@ def rights_examples(p: Any) -> dict[str, Any]:
         today=today,
     )
     return {"access_request": access, "correction_request": correction}
+
+
+def record_examples(p: Any) -> dict[str, Any]:
+    """Bob's portal record (issue 13): a decision recorded with him, one of his answered
+    measures, and his consent to supervision by a second supervisor (withdrawing it, as the
+    matrix's POST does, leaves Sam's access as it was)."""
+    from plusone.accounts.models import Membership, Role, User
+    from plusone.clinical.models import Consent, Decision
+    from plusone.measures.models import Administration, Context, Respondent
+
+    episode = p.bob.episodes.get()
+    decision = Decision.objects.create(
+        practice=p.riverside,
+        episode=episode,
+        phase="stabilizing",
+        kind=Decision.Kind.PHASE_CHANGE,
+        decided_on=timezone.localdate() - dt.timedelta(days=30),
+        review_date=timezone.localdate() + dt.timedelta(days=12),
+        recorded_by=p.alice,
+        options_discussed=["continue"],
+        confirmation=Decision.Confirmation.SPOKEN,
+        confirmed_on=timezone.localdate() - dt.timedelta(days=30),
+    )
+    at = timezone.now() - dt.timedelta(days=2)
+    administration = Administration.objects.create(
+        practice=p.riverside,
+        client=p.bob,
+        episode=episode,
+        instrument_key=episode.primary_instrument,
+        instrument_version="1",
+        context=Context.CHECKIN,
+        respondent=Respondent.CLIENT,
+        answers={},
+        total=7,
+        valid=True,
+        started_at=at,
+        completed_at=at,
+        idempotency_key=f"access-fixture:{uuid.uuid4()}",
+    )
+    sue = User.objects.create_user("sue@riverside.example", first_name="Sue")
+    Membership.objects.create(practice=p.riverside, user=sue, role=Role.SUPERVISOR)
+    consent = Consent.objects.create(
+        practice=p.riverside,
+        client=p.bob,
+        kind=Consent.Kind.SUPERVISION,
+        version="2026-1",
+        supervisor=sue,
+        given_at=timezone.now(),
+        recorded_by=p.alice,
+    )
+    return {"decision": decision, "administration": administration, "supervision_consent": consent}
 
 
 def web_as(p: Any, persona: str) -> WebClient:

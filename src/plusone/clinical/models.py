@@ -460,6 +460,8 @@ class Decision(models.Model):
         PENDING = "pending", "Waiting for the client's confirmation"
         IN_SESSION = "in_session", "Confirmed by the client in session"
         SPOKEN = "spoken", "Client's spoken confirmation, recorded by the therapist"
+        # issue 13 (record): the client confirms from their own device.
+        PORTAL = "portal", "Confirmed by the client in the portal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -559,6 +561,8 @@ class Consent(models.Model):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
         IN_SESSION = "in_session", "In session"
+        # issue 13 (record): a decision confirmed by the client in the portal.
+        PORTAL = "portal", "In the portal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -606,6 +610,61 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} consent v{self.version}"
+
+
+# --- issue 13 (record): the client's annotations and disputes, in their own words -------------
+
+
+class RecordAnnotation(models.Model):
+    """A note the client keeps on a point (an administration's score) or a decision.
+
+    Never edited: a later note is a new row. A dispute is an annotation that also opened a
+    correction request (PHIPA s.55) in the rights app; ``correction_request_id`` names it
+    (the rights app sits above this one, so no foreign key). The therapist sees every
+    annotation beside what it is about.
+    """
+
+    class Target(models.TextChoices):
+        ADMINISTRATION = "administration", "A score"
+        DECISION = "decision", "A decision"
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "A note"
+        DISPUTE = "dispute", "A dispute (correction request)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="annotations")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="annotations")
+    target = models.CharField(max_length=15, choices=Target.choices)
+    # The administration's id (plusone.measures sits above this app) or the decision's.
+    target_id = models.UUIDField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    text = EncryptedTextField()
+    correction_request_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__in=["administration", "decision"]),
+                name="annotation_target_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="note", correction_request_id__isnull=True)
+                | Q(kind="dispute", correction_request_id__isnull=False),
+                name="annotation_dispute_names_request",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="annotation_has_text"),
+        ]
+        indexes = [models.Index(fields=["target", "target_id"], name="annotation_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.target} {self.target_id}"
+
+
+# --- end issue 13 (record) ---------------------------------------------------------------------
 
 
 class EpisodeSummary(models.Model):

@@ -116,13 +116,19 @@ def _off_table(episode: Episode, data: DecisionData, today: dt.date) -> list[str
     ]
 
 
-def _treatment_plan_consent(decision: Decision, user: Any, now: dt.datetime) -> Consent:
+def _treatment_plan_consent(
+    decision: Decision,
+    user: Any,
+    now: dt.datetime,
+    *,
+    channel: str = Consent.Channel.IN_SESSION,
+) -> Consent:
     return Consent.objects.create(
         practice_id=decision.practice_id,
         client_id=decision.episode.client_id,
         kind=Consent.Kind.TREATMENT_PLAN,
         version=DECISION_CONSENT_VERSION,
-        channel=Consent.Channel.IN_SESSION,
+        channel=channel,
         given_at=now,
         recorded_by=user,
         decision=decision,
@@ -189,15 +195,26 @@ def record_decision(*, user: Any, episode: Episode, data: DecisionData, today: d
     return decision
 
 
-def confirm_decision(*, user: Any, decision: Decision, text: str, today: dt.date) -> Decision:
-    """The client confirms (initials) or annotates a pending decision in session.
+def confirm_decision(
+    *,
+    user: Any,
+    decision: Decision,
+    text: str,
+    today: dt.date,
+    how: str = Decision.Confirmation.IN_SESSION,
+    actor: Any = None,
+) -> Decision:
+    """The client confirms (initials) or annotates a pending decision in session, or
+    confirms it in the portal (``how`` = "portal", where the text is optional).
 
     Stores the text, the date and, for a phase change, the treatment-plan
-    consent; audits it. Raises ValidationError for empty text and
-    DecisionAlreadyConfirmed when it was confirmed already.
+    consent (``user`` records it); audits it as ``actor`` (default ``user``).
+    Raises ValidationError for empty text in session and DecisionAlreadyConfirmed
+    when it was confirmed already.
     """
     text = text.strip()
-    if not text:
+    portal = how == Decision.Confirmation.PORTAL
+    if not text and not portal:
         raise ValidationError(
             gettext("Type your initials, or a note in your own words."), code="required"
         )
@@ -205,18 +222,25 @@ def confirm_decision(*, user: Any, decision: Decision, text: str, today: dt.date
         locked = Decision.objects.select_for_update().select_related("episode").get(pk=decision.pk)
         if locked.confirmation != Decision.Confirmation.PENDING:
             raise DecisionAlreadyConfirmed
-        locked.confirmation = Decision.Confirmation.IN_SESSION
+        locked.confirmation = (
+            Decision.Confirmation.PORTAL if portal else Decision.Confirmation.IN_SESSION
+        )
         locked.confirmation_text = text
         locked.confirmed_on = today
         locked.save(update_fields=["confirmation", "confirmation_text", "confirmed_on"])
         consent = None
         if locked.kind == Decision.Kind.PHASE_CHANGE:
-            consent = _treatment_plan_consent(locked, user, timezone.now())
+            consent = _treatment_plan_consent(
+                locked,
+                user,
+                timezone.now(),
+                channel=Consent.Channel.PORTAL if portal else Consent.Channel.IN_SESSION,
+            )
         # A move into Deepening, Consolidating or an Ending takes effect now (DESIGN.md).
         refresh_summary(locked.episode, today=today)
         audit.record(
             practice=locked.practice,
-            actor=user,
+            actor=user if actor is None else actor,
             action="decision.confirm",
             target_type="clinical.decision",
             target_id=locked.pk,

@@ -17,8 +17,15 @@ from django.utils import timezone
 from plusone import audit
 from plusone.accounts.queries import has_role, staff_practice
 from plusone.clinical import queries
-from plusone.clinical.models import CLIENT_PHASE_NAMES, Decision, DecisionOption, Phase
+from plusone.clinical.models import (
+    CLIENT_PHASE_NAMES,
+    Decision,
+    DecisionOption,
+    Phase,
+    RecordAnnotation,
+)
 from plusone.clinical.phase_now import decisions_of, phase_now
+from plusone.core.instruments import load_instrument
 from plusone.inputs import normalize
 from plusone.insights import dashboard, device
 from plusone.insights.decisions import (
@@ -30,6 +37,7 @@ from plusone.insights.decisions import (
 from plusone.insights.forms import ConfirmDecisionForm, DecisionForm, ReverseDecisionForm
 from plusone.insights.reminders import office_reminders
 from plusone.lockbox.queries import WITHHELD_MARKER, withheld_from
+from plusone.measures.models import Administration
 from plusone.rights.queries import reminders_for_therapist
 from plusone.web.routes import Policy, route
 
@@ -118,6 +126,34 @@ def caseload(request: HttpRequest) -> HttpResponse:
 # Decisions -------------------------------------------------------------------------------
 
 
+def _short_title(key: str) -> str:
+    try:
+        return load_instrument(key).short_title
+    except Exception:  # an instrument no longer shipped still has its answers
+        return key.replace("_", " ")
+
+
+def _result_notes(notes: list[RecordAnnotation]) -> list[tuple[str, RecordAnnotation]]:
+    """The client's notes on their results, each with the result it is about, in words."""
+    on_results = [n for n in notes if n.target == RecordAnnotation.Target.ADMINISTRATION]
+    about = {
+        a.pk: a
+        for a in Administration.objects.filter(pk__in=[n.target_id for n in on_results]).only(
+            "pk", "instrument_key", "completed_at"
+        )
+    }
+    out = []
+    for n in on_results:
+        a = about.get(n.target_id)
+        label = (
+            f"{_short_title(a.instrument_key)} of {timezone.localdate(a.completed_at):%B %-d, %Y}"
+            if a
+            else "a result"
+        )
+        out.append((label, n))
+    return out
+
+
 @route(Policy.STAFF_ANY, examples={"episode_id": "episode"})
 def decisions(request: HttpRequest, episode_id: str) -> HttpResponse:
     """The episode's decisions, with reversal for the therapist (read-only for a supervisor)."""
@@ -126,8 +162,13 @@ def decisions(request: HttpRequest, episode_id: str) -> HttpResponse:
     # Under a whole-record consent directive others see its marker (plusone.lockbox).
     withheld = withheld_from(request.user, episode.client).record
     rows = [] if withheld else queries.decisions_for(episode)
+    # The client's notes and disputes (issue 13), beside each decision and on their results.
+    notes = [] if withheld else list(RecordAnnotation.objects.filter(episode=episode))
+    for d in rows:
+        d.client_notes = [n for n in notes if n.target_id == d.pk]  # type: ignore[attr-defined]
     audit.record_view(request, episode, action="view.decisions")
     context = {"episode": episode, "decisions": rows, "can_write": can_write}
+    context["result_notes"] = _result_notes(notes)
     context["withheld"] = (f"The whole record: {WITHHELD_MARKER}",) if withheld else ()
     context["latest_change"] = next(
         (d for d in reversed(rows) if d.kind == Decision.Kind.PHASE_CHANGE), None

@@ -7,4 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 NAV: list[tuple[str, str | Promise]] = [
     ("portal:home", _("Home")),
+    ("portal:goals", _("My goals")),
+    ("portal:decisions", _("My decisions")),
+    ("portal:record", _("Notes and corrections")),
+    ("portal:access", _("Who sees my record")),
 ]

@@ -29,6 +29,8 @@ class HowReceived(models.TextChoices):
     MAIL = "mail", "Mail"
     FAX = "fax", "Fax"
     ORAL = "oral", "Spoken, written down by staff"
+    # issue 13 (record): a dispute the client sent from the portal.
+    PORTAL = "portal", "Sent by the client from the portal"
 
 
 class AccessException(models.TextChoices):
