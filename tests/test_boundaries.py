@@ -90,6 +90,7 @@ FLOORS = {
     "notes": 6,
     "privacy": 6,
     "insights": 7,
+    "portal": 8,
     "backup": 8,
     "demo": 8,
     "cli": 8,

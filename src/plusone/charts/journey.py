@@ -276,8 +276,41 @@ def _own_words_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
             lines,
             ticks=_ticks_0_10(),
         )
-    if not (journey.goals or journey.felt_change or journey.intention.strip()):
+    if journey.moments:
+        _moments(canvas, journey, client)
+    if not (journey.goals or journey.felt_change or journey.intention.strip() or journey.moments):
         _nothing_yet(canvas)
+
+
+def _moments(canvas: _Canvas, journey: Journey, client: bool) -> None:
+    """Moments that matter: a numbered star on the axis, then each in the client's words
+    (wrapped, never cut). Never scored."""
+    canvas.y += 18
+    canvas.text(
+        8,
+        canvas.y,
+        "Moments that matter" if client else "Moments that matter (client's words)",
+        size=13,
+        weight="bold",
+    )
+    canvas.y += 14
+    for i, m in enumerate(journey.moments, start=1):
+        x = canvas.xs.get(m.session)
+        if x is None:
+            continue
+        canvas.front.append(
+            f'<circle cx="{num(x)}" cy="{num(canvas.y)}" r="7" fill="#FFF4D6" '
+            f'stroke="#8A5A00" stroke-width="1.5"><title>{esc(m.text)}</title></circle>'
+        )
+        canvas.text(x, canvas.y + 4, str(i), size=10, weight="bold", anchor="middle")
+    canvas.y += 8
+    room = canvas.width - canvas.left - 8
+    for i, m in enumerate(journey.moments, start=1):
+        words = f"{i}. {_long_date(m.day)}: “{' '.join(m.text.split())}”"
+        for line in _wrap_whole(words, 12, room):
+            canvas.y += 16
+            canvas.text(canvas.left, canvas.y, line, size=12, extra=' class="moment"')
+    canvas.y += 4
 
 
 def _growth_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
@@ -1066,6 +1099,9 @@ def _table(journey: Journey, client: bool, title: str) -> Table:
     if not client and journey.therapist_rating is not None:
         columns.append("Therapist Rating")
         getters.append(_column(journey.therapist_rating.values))
+    if journey.moments:
+        columns.append("Moments that matter")
+        getters.append(lambda n: "; ".join(m.text for m in journey.moments if m.session == n))
     symptoms = journey.symptoms
     if symptoms is not None:
         columns.append(_capital(symptoms.client_name) if client else symptoms.name)
@@ -1119,3 +1155,9 @@ def _notes(journey: Journey, number: int) -> str:
             if gain.post_session == number:
                 notes.append(f"sudden gain from {_point_name(journey, gain.pre_session)}")
     return "; ".join(notes)
+
+
+def symptom_words(s: Symptoms, value: float) -> str:
+    """The plain-words range a client reads in place of a symptom score
+    ("low mood: higher range"); never a band name or a number."""
+    return _client_range(s, value)
