@@ -21,6 +21,7 @@ from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.measures import actions
 from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
+from portal_fixtures import portal_web
 
 # A sentinel in Bob's signed note: it must never reach an audit row.
 NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
@@ -28,7 +29,7 @@ NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
 # Every persona of the matrix. "bob_checkin"/"dave_checkin" hold a check-in link
 # session; "bob_confirming" holds alice's device, handed to Bob to confirm a decision
 # (she is signed out of it); "olive" opened her observer link; "faye" is Lakeview's
-# therapist.
+# therapist; "bob_portal"/"dave_portal" are signed into their own portal (/me/).
 PERSONAS = (
     "anonymous",
     "bob_checkin",
@@ -40,6 +41,8 @@ PERSONAS = (
     "sam",
     "olive",
     "faye",
+    "bob_portal",
+    "dave_portal",
 )
 STAFF = ("alice", "charlie", "erin", "sam", "faye")
 
@@ -53,6 +56,7 @@ VIEWERS = {
     "supervisor": ("sam",),
     "admin": ("erin",),
     "privacy_officer": ("erin",),
+    "portal": ("bob_portal",),
 }
 
 
@@ -188,6 +192,8 @@ def web_as(p: Any, persona: str) -> WebClient:
         issued = actions.issue_checkin_link(acting_user=p.alice, client=person, send_email=False)
         opened = web.get(urlsplit(issued.url).path)
         assert opened.status_code == 302, opened.status_code
+    elif persona in ("bob_portal", "dave_portal"):
+        portal_web(p.bob if persona == "bob_portal" else p.dave, web)
     elif persona == "bob_confirming":
         hand_over_to_bob(p, web)
     elif persona == "olive":

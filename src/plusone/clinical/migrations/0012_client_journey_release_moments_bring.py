@@ -12,7 +12,7 @@ import plusone.crypto.fields
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_practice_email_label"),
-        ("clinical", "0010_session_late_cancel_and_version"),
+        ("clinical", "0011_client_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
