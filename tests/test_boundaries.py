@@ -90,7 +90,6 @@ FLOORS = {
     "notes": 6,
     "privacy": 6,
     "insights": 7,
-    "portal": 8,
     "backup": 8,
     "demo": 8,
     "portal": 8,

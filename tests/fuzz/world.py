@@ -22,6 +22,7 @@ PERSONA_FOR = {
     Policy.SUPERVISOR: "sam",
     Policy.ADMIN: "erin",
     Policy.PRIVACY_OFFICER: "erin",
+    Policy.PORTAL: "bob_portal",
 }
 
 

@@ -7,4 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 NAV: list[tuple[str, str | Promise]] = [
     ("portal:home", _("Home")),
+    ("portal:journey", _("My journey")),
+    ("portal:bring", _("What I want to bring")),
 ]
