@@ -88,6 +88,10 @@ class PortalJourneyTests(TestCase):
         self.assertContains(response, "Dans vos propres mots")
         self.assertContains(response, "Un score n’est pas un diagnostic.")
         self.assertContains(response, "Choisir la suite")
+        # The chart and its table, drawn by the same module, in the client's language.
+        self.assertContains(response, "Vos objectifs, de 0 à 10")
+        self.assertContains(response, "Humeur basse")
+        self.assertNotContains(response, "Your goals, 0 to 10")
 
     def test_the_client_sets_release_timing(self):
         web = portal_web(self.bob)

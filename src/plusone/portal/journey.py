@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from plusone import charts
 from plusone.clinical.models import (
@@ -112,7 +113,7 @@ def client_journey(client: Client, *, today: dt.date) -> ClientJourney:
     j = data.journey
     symptoms = ""
     if j.symptoms is not None and (last := _latest(dict(j.symptoms.values))) is not None:
-        words = charts.symptom_words(j.symptoms, last)
+        words = charts.symptom_words(j.symptoms, last, translate=gettext)
         symptoms = words[:1].upper() + words[1:]
     decisions = decisions_of(episode)
     awaiting = awaiting_phase(decisions, today=today)
@@ -120,16 +121,17 @@ def client_journey(client: Client, *, today: dt.date) -> ClientJourney:
         client=client,
         episode=episode,
         data=data,
-        chart=charts.render_journey(j, audience="client", width=960, id_prefix="my-journey"),
+        chart=charts.render_journey(
+            j, audience="client", width=960, id_prefix="my-journey", translate=gettext
+        ),
         narrow=charts.render_journey(
-            j, audience="client", width=360, id_prefix="my-journey-narrow"
+            j, audience="client", width=360, id_prefix="my-journey-narrow", translate=gettext
         ),
         goals=tuple(Latest(g.wording, _latest(dict(g.values))) for g in j.goals),
         felt=tuple(Latest(s.label, _latest(dict(s.values))) for s in j.felt_change),
         moments=tuple(moments),
         growth=tuple(
-            Latest(m.client_name[:1].upper() + m.client_name[1:], _latest(dict(m.values)))
-            for m in j.growth
+            Latest(_capital(gettext(m.client_name)), _latest(dict(m.values))) for m in j.growth
         ),
         reflection=_latest(dict(j.reflection.values)) if j.reflection is not None else None,
         symptoms=symptoms,
@@ -156,3 +158,7 @@ def bring_note_for(session: Session | None) -> BringNote | None:
     if session is None:
         return None
     return BringNote.objects.filter(session=session).first()
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
