@@ -4,7 +4,7 @@ No Django and no JavaScript: every function takes plain dataclasses and returns
 strings. See docs/charts.md.
 """
 
-from plusone.charts.journey import Chart, render_journey
+from plusone.charts.journey import Chart, render_journey, symptom_words
 from plusone.charts.model import (
     PHASE_CLIENT_NAMES,
     ZERO_TO_TEN,
@@ -13,6 +13,7 @@ from plusone.charts.model import (
     Goal,
     GrowthMeasure,
     Journey,
+    Moment,
     RelationshipEvent,
     Scale,
     Series,
@@ -32,6 +33,7 @@ __all__ = [
     "Goal",
     "GrowthMeasure",
     "Journey",
+    "Moment",
     "RelationshipEvent",
     "Scale",
     "Series",
@@ -41,4 +43,5 @@ __all__ = [
     "Table",
     "render_journey",
     "render_sparkline",
+    "symptom_words",
 ]

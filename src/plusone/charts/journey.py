@@ -28,6 +28,7 @@ Every element a test or a reader may need carries a class and ``data-*`` attribu
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,18 @@ from plusone.charts.svg import (
 from plusone.charts.table import Table
 
 NOT_COMPLETED = "not completed"
+# The client's words in the client's language: render_journey(translate=...) sets it for the
+# drawing (plain functions, no Django here: the caller passes gettext in).
+_TRANSLATE: contextvars.ContextVar[Callable[[str], str]] = contextvars.ContextVar(
+    "chart_translate", default=lambda text: text
+)
+
+
+def _t(text: str) -> str:
+    """``text`` in the language of the chart being drawn (the identity for staff charts)."""
+    return _TRANSLATE.get()(text)
+
+
 NOT_A_DIAGNOSIS = "A score is not a diagnosis."
 # Below this width the chart switches to its phone layout (no right gutter).
 NARROW_BELOW = 640
@@ -165,13 +178,24 @@ def render_journey(
     audience: Audience = "therapist",
     width: int = 960,
     id_prefix: str = "journey",
+    translate: Callable[[str], str] | None = None,
 ) -> Chart:
     """Render the journey as an SVG string plus its data table.
 
     ``audience`` "client" leaves out all therapist-only content and shows plain words.
     ``width`` sets the viewBox width in px; below 640 the phone layout is used.
     ``id_prefix`` keeps element ids unique when several charts share a page.
+    ``translate`` (the client's gettext) puts the client layout's words in their language.
     """
+    token = _TRANSLATE.set(translate) if translate is not None else None
+    try:
+        return _render(journey, audience=audience, width=width, id_prefix=id_prefix)
+    finally:
+        if token is not None:
+            _TRANSLATE.reset(token)
+
+
+def _render(journey: Journey, *, audience: Audience, width: int, id_prefix: str) -> Chart:
     if audience not in ("therapist", "client"):
         raise ValueError(f"unknown audience {audience!r}")
     width = max(MIN_WIDTH, int(width))
@@ -229,14 +253,14 @@ def _lane_heading(canvas: _Canvas, text: str, note: str = "") -> None:
 
 def _nothing_yet(canvas: _Canvas) -> None:
     canvas.y += 14
-    canvas.text(canvas.left, canvas.y, "Nothing recorded yet.", fill=MUTED_TEXT)
+    canvas.text(canvas.left, canvas.y, _t("Nothing recorded yet."), fill=MUTED_TEXT)
     canvas.y += 8
 
 
 def _own_words_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
-    _lane_heading(canvas, "In your own words" if client else "1. Own words")
+    _lane_heading(canvas, _t("In your own words") if client else "1. Own words")
     if journey.intention.strip():
-        lead = "What I want to be different: " if client else "S2 intention: "
+        lead = _t("What I want to be different:") + " " if client else "S2 intention: "
         room = canvas.width - canvas.left - 8
         words = f"{lead}“{' '.join(journey.intention.split())}”"
         for line in _wrap_whole(words, 13, room):
@@ -251,7 +275,7 @@ def _own_words_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
         _plot(
             canvas,
             "goals",
-            "Your goals, 0 to 10" if client else "Goals (0-10)",
+            _t("Your goals, 0 to 10") if client else "Goals (0-10)",
             ZERO_TO_TEN,
             96,
             lines,
@@ -270,23 +294,56 @@ def _own_words_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
         _plot(
             canvas,
             "felt-change",
-            "How change feels, 0 to 10" if client else "Felt Change (0-10, item by item)",
+            _t("How change feels, 0 to 10") if client else "Felt Change (0-10, item by item)",
             ZERO_TO_TEN,
             96,
             lines,
             ticks=_ticks_0_10(),
         )
-    if not (journey.goals or journey.felt_change or journey.intention.strip()):
+    if journey.moments:
+        _moments(canvas, journey, client)
+    if not (journey.goals or journey.felt_change or journey.intention.strip() or journey.moments):
         _nothing_yet(canvas)
 
 
+def _moments(canvas: _Canvas, journey: Journey, client: bool) -> None:
+    """Moments that matter: a numbered star on the axis, then each in the client's words
+    (wrapped, never cut). Never scored."""
+    canvas.y += 18
+    canvas.text(
+        8,
+        canvas.y,
+        _t("Moments that matter") if client else "Moments that matter (client's words)",
+        size=13,
+        weight="bold",
+    )
+    canvas.y += 14
+    for i, m in enumerate(journey.moments, start=1):
+        x = canvas.xs.get(m.session)
+        if x is None:
+            continue
+        canvas.front.append(
+            f'<circle cx="{num(x)}" cy="{num(canvas.y)}" r="7" fill="#FFF4D6" '
+            f'stroke="#8A5A00" stroke-width="1.5"><title>{esc(m.text)}</title></circle>'
+        )
+        canvas.text(x, canvas.y + 4, str(i), size=10, weight="bold", anchor="middle")
+    canvas.y += 8
+    room = canvas.width - canvas.left - 8
+    for i, m in enumerate(journey.moments, start=1):
+        words = f"{i}. {_long_date(m.day)}: “{' '.join(m.text.split())}”"
+        for line in _wrap_whole(words, 12, room):
+            canvas.y += 16
+            canvas.text(canvas.left, canvas.y, line, size=12, extra=' class="moment"')
+    canvas.y += 4
+
+
 def _growth_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
-    _lane_heading(canvas, "Growth" if client else "2. Growth")
+    _lane_heading(canvas, _t("Growth") if client else "2. Growth")
     for i, m in enumerate(journey.growth):
         style = STYLES[i % len(STYLES)]
         lo, hi = m.scale.minimum, m.scale.maximum
         if client:
-            name = m.client_name[:1].upper() + m.client_name[1:]
+            name = _capital(_t(m.client_name))
             ticks = _word_ticks(m.scale)
         else:
             name = f"{m.name} ({m.client_name}), {score(lo)}-{score(hi)}"
@@ -298,10 +355,10 @@ def _growth_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
 
 
 def _relationship_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
-    _lane_heading(canvas, "Our work together" if client else "3. Relationship")
+    _lane_heading(canvas, _t("Our work together") if client else "3. Relationship")
     lines = []
     if journey.reflection is not None:
-        label = "Your Session Reflection" if client else "Session Reflection (client)"
+        label = _t("Your Session Reflection") if client else "Session Reflection (client)"
         lines.append(_Line("reflection", label, journey.reflection.values, STYLES[0]))
     if journey.therapist_rating is not None and not client:
         lines.append(
@@ -322,7 +379,7 @@ def _relationship_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
     _plot(
         canvas,
         "relationship",
-        "How the sessions felt, 0 to 10" if client else "Reflection against rating (0-10)",
+        _t("How the sessions felt, 0 to 10") if client else "Reflection against rating (0-10)",
         ZERO_TO_TEN,
         84,
         lines,
@@ -345,13 +402,13 @@ def _relationship_lane(canvas: _Canvas, journey: Journey, client: bool) -> None:
 
 def _symptom_lane(canvas: _Canvas, symptoms: Symptoms | None, client: bool) -> None:
     if symptoms is None:
-        _lane_heading(canvas, "Symptoms" if client else "4. Symptoms: the safety floor")
+        _lane_heading(canvas, _t("Symptoms") if client else "4. Symptoms: the safety floor")
         _nothing_yet(canvas)
         return
     s = symptoms
-    name = s.client_name[:1].upper() + s.client_name[1:]
+    name = _capital(_t(s.client_name)) if client else s.client_name
     if client:
-        _lane_heading(canvas, name, NOT_A_DIAGNOSIS)
+        _lane_heading(canvas, name, _t(NOT_A_DIAGNOSIS))
     else:
         _lane_heading(canvas, "4. Symptoms: the safety floor")
     line = _Line(f"symptom-{s.key}", s.client_name if client else s.name, s.values, SYMPTOM_STYLE)
@@ -649,7 +706,7 @@ def _session_axis(canvas: _Canvas) -> None:
                 x, y + 20, _short_date(session.date), size=10, fill=MUTED_TEXT, anchor="middle"
             )
     canvas.text(
-        canvas.left, y + 36, "Session", size=12, fill=MUTED_TEXT, extra=' class="axis-title"'
+        canvas.left, y + 36, _t("Session"), size=12, fill=MUTED_TEXT, extra=' class="axis-title"'
     )
     if check_ins:
         # Every check-in point has its ring, labelled or not, so none reads as a session.
@@ -729,7 +786,7 @@ def _check_in_label(canvas: _Canvas, session: Session, centre: float, y: float) 
 
 def _check_in_key(canvas: _Canvas, label: str, y: float) -> None:
     """An open ring and the check-in label beside the axis title: the key to the rings."""
-    x = canvas.left + text_width("Session", 12) + 18
+    x = canvas.left + text_width(_t("Session"), 12) + 18
     canvas.labels.append(_check_in_ring(x, y - 4))
     canvas.text(x + 7, y, label, size=12, fill=MUTED_TEXT, extra=' class="axis-key"')
 
@@ -862,8 +919,9 @@ def _wrap_whole(text: str, size: float, width: float) -> list[str]:
 
 def _decision_label(d: Decision, client: bool) -> str:
     if d.label.strip():
-        return " ".join(d.label.split())
-    return PHASE_CLIENT_NAMES[d.phase]
+        label = " ".join(d.label.split())
+        return _t(label) if client else label
+    return _t(PHASE_CLIENT_NAMES[d.phase]) if client else PHASE_CLIENT_NAMES[d.phase]
 
 
 def _ticks_0_10() -> list[tuple[float, str]]:
@@ -871,7 +929,7 @@ def _ticks_0_10() -> list[tuple[float, str]]:
 
 
 def _word_ticks(scale: Scale) -> list[tuple[float, str]]:
-    return [(scale.maximum, "higher"), (scale.minimum, "lower")]
+    return [(scale.maximum, _t("higher")), (scale.minimum, _t("lower"))]
 
 
 def _intake(s: Symptoms, sessions: Sequence[Session]) -> float | None:
@@ -914,7 +972,11 @@ def _client_zones(s: Symptoms) -> list[tuple[float, float, str, str]]:
 
 
 def _range_words(s: Symptoms) -> tuple[str, str]:
-    return f"{s.client_name}: lower range", f"{s.client_name}: higher range"
+    name = _t(s.client_name)
+    return (
+        _t("%(name)s: lower range") % {"name": name},
+        _t("%(name)s: higher range") % {"name": name},
+    )
 
 
 def _client_range(s: Symptoms, value: float) -> str:
@@ -951,7 +1013,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def _title(journey: Journey, client: bool) -> str:
     if client:
-        return "Your journey so far"
+        return _t("Your journey so far")
     if not journey.sessions:
         return "Journey: no sessions yet"
     first, last = journey.sessions[0], journey.sessions[-1]
@@ -1041,7 +1103,7 @@ def _cell(values: Values, number: int, show: Callable[[float], str] = score) -> 
     if number not in values:
         return ""
     value = values[number]
-    return NOT_COMPLETED if value is None else show(value)
+    return _t(NOT_COMPLETED) if value is None else show(value)
 
 
 def _column(values: Values, show: Callable[[float], str] = score) -> Callable[[int], str]:
@@ -1049,26 +1111,32 @@ def _column(values: Values, show: Callable[[float], str] = score) -> Callable[[i
 
 
 def _table(journey: Journey, client: bool, title: str) -> Table:
-    columns = ["Session", "Date", "Decision"]
+    columns = (
+        [_t("Session"), _t("Date"), _t("Decision")] if client else ["Session", "Date", "Decision"]
+    )
     getters: list[Callable[[int], str]] = []
     for goal in journey.goals:
-        columns.append(f"Goal: {' '.join((goal.short or goal.wording).split())}")
+        goal_words = " ".join((goal.short or goal.wording).split())
+        columns.append(f"{_t('Goal') if client else 'Goal'}: {goal_words}")
         getters.append(_column(goal.values))
     for item in journey.felt_change:
         columns.append(item.label)
         getters.append(_column(item.values))
     for m in journey.growth:
-        columns.append(_capital(m.client_name) if client else m.name)
+        columns.append(_capital(_t(m.client_name)) if client else m.name)
         getters.append(_column(m.values))
     if journey.reflection is not None:
-        columns.append("Your Session Reflection" if client else "Session Reflection")
+        columns.append(_t("Your Session Reflection") if client else "Session Reflection")
         getters.append(_column(journey.reflection.values))
     if not client and journey.therapist_rating is not None:
         columns.append("Therapist Rating")
         getters.append(_column(journey.therapist_rating.values))
+    if journey.moments:
+        columns.append(_t("Moments that matter") if client else "Moments that matter")
+        getters.append(lambda n: "; ".join(m.text for m in journey.moments if m.session == n))
     symptoms = journey.symptoms
     if symptoms is not None:
-        columns.append(_capital(symptoms.client_name) if client else symptoms.name)
+        columns.append(_capital(_t(symptoms.client_name)) if client else symptoms.name)
         getters.append(_column(symptoms.values, _symptom_words(symptoms, client)))
     if not client:
         columns.append("Notes")
@@ -1089,7 +1157,8 @@ def _table(journey: Journey, client: bool, title: str) -> Table:
         )
         for session in journey.sessions
     )
-    return Table(caption=f"{title}: the data behind the chart", columns=tuple(columns), rows=rows)
+    caption = _t("%(title)s: the data behind the chart") % {"title": title}
+    return Table(caption=caption, columns=tuple(columns), rows=rows)
 
 
 def _symptom_words(s: Symptoms, client: bool) -> Callable[[float], str]:
@@ -1119,3 +1188,16 @@ def _notes(journey: Journey, number: int) -> str:
             if gain.post_session == number:
                 notes.append(f"sudden gain from {_point_name(journey, gain.pre_session)}")
     return "; ".join(notes)
+
+
+def symptom_words(
+    s: Symptoms, value: float, *, translate: Callable[[str], str] | None = None
+) -> str:
+    """The plain-words range a client reads in place of a symptom score
+    ("low mood: higher range"); never a band name or a number."""
+    token = _TRANSLATE.set(translate) if translate is not None else None
+    try:
+        return _client_range(s, value)
+    finally:
+        if token is not None:
+            _TRANSLATE.reset(token)

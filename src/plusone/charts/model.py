@@ -208,6 +208,15 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A moment that matters, in the client's words, at a point of the axis. Never scored."""
+
+    session: int
+    day: datetime.date
+    text: str
+
+
+@dataclass(frozen=True)
 class Journey:
     """Everything the journey chart draws, on one session axis."""
 
@@ -221,6 +230,7 @@ class Journey:
     events: tuple[RelationshipEvent, ...] = ()
     symptoms: Symptoms | None = None
     decisions: tuple[Decision, ...] = field(default=())
+    moments: tuple[Moment, ...] = ()
 
     def __post_init__(self) -> None:
         numbers = [s.number for s in self.sessions]
@@ -233,6 +243,8 @@ class Journey:
             _check_values(name, values, scale, known)
         for event in self.events:
             _check_session(f"{event.kind} event", event.session, known)
+        for moment in self.moments:
+            _check_session("moment", moment.session, known)
         for decision in self.decisions:
             _check_session("decision", decision.session, known)
             if decision.phase not in PHASE_CLIENT_NAMES:

@@ -43,6 +43,18 @@ class AuditcSex(models.TextChoices):
     MALE = "male", "Male"
 
 
+# Issue 13 (the client's journey); the rest of its block is at the end of this module.
+class ReleaseTiming(models.TextChoices):
+    """When the client sees their scores in the portal (the client's choice).
+
+    The default is "after we look together": a result that has worsened is first read
+    with the therapist, not alone at night; the client changes it in one step.
+    """
+
+    AT_ONCE = "at_once", gettext_lazy("As soon as I send them")
+    AFTER_REVIEW = "after_review", gettext_lazy("After we look at them together")
+
+
 class Language(models.TextChoices):
     """The languages of every client- and observer-facing text (DESIGN.md, Languages)."""
 
@@ -77,6 +89,12 @@ class Client(models.Model):
     # Optional, for AUDIT-C's cutoff only; blank when not recorded.
     auditc_sex = models.CharField(
         max_length=10, choices=AuditcSex.choices, blank=True, default=AuditcSex.NOT_RECORDED
+    )
+    # Issue 13, the client's journey: when the client sees their scores in the portal.
+    release_timing = models.CharField(
+        max_length=16,
+        choices=ReleaseTiming.choices,
+        default=ReleaseTiming.AFTER_REVIEW,
     )
     # The language of every page, email and PDF the client sees; switchable on every page.
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
@@ -416,11 +434,11 @@ class Phase(models.TextChoices):
 # agreed yet: never a phase name beside a question asking whether to agree on it.
 CLIENT_PHASE_NAMES = {
     Phase.NONE: gettext_lazy("not agreed yet"),
-    Phase.STABILIZING: "Finding steadier ground",
-    Phase.PLUS_ONE: "Choosing what's next",
-    Phase.DEEPENING: "Deeper work",
-    Phase.CONSOLIDATING: "Living it",
-    Phase.ENDING: "Finishing well",
+    Phase.STABILIZING: gettext_lazy("Finding steadier ground"),
+    Phase.PLUS_ONE: gettext_lazy("Choosing what's next"),
+    Phase.DEEPENING: gettext_lazy("Deeper work"),
+    Phase.CONSOLIDATING: gettext_lazy("Living it"),
+    Phase.ENDING: gettext_lazy("Finishing well"),
 }
 
 
@@ -880,3 +898,64 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"closure day {self.day}"
+
+
+# Issue 13, the client's journey: release timing, moments that matter, what I want to bring
+# today. One block, so that merges with the other issue-13 additions stay easy.
+
+
+class Moment(models.Model):
+    """A moment that matters, in the client's words ("the day I told my sister"). Never scored.
+
+    Marked by the client in the portal, or by the therapist with the client in session
+    (``recorded_with_client``). The client may remove their own: ``removed_at`` hides it from
+    both journeys.
+    """
+
+    class By(models.TextChoices):
+        CLIENT = "client", gettext_lazy("you, in the portal")
+        THERAPIST_WITH_CLIENT = "therapist_with_client", gettext_lazy("your therapist, with you")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="moments")
+    text = EncryptedTextField()
+    happened_on = models.DateField()
+    recorded_by_kind = models.CharField(max_length=24, choices=By.choices)
+    # The therapist who recorded it with the client; None when the client did, in the portal.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["happened_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recorded_by_kind="client", recorded_by__isnull=True)
+                | Q(recorded_by_kind="therapist_with_client", recorded_by__isnull=False),
+                name="moment_recorder_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"moment {self.pk}"
+
+
+class BringNote(models.Model):
+    """What I want to bring today: the client's optional note before one scheduled session.
+
+    One per session; the therapist reads it on the before-session card. Not a journal, and
+    never prompted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="bring_note")
+    text = EncryptedTextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"bring note for session {self.session_id}"

@@ -47,6 +47,7 @@ from plusone.clinical.models import (
     Episode,
     Flag,
     Goal,
+    Moment,
     Phase,
     Session,
 )
@@ -526,12 +527,19 @@ def _item_kind(a: _Row) -> str:
 
 
 def build_journey(
-    episode: Episode, *, today: dt.date, withheld: Withholding = NOTHING
+    episode: Episode,
+    *,
+    today: dt.date,
+    withheld: Withholding = NOTHING,
+    judge: bool = True,
+    moments: Iterable[Moment] = (),
 ) -> EpisodeJourney:
     """Assemble the journey of ``episode``: chart input, proposal, alerts, gains, milestones.
 
     ``withheld`` (``plusone.lockbox.queries.withheld_from``) leaves out what the
     client withheld from this reader and lists a marker row for each part.
+    ``judge`` False leaves out the proposal, alerts and flags (the client's own journey
+    never shows them). ``moments`` are drawn on the own-words lane.
     """
     if withheld.record:
         return _withheld_journey(episode)
@@ -633,14 +641,15 @@ def build_journey(
             charts.Decision(axis.session_key(m.session), m.decision.phase, m.label)
             for m in milestones
         ),
+        moments=_chart_moments(moments, axis),
     )
     # The rule trace quotes scores, so a reader with withheld items gets no proposal.
-    proposal = None if withheld else _proposal(episode, today)
+    proposal = None if withheld or not judge else _proposal(episode, today)
     if withheld:
         markers.append(f"Proposal and alerts: {WITHHELD_MARKER}")
     agreed = phase_now(decisions, today=today)
     phase = agreed.phase or Phase.NONE
-    flags = details(flags_of(episode), episode=episode, today=today)
+    flags = details(flags_of(episode), episode=episode, today=today) if judge else []
     timeline = [TimelineEntry(m.session, milestone=m) for m in milestones] + [
         _flag_entry(f, axis) for f in flags if not f.open
     ]
@@ -661,6 +670,21 @@ def build_journey(
         withheld=tuple(markers),
         screens=screens.screens_row(episode, given=given, auditc_sex=episode.client.auditc_sex),
     )
+
+
+def _chart_moments(moments: Iterable[Moment], axis: _Axis) -> tuple[charts.Moment, ...]:
+    """Moments that matter on the axis: at the last session on or before their day."""
+    out = []
+    for m in moments:
+        number = axis.on_or_before(m.happened_on)
+        if number is not None:
+            out.append(charts.Moment(axis.session_key(number), m.happened_on, m.text))
+    return tuple(out)
+
+
+def moments_of(episode: Episode) -> list[Moment]:
+    """The episode's moments that matter, oldest first (removed ones left out)."""
+    return list(Moment.objects.filter(episode=episode, removed_at__isnull=True))
 
 
 def _flag_entry(f: FlagDetails, axis: _Axis) -> TimelineEntry:

@@ -7,18 +7,25 @@ a view event.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import queries
+from plusone.clinical.actions.journey_notes import add_moment
 from plusone.clinical.forms import CheckinChoicesForm
 from plusone.core.policy import Policy as RulePolicy
+from plusone.clinical.journey_forms import MomentForm
+from plusone.clinical.models import BringNote
 from plusone.insights import journey
 from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
+from plusone.measures.actions.looked_at import mark_looked_at_together
+from plusone.measures.models import Sitting, SittingStatus
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
 
@@ -28,7 +35,11 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
     """One episode's journey for the therapist: lanes, table, gains, proposal and alerts."""
     episode = queries.access_episode(request.user, episode_id)
     withheld = withheld_from(request.user, episode.client)
-    data = journey.build_journey(episode, today=timezone.localdate(), withheld=withheld)
+    # Moments that matter are the client's own words: withheld with the whole record only.
+    moments = [] if withheld.record else journey.moments_of(episode)
+    data = journey.build_journey(
+        episode, today=timezone.localdate(), withheld=withheld, moments=moments
+    )
     audit.record_view(request, episode, action="view.journey")
     context = {
         "episode": episode,
@@ -54,6 +65,10 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
             withheld=withheld,
         ),
         "congruence_gap": RulePolicy().congruence_gap,
+        "moments": moments,
+        "moment_form": MomentForm(initial={"happened_on": timezone.localdate()}),
+        "not_looked_at": _not_looked_at(episode),
+        "release_label": episode.client.get_release_timing_display(),
     }
     if can_manage(request.user, episode.client):
         # The treating therapist's page, or the privacy officer's (under break-glass).
@@ -93,7 +108,55 @@ def session_card(request: HttpRequest, episode_id: str) -> HttpResponse:
     context = {
         "episode": episode,
         "card": card,
+        "bring": _bring_note(card.next_session, withheld.record),
         "can_write": episode.client.therapist_id == request.user.pk,
         "back": request.path,
     }
     return render(request, "clinical/session_card.html", context)
+
+
+def _not_looked_at(episode: object) -> int:
+    """Completed sittings not yet looked at together with the client."""
+    return Sitting.objects.filter(
+        episode=episode, status=SittingStatus.COMPLETED, looked_at_together_at__isnull=True
+    ).count()
+
+
+def _bring_note(session: object, withheld_record: bool) -> BringNote | None:
+    """The client's "what I want to bring today" for the next session, if they wrote one."""
+    if session is None or withheld_record:
+        return None
+    return BringNote.objects.filter(session=session).first()
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("POST",))
+def moment_with_client(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """The therapist marks a moment that matters with the client, in the client's words."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    form = MomentForm(request.POST)
+    if form.is_valid():
+        try:
+            add_moment(
+                episode=episode,
+                text=form.cleaned_data["text"],
+                happened_on=form.cleaned_data["happened_on"],
+                today=timezone.localdate(),
+                therapist=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Moment added, with the client.")
+    else:
+        messages.error(request, "Write the moment in the client's words, with its date.")
+    return redirect("insights:journey", episode_id=episode.pk)
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("POST",))
+def looked_at_together(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Mark the results so far as looked at together: a client who chose "after we look
+    together" then sees them in the portal."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    marked = mark_looked_at_together(user=request.user, episode=episode, now=timezone.now())
+    messages.success(request, f"{marked} check-in(s) marked as looked at together.")
+    return redirect("insights:journey", episode_id=episode.pk)

@@ -27,6 +27,16 @@ practice = [
         name="review_together",
     ),
     path("episodes/<uuid:episode_id>/card/", journey_views.session_card, name="session_card"),
+    path(
+        "episodes/<uuid:episode_id>/journey/moments/",
+        journey_views.moment_with_client,
+        name="moment_with_client",
+    ),
+    path(
+        "episodes/<uuid:episode_id>/journey/looked-at/",
+        journey_views.looked_at_together,
+        name="looked_at_together",
+    ),
     # The session note with its corrections (plusone.notes and plusone.rights).
     path("sessions/<uuid:session_id>/note/", note_views.note, name="note"),
     path(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -65,6 +66,12 @@ class Sitting(models.Model):
     completed_at = models.DateTimeField()
     duration_seconds = models.PositiveIntegerField(default=0)
     risk_grade = models.PositiveSmallIntegerField(default=0)
+    # Issue 13: when therapist and client looked at this sitting's results together, and who
+    # marked it. A client who chose "after we look together" sees its scores only then.
+    looked_at_together_at = models.DateTimeField(null=True, blank=True)
+    looked_at_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["completed_at"]

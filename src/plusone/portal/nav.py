@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 NAV: list[tuple[str, str | Promise]] = [
     ("portal:home", _("Home")),
+    ("portal:journey", _("My journey")),
     ("portal:goals", _("My goals")),
     ("portal:decisions", _("My decisions")),
+    ("portal:bring", _("What I want to bring")),
     ("portal:record", _("Notes and corrections")),
     ("portal:access", _("Who sees my record")),
 ]

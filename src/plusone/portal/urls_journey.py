@@ -1,3 +1,11 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from plusone.portal import journey_views
+
+urlpatterns: list[URLPattern] = [
+    path("journey/", journey_views.journey_page, name="journey"),
+    path("journey/release/", journey_views.release_timing, name="journey_release"),
+    path("journey/moments/", journey_views.moment_add, name="moment_add"),
+    path("journey/moments/remove/", journey_views.moment_remove, name="moment_remove"),
+    path("bring/", journey_views.bring, name="bring"),
+]
