@@ -21,6 +21,9 @@ from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.measures import actions
 from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
+from plusone.observers import actions as observer_actions
+from plusone.observers.models import Observer, ObserverLink
+from plusone.tokens import service as tokens_service
 
 # A sentinel in Bob's signed note: it must never reach an audit row.
 NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
@@ -39,6 +42,7 @@ PERSONAS = (
     "erin",
     "sam",
     "olive",
+    "olive_revoked",
     "faye",
 )
 STAFF = ("alice", "charlie", "erin", "sam", "faye")
@@ -191,9 +195,39 @@ def web_as(p: Any, persona: str) -> WebClient:
     elif persona == "bob_confirming":
         hand_over_to_bob(p, web)
     elif persona == "olive":
-        # Her observer link: there is no observer form yet, so this opens nothing.
-        web.get(f"/o/{p.olive_token}")
+        # Her observer link, moved into the session: the observer form is hers.
+        opened = web.get(f"/o/{p.olive_token}")
+        assert opened.status_code == 302, opened.status_code
+    elif persona == "olive_revoked":
+        # An observer Bob invited and then revoked, opening her (dead) link.
+        web.get(f"/o/{revoked_observer_token(p)}")
     return web
+
+
+def revoked_observer_token(p: Any) -> str:
+    """The raw link of an observer Bob invited and then revoked (made once per personas)."""
+    raw = getattr(p, "_revoked_observer_token", None)
+    if raw is None:
+        raw, token = tokens_service.issue(
+            "observer",
+            practice=p.riverside,
+            client=p.bob,
+            episode=p.bob.episodes.get(),
+            ttl=dt.timedelta(days=14),
+        )
+        observer = Observer(
+            practice=p.riverside,
+            client=p.bob,
+            email="rita@observer.example",
+            relationship="family",
+            created_at=timezone.now(),
+        )
+        observer.label = "Rita"
+        observer.save()
+        ObserverLink.objects.create(token_id=token.pk, observer=observer)
+        observer_actions.revoke(actor=f"token:{token.pk}", observer=observer)
+        p._revoked_observer_token = raw
+    return raw
 
 
 def hand_over_to_bob(p: Any, web: WebClient) -> None:

@@ -43,6 +43,13 @@ class AuditcSex(models.TextChoices):
     MALE = "male", "Male"
 
 
+class ObserverTextChoice(models.TextChoices):
+    """What the therapist sees of an observer's free text (the client chooses)."""
+
+    VERBATIM = "verbatim", gettext_lazy("Their words, as they wrote them")
+    RATINGS_ONLY = "ratings", gettext_lazy("Only their ratings")
+
+
 class Client(models.Model):
     """A therapy client (an adult, 18+). Never name a variable ``client`` in tests."""
 
@@ -70,6 +77,14 @@ class Client(models.Model):
     # Optional, for AUDIT-C's cutoff only; blank when not recorded.
     auditc_sex = models.CharField(
         max_length=10, choices=AuditcSex.choices, blank=True, default=AuditcSex.NOT_RECORDED
+    )
+    # Observers are off until the therapist turns them on after discussing it in session.
+    observers_enabled = models.BooleanField(default=False)
+    # What the therapist sees of an observer's free text: the client's choice.
+    observer_text_to_therapist = models.CharField(
+        max_length=8,
+        choices=ObserverTextChoice.choices,
+        default=ObserverTextChoice.RATINGS_ONLY,
     )
 
     class Meta:

@@ -15,8 +15,10 @@ from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import queries
 from plusone.clinical.forms import CheckinChoicesForm
+from plusone.clinical.models import Phase
 from plusone.insights import journey
 from plusone.lockbox.queries import can_manage, withheld_from
+from plusone.observers.queries import s2_view
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
 
@@ -43,6 +45,10 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         "statements": [] if withheld.record else statements_for(episode.client),
         "choices_form": CheckinChoicesForm(initial=CheckinChoicesForm.initial_for(episode.client)),
     }
+    # The S2 view in Deepening and Consolidating: felt change, goals and observers.
+    s2_phases = (str(Phase.DEEPENING.label), str(Phase.CONSOLIDATING.label))
+    if not withheld.record and data.phase in s2_phases:
+        context["s2"] = s2_view(episode)
     if can_manage(request.user, episode.client):
         # The treating therapist's page, or the privacy officer's (under break-glass).
         mine = context["can_write"]
