@@ -14,7 +14,7 @@ from django.test import Client as WebClient
 from django.utils import timezone
 
 from personas import login_as
-from plusone.clinical.models import Flag, Session
+from plusone.clinical.models import Client, Flag, Session
 from plusone.custodian import actions as custodian
 from plusone.custodian.models import DestructionCertificate
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
@@ -24,6 +24,7 @@ from plusone.notes.models import REQUIRED_SECTIONS
 from plusone.observers import actions as observer_actions
 from plusone.observers.models import Observer, ObserverLink
 from plusone.tokens import service as tokens_service
+from portal_fixtures import portal_web
 
 # A sentinel in Bob's signed note: it must never reach an audit row.
 NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
@@ -31,7 +32,7 @@ NOTE_SENTINEL = "SENTINEL-NOTE-7f3a river crossing"
 # Every persona of the matrix. "bob_checkin"/"dave_checkin" hold a check-in link
 # session; "bob_confirming" holds alice's device, handed to Bob to confirm a decision
 # (she is signed out of it); "olive" opened her observer link; "faye" is Lakeview's
-# therapist.
+# therapist; "bob_portal"/"dave_portal" are signed into their own portal (/me/).
 PERSONAS = (
     "anonymous",
     "bob_checkin",
@@ -44,6 +45,8 @@ PERSONAS = (
     "olive",
     "olive_revoked",
     "faye",
+    "bob_portal",
+    "dave_portal",
 )
 STAFF = ("alice", "charlie", "erin", "sam", "faye")
 
@@ -57,6 +60,7 @@ VIEWERS = {
     "supervisor": ("sam",),
     "admin": ("erin",),
     "privacy_officer": ("erin",),
+    "portal": ("bob_portal",),
 }
 
 
@@ -116,6 +120,8 @@ def example_objects(p: Any) -> dict[str, Any]:
         "session": session,
         "token": urlsplit(issued.url).path.rsplit("/c/", 1)[1],
         "observer_token": p.olive_token,
+        # Another of Bob's observers (not Olive): a revoke in the crawl leaves Olive's link live.
+        "observer": _pat(p),
         "practice": p.riverside,
         "user": p.alice,
         **custodian_examples(p),
@@ -192,16 +198,43 @@ def web_as(p: Any, persona: str) -> WebClient:
         issued = actions.issue_checkin_link(acting_user=p.alice, client=person, send_email=False)
         opened = web.get(urlsplit(issued.url).path)
         assert opened.status_code == 302, opened.status_code
+    elif persona in ("bob_portal", "dave_portal"):
+        portal_web(p.bob if persona == "bob_portal" else p.dave, web)
     elif persona == "bob_confirming":
         hand_over_to_bob(p, web)
     elif persona == "olive":
-        # Her observer link, moved into the session: the observer form is hers.
-        opened = web.get(f"/o/{p.olive_token}")
+        # A fresh observer link of hers, moved into the session: the observer form is hers.
+        # (A crawl may have turned Bob's observers off or revoked her; she is live again.)
+        Client.objects.filter(pk=p.bob.pk).update(observers_enabled=True)
+        Observer.objects.filter(pk=p.olive_observer.pk).update(revoked_at=None)
+        raw, token = tokens_service.issue(
+            "observer",
+            practice=p.riverside,
+            client=p.bob,
+            episode=p.bob.episodes.get(),
+            ttl=dt.timedelta(days=14),
+        )
+        ObserverLink.objects.create(token_id=token.pk, observer=p.olive_observer)
+        opened = web.get(f"/o/{raw}")
         assert opened.status_code == 302, opened.status_code
     elif persona == "olive_revoked":
         # An observer Bob invited and then revoked, opening her (dead) link.
         web.get(f"/o/{revoked_observer_token(p)}")
     return web
+
+
+def _pat(p: Any) -> Any:
+    observer = Observer(
+        practice=p.riverside,
+        client=p.bob,
+        email="pat@observer.example",
+        relationship="coworker",
+        created_at=timezone.now(),
+        last_invited_at=timezone.now(),
+    )
+    observer.label = "Pat from work"
+    observer.save()
+    return observer
 
 
 def revoked_observer_token(p: Any) -> str:

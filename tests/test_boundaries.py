@@ -93,6 +93,7 @@ FLOORS = {
     "insights": 7,
     "backup": 8,
     "demo": 8,
+    "portal": 8,
     "cli": 8,
     "urls": 8,
     "settings": 8,

@@ -312,6 +312,7 @@ INSTALLED_APPS = [
     "plusone.observers",
     "plusone.custodian",
     "plusone.insights",
+    "plusone.portal",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A client's or observer's pages in the language they chose (staff pages stay English).
+    "plusone.web.language.SessionLanguageMiddleware",
     # Idle timeout and absolute lifetime of signed-in sessions (plusone.web.sessions).
     "plusone.web.sessions.SessionLifetimeMiddleware",
     "plusone.accounts.middleware.StaffMFAMiddleware",
@@ -423,6 +426,9 @@ MFA_TOTP_TOLERANCE = 1
 
 # A signed-in session ends after 30 idle minutes, and 10 hours after sign-in however busy.
 SESSION_IDLE_TIMEOUT = 30 * 60
+# The client portal (/me/) ends sooner: a client's phone or a shared computer.
+PORTAL_IDLE_TIMEOUT = 15 * 60
+PORTAL_ABSOLUTE_AGE = 2 * 60 * 60
 SESSION_ABSOLUTE_AGE = 60 * 60 * 10
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

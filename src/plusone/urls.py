@@ -2,8 +2,14 @@
 
 from django.urls import include, path
 
+from plusone.portal import views as portal
+
 urlpatterns = [
     path("", include("plusone.web.urls")),
+    # The client's own place, and the two pages every client and observer page reaches.
+    path("me/", include("plusone.portal.urls")),
+    path("language/", portal.switch_language, name="language"),
+    path("n/", portal.neutral, name="neutral"),
     # The staff home at the root, the caseload, decisions and journey under practice/.
     path("", include("plusone.insights.urls")),
     path("accounts/", include("allauth.urls")),

@@ -36,7 +36,9 @@ from plusone.tokens.service import hash_token
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 POST_ROUTES = post_routes()
-TOKEN_ROUTES = [r for r in get_routes() if "token" in r.examples.values()]
+# Check-in links and observer links.
+TOKEN_KINDS = ("token", "observer_token")
+TOKEN_ROUTES = [r for r in get_routes() if set(TOKEN_KINDS) & set(r.examples.values())]
 _ERRORLIST = re.compile(rb'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
 
 
@@ -158,7 +160,8 @@ def _tokens() -> st.SearchStrategy[str]:
 def test_it_shows_a_polite_page_for_a_bad_link_and_never_uses_a_real_token(
     route: Any, fuzz_world: World
 ) -> None:
-    real = fuzz_world.objects["token"]
+    kind = next(k for k in TOKEN_KINDS if k in route.examples.values())
+    real = fuzz_world.objects[kind]
     prefix = fuzz_world.url(route).removesuffix(real)
     stored = AccessToken.objects.get(token_hash=hash_token(real))
 

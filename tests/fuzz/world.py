@@ -22,11 +22,14 @@ PERSONA_FOR = {
     Policy.SUPERVISOR: "sam",
     Policy.ADMIN: "erin",
     Policy.PRIVACY_OFFICER: "erin",
+    Policy.PORTAL: "bob_portal",
 }
+# Routes meant for someone other than their policy's persona: the observer's form is Olive's.
+ROUTE_PERSONA = {"observers:form": "olive"}
 
 
 def persona_for(route: Route) -> str:
-    return PERSONA_FOR[route.policy]
+    return ROUTE_PERSONA.get(route.name) or PERSONA_FOR[route.policy]
 
 
 def post_routes() -> list[Route]:

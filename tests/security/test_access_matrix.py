@@ -53,6 +53,8 @@ FORBIDDEN = "403"
 # The same status and page as with random ids: "not yours" is "not there".
 SAME_AS_RANDOM = "same as random ids"
 NO_CHECKIN = "no-checkin-session"
+# Not signed into the portal: sent to the portal's sign-in page.
+NO_PORTAL = "portal sign-in"
 NOT_ALLOWED = "405"
 
 # Views whose declared policy is wider than what the view lets through (the view
@@ -74,6 +76,15 @@ def expected(route: Route, persona: str, method: str) -> str:
         return ALLOW
     if policy is Policy.CHECKIN_SESSION:
         return ALLOW if persona in CHECKIN_HOLDERS else NO_CHECKIN
+    if policy is Policy.PORTAL:
+        # A portal page shows the signed-in client's own record: Bob's ids in Dave's
+        # portal are "not there", and a page without ids shows Dave nothing of Bob's.
+        if persona == "bob_portal":
+            return ALLOW
+        if persona == "dave_portal":
+            blind = method == "GET" and not _has_url_object(route)
+            return ALLOW_BLIND if blind else SAME_AS_RANDOM
+        return NO_PORTAL
     if persona not in STAFF:
         return SIGN_IN
     if persona not in ROLE_HOLDERS[policy] or (route.name, persona, method) in NARROWED_IN_VIEW:
@@ -126,6 +137,8 @@ def _holds(verdict: str, response: Any, reference: Any | None) -> bool:
         return status == 403
     if verdict == NOT_ALLOWED:
         return status == 405
+    if verdict == NO_PORTAL:
+        return status == 302 and response["Location"] == "/me/signin/"
     assert reference is not None
     same = _page(response) == _page(reference)
     if verdict == ALLOW_BLIND:

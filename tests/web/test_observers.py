@@ -329,3 +329,32 @@ class S2ViewTests(TestCase):
         self.assertEqual(view.self_rating, 6.0)
         ease = view.domains[0]
         self.assertEqual((ease.mean, ease.difference, ease.agree), (8.0, 2.0, None))
+
+    def test_alice_sees_the_s2_view_on_bobs_journey_in_deepening_only(self):
+        from plusone.clinical.models import Decision, Phase
+
+        self.client.get(f"/o/{self.p.olive_token}")
+        self.client.post(reverse("observers:form"), {**ANSWERS, "adult": "on"})
+        episode = self.p.bob.episodes.get()
+        url = reverse("insights:journey", kwargs={"episode_id": episode.pk})
+        login_as(self.client, self.p.alice)
+        self.assertNotContains(self.client.get(url), "Those around me see it")
+        Decision.objects.create(
+            practice=self.p.riverside,
+            episode=episode,
+            phase=Phase.DEEPENING,
+            kind=Decision.Kind.PHASE_CHANGE,
+            decided_on=timezone.localdate(),
+            recorded_by=self.p.alice,
+            options_discussed=["go_deeper"],
+            focus="to stop bracing for disappointment",
+            present=["client", "therapist"],
+            confirmation=Decision.Confirmation.IN_SESSION,
+            confirmation_text="BB",
+            confirmed_on=timezone.localdate(),
+        )
+        page = self.client.get(url)
+        self.assertContains(page, "Those around me see it")
+        self.assertContains(page, "I am different")
+        self.assertContains(page, "I can feel it")
+        self.assertContains(page, "Seems more at ease with people close to them")

@@ -50,6 +50,13 @@ class ObserverTextChoice(models.TextChoices):
     RATINGS_ONLY = "ratings", gettext_lazy("Only their ratings")
 
 
+class Language(models.TextChoices):
+    """The languages of every client- and observer-facing text (DESIGN.md, Languages)."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
 class Client(models.Model):
     """A therapy client (an adult, 18+). Never name a variable ``client`` in tests."""
 
@@ -86,12 +93,17 @@ class Client(models.Model):
         choices=ObserverTextChoice.choices,
         default=ObserverTextChoice.RATINGS_ONLY,
     )
+    # The language of every page, email and PDF the client sees; switchable on every page.
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
 
     class Meta:
         ordering = ["family_name", "given_name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(auditc_sex__in=AuditcSex.values), name="client_auditc_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=Language.values), name="client_language_valid"
             ),
         ]
 

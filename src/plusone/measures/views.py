@@ -30,6 +30,7 @@ from plusone.measures.risk_answers import risk_answers, sitting_flag
 from plusone.tokens import TokenError
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web import language
 from plusone.web.routes import Policy, route
 
 # Session keys. The token's id (never the raw token) is what the session holds.
@@ -139,6 +140,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         request.session.cycle_key()
     request.session[TOKEN_KEY] = str(found.pk)
     request.session.pop(DONE_KEY, None)
+    # The check-in speaks the client's language (switchable on every page).
+    language.choose(request, found.client.language)
     return redirect("measures:checkin")
 
 

@@ -36,6 +36,8 @@ class Policy(enum.StrEnum):
     PUBLIC = "public"
     # Holds a check-in (or observer) token moved into the session; the view checks it.
     CHECKIN_SESSION = "checkin_session"
+    # A client signed into their portal (/me/): plusone.portal.auth.portal_route checks it.
+    PORTAL = "portal"
     STAFF_ANY = "staff_any"
     THERAPIST = "therapist"
     SUPERVISOR = "supervisor"
@@ -95,7 +97,7 @@ def route(
 
 
 def _enforce(request: HttpRequest, policy: Policy) -> HttpResponse | None:
-    if policy in (Policy.PUBLIC, Policy.CHECKIN_SESSION):
+    if policy in (Policy.PUBLIC, Policy.CHECKIN_SESSION, Policy.PORTAL):
         return None
     user = request.user
     if not user.is_authenticated:

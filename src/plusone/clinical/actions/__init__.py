@@ -26,6 +26,9 @@ from plusone.clinical.actions.plans import (
     update_plan,
     update_safety_plan,
 )
+from plusone.clinical.actions.preferences import (
+    set_language,
+)
 from plusone.clinical.actions.relationship import (
     log_rupture_event,
 )

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0004_practice_email_label"),
-        ("clinical", "0011_client_observers_switch_and_text_choice"),
+        ("clinical", "0012_client_observers_switch_and_text_choice"),
         ("measures", "0004_mark_reflection_sittings"),
     ]
 

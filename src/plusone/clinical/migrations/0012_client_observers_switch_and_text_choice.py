@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinical", "0010_session_late_cancel_and_version"),
+        ("clinical", "0011_client_language"),
     ]
 
     operations = [

@@ -1,0 +1,11 @@
+"""The portal's navigation: (URL name, label), in the order shown on every portal page."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+NAV: list[tuple[str, str | Promise]] = [
+    ("portal:home", _("Home")),
+    ("portal:observers", _("People who see the change")),
+]
