@@ -5,6 +5,7 @@ form at /o/<token>; the safety screen; what the therapist and the client see."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -358,3 +359,73 @@ class S2ViewTests(TestCase):
         self.assertContains(page, "I am different")
         self.assertContains(page, "I can feel it")
         self.assertContains(page, "Seems more at ease with people close to them")
+
+
+def _rounds(p, n):
+    episode = p.bob.episodes.get()
+    now = timezone.now()
+    for i in range(n):
+        administration = Administration.objects.create(
+            practice=p.riverside,
+            client=p.bob,
+            episode=episode,
+            instrument_key="observed_change",
+            instrument_version="1.0.0",
+            context="checkin",
+            respondent="observer",
+            answers={"observed_at_ease": 5},
+            total=5.0,
+            valid=True,
+            started_at=now,
+            completed_at=now,
+            idempotency_key=f"observer:pinned:{i}",
+        )
+        row = ObserverRound(
+            practice=p.riverside,
+            client=p.bob,
+            observer=p.olive_observer,
+            administration=administration,
+            token_id=uuid.uuid4(),
+            completed_at=now,
+        )
+        row.text = f"round {i}"
+        row.save()
+
+
+class PinnedQueryTests(TestCase):
+    """The observers pages read their rounds in one query, whatever their number."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+
+    def _count(self, n, web, url):
+        _rounds(self.p, n)
+        web.get(url)  # warm the session and caches
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries_run:
+            page = web.get(url)
+        self.assertEqual(page.status_code, 200)
+        return len(queries_run)
+
+    def test_alices_observers_page_runs_the_same_queries_for_1_and_30_rounds(self):
+        login_as(self.client, self.p.alice)
+        url = reverse("observers:client_observers", kwargs={"client_id": self.p.bob.pk})
+        one = self._count(1, self.client, url)
+        ObserverRound.objects.all().delete()
+        Administration.objects.filter(respondent="observer").delete()
+        thirty = self._count(30, self.client, url)
+        self.assertEqual(one, thirty)
+
+    def test_bobs_observers_page_runs_the_same_queries_for_1_and_30_rounds(self):
+        from portal_fixtures import portal_web
+
+        web = portal_web(self.p.bob)
+        url = reverse("portal:observers")
+        one = self._count(1, web, url)
+        ObserverRound.objects.all().delete()
+        Administration.objects.filter(respondent="observer").delete()
+        thirty = self._count(30, web, url)
+        self.assertEqual(one, thirty)
