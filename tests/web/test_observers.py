@@ -239,6 +239,19 @@ class SafetyTextTests(TestCase):
         self.assertEqual(flag.first_told, self.p.alice)
         self.assertEqual(flag.status, Flag.Status.OPEN)
 
+    def test_the_observer_flag_says_what_it_is_and_that_bob_has_not_seen_it(self):
+        from plusone.clinical.flag_words import brief, guidance_for
+
+        row = self._round(SAFETY_TEXT)
+        flag = Flag.objects.get(source_kind="observer", source_id=row.pk)
+        self.assertEqual(
+            brief(self.p.riverside.pk, flag), "An observer's written answer touches on safety"
+        )
+        self.assertIn("The client has not seen it", guidance_for(flag))
+        login_as(self.client, self.p.alice)
+        page = self.client.get(reverse("insights:caseload"))
+        self.assertContains(page, "An observer&#x27;s written answer touches on safety")
+
     def test_safety_text_reaches_alice_even_when_bob_chose_ratings_only(self):
         self.assertEqual(self.p.bob.observer_text_to_therapist, ObserverTextChoice.RATINGS_ONLY)
         self._round(SAFETY_TEXT)
