@@ -14,7 +14,7 @@ from django.test import Client as WebClient
 from django.utils import timezone
 
 from personas import login_as
-from plusone.clinical.models import Flag, Session
+from plusone.clinical.models import Client, Flag, Session
 from plusone.custodian import actions as custodian
 from plusone.custodian.models import DestructionCertificate
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
@@ -23,6 +23,9 @@ from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
 from plusone.tokens import service as tokens
 from plusone.tokens.models import Purpose
+from plusone.observers import actions as observer_actions
+from plusone.observers.models import Observer, ObserverLink
+from plusone.tokens import service as tokens_service
 from portal_fixtures import portal_web
 
 # A sentinel in Bob's signed note: it must never reach an audit row.
@@ -43,6 +46,7 @@ PERSONAS = (
     "erin",
     "sam",
     "olive",
+    "olive_revoked",
     "faye",
     "bob_portal",
     "dave_portal",
@@ -123,6 +127,8 @@ def example_objects(p: Any) -> dict[str, Any]:
             Purpose.PORTAL_SIGNIN, practice=p.riverside, client=p.bob, ttl=dt.timedelta(days=1)
         )[0],
         "observer_token": p.olive_token,
+        # Another of Bob's observers (not Olive): a revoke in the crawl leaves Olive's link live.
+        "observer": _pat(p),
         "practice": p.riverside,
         "user": p.alice,
         **custodian_examples(p),
@@ -263,9 +269,64 @@ def web_as(p: Any, persona: str) -> WebClient:
     elif persona == "bob_confirming":
         hand_over_to_bob(p, web)
     elif persona == "olive":
-        # Her observer link: there is no observer form yet, so this opens nothing.
-        web.get(f"/o/{p.olive_token}")
+        # A fresh observer link of hers, moved into the session: the observer form is hers.
+        # (A crawl may have turned Bob's observers off or revoked her; she is live again.)
+        Client.objects.filter(pk=p.bob.pk).update(observers_enabled=True)
+        Observer.objects.filter(pk=p.olive_observer.pk).update(revoked_at=None)
+        raw, token = tokens_service.issue(
+            "observer",
+            practice=p.riverside,
+            client=p.bob,
+            episode=p.bob.episodes.get(),
+            ttl=dt.timedelta(days=14),
+        )
+        ObserverLink.objects.create(token_id=token.pk, observer=p.olive_observer)
+        opened = web.get(f"/o/{raw}")
+        assert opened.status_code == 302, opened.status_code
+    elif persona == "olive_revoked":
+        # An observer Bob invited and then revoked, opening her (dead) link.
+        web.get(f"/o/{revoked_observer_token(p)}")
     return web
+
+
+def _pat(p: Any) -> Any:
+    observer = Observer(
+        practice=p.riverside,
+        client=p.bob,
+        email="pat@observer.example",
+        relationship="coworker",
+        created_at=timezone.now(),
+        last_invited_at=timezone.now(),
+    )
+    observer.label = "Pat from work"
+    observer.save()
+    return observer
+
+
+def revoked_observer_token(p: Any) -> str:
+    """The raw link of an observer Bob invited and then revoked (made once per personas)."""
+    raw = getattr(p, "_revoked_observer_token", None)
+    if raw is None:
+        raw, token = tokens_service.issue(
+            "observer",
+            practice=p.riverside,
+            client=p.bob,
+            episode=p.bob.episodes.get(),
+            ttl=dt.timedelta(days=14),
+        )
+        observer = Observer(
+            practice=p.riverside,
+            client=p.bob,
+            email="rita@observer.example",
+            relationship="family",
+            created_at=timezone.now(),
+        )
+        observer.label = "Rita"
+        observer.save()
+        ObserverLink.objects.create(token_id=token.pk, observer=observer)
+        observer_actions.revoke(actor=f"token:{token.pk}", observer=observer)
+        p._revoked_observer_token = raw
+    return raw
 
 
 def hand_over_to_bob(p: Any, web: WebClient) -> None:

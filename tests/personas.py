@@ -19,7 +19,9 @@ Who is who (practice "Riverside" unless said otherwise):
 - ``charlie``: another therapist in Riverside; sees nothing of Bob's.
 - ``erin``: the practice admin and privacy officer (two memberships).
 - ``sam``: a supervisor. Bob consented to supervision by Sam; Dave did not.
-- ``olive``: Bob's observer: a token (``olive_token`` raw, ``olive`` the row), not a user.
+- ``olive``: Bob's observer: a token (``olive_token`` raw, ``olive`` the row), not a user;
+  ``olive_observer`` is her Observer row. Bob's observers are on (discussed in session);
+  Dave's are off, as every client's are by default.
 - ``lakeview`` is a second practice with therapist ``faye`` and her client ``gus``.
 
 Every staff persona has TOTP set up with a seeded secret (``TOTP_SECRETS``);
@@ -45,6 +47,7 @@ from plusone import tokens
 from plusone.accounts.models import Membership, Practice, Role, User
 from plusone.clinical import actions
 from plusone.clinical.models import Client, Consent
+from plusone.observers.models import Observer, ObserverLink, Relationship
 
 PASSWORD = "a long persona passphrase"
 # The practice's today: the actions read the real clock (timezone.now), so a fixed
@@ -74,6 +77,7 @@ class Personas:
     gus: Client
     olive: Any
     olive_token: str
+    olive_observer: Any = None
 
 
 def _staff(practice: Practice, name: str, *roles: Role) -> User:
@@ -149,8 +153,33 @@ def make_personas() -> Personas:
         episode=bob.episodes.get(),
         ttl=dt.timedelta(days=14),
     )
+    Client.objects.filter(pk=bob.pk).update(observers_enabled=True)
+    bob.observers_enabled = True
+    olive_observer = Observer(
+        practice=riverside,
+        client=bob,
+        email="olive@observer.example",
+        relationship=Relationship.FRIEND,
+        created_at=timezone.now(),
+        last_invited_at=timezone.now(),
+    )
+    olive_observer.label = "Olive, my oldest friend"
+    olive_observer.save()
+    ObserverLink.objects.create(token_id=olive.pk, observer=olive_observer)
     return Personas(
-        riverside, lakeview, alice, charlie, erin, sam, faye, bob, dave, gus, olive, olive_token
+        riverside,
+        lakeview,
+        alice,
+        charlie,
+        erin,
+        sam,
+        faye,
+        bob,
+        dave,
+        gus,
+        olive,
+        olive_token,
+        olive_observer,
     )
 
 

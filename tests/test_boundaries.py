@@ -86,6 +86,7 @@ FLOORS = {
     "measures": 5,
     "rights": 6,
     "lockbox": 6,
+    "observers": 6,
     "custodian": 6,
     "notes": 6,
     "privacy": 6,

@@ -309,6 +309,7 @@ INSTALLED_APPS = [
     "plusone.backup",
     "plusone.rights",
     "plusone.lockbox",
+    "plusone.observers",
     "plusone.custodian",
     "plusone.insights",
     "plusone.portal",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("practice/", include("plusone.clinical.urls")),
     # The check-in app (engineer E) owns /c/<token>, /checkin/ and /o/<token>.
     path("", include("plusone.measures.urls")),
+    # The observer's form at /o/<token>, and the therapist's observers page.
+    path("", include("plusone.observers.urls")),
     path("privacy/", include("plusone.privacy.urls")),
     path("lockbox/", include("plusone.lockbox.urls")),
     path("rights/", include("plusone.rights.urls")),

@@ -36,8 +36,8 @@ from plusone.tokens.service import hash_token
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 POST_ROUTES = post_routes()
-# Check-in links and portal sign-in links.
-TOKEN_KINDS = ("token", "portal_token")
+# Check-in links, portal sign-in links and observer links.
+TOKEN_KINDS = ("token", "portal_token", "observer_token")
 TOKEN_ROUTES = [r for r in get_routes() if set(TOKEN_KINDS) & set(r.examples.values())]
 _ERRORLIST = re.compile(rb'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
 

@@ -24,9 +24,9 @@ PERSONA_FOR = {
     Policy.PRIVACY_OFFICER: "erin",
     Policy.PORTAL: "bob_portal",
 }
-# Routes meant for someone holding more than their policy says: the portal's PIN form is
-# public, and fuzzed as a client who has opened a sign-in link.
-PERSONA_FOR_ROUTE = {"portal:signin_pin": "bob_signing_in"}
+# Routes meant for someone other than their policy's persona: the portal's PIN form is
+# public, and fuzzed as a client who has opened a sign-in link; the observer's form is Olive's.
+PERSONA_FOR_ROUTE = {"portal:signin_pin": "bob_signing_in", "observers:form": "olive"}
 
 
 def persona_for(route: Route) -> str:

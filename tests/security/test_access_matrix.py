@@ -43,7 +43,7 @@ BOB_READERS = frozenset({"alice", "sam"})
 BOB_WRITERS = frozenset({"alice"})
 # Hold a link or device session (the view checks which): check-in links, and alice's
 # device handed to Bob to confirm a decision, on which every staff page asks to sign in.
-CHECKIN_HOLDERS = frozenset({"bob_checkin", "dave_checkin", "bob_confirming"})
+CHECKIN_HOLDERS = frozenset({"bob_checkin", "dave_checkin", "bob_confirming", "olive"})
 
 ALLOW = "allow"
 # Reaches the page, and the page is the same whether Bob's ids are real or random.

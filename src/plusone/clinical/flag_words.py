@@ -26,6 +26,16 @@ GUIDANCE = {
 }
 
 
+# A flag opened by the safety screen of an observer's written answer (plusone.observers).
+OBSERVER_SOURCE = "observer"
+OBSERVER_BRIEF = "An observer's written answer touches on safety"
+OBSERVER_GUIDANCE = (
+    "An observer's written answer holds words about safety (a keyword screen, which also "
+    "catches quotes and negations). The client has not seen it and will not. Read it on the "
+    "client's observers page, then write what you did in the action note."
+)
+
+
 def answer_words(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
     """(instrument, "item 9", the item's text, the answer's label) of a risk answer."""
     try:
@@ -43,6 +53,8 @@ def answer_words(practice_id: Any, flag: Any) -> tuple[str, str, str, str]:
 
 def brief(practice_id: Any, flag: Flag) -> str:
     """One line for the caseload, with no query: "PHQ-9 item 9: More than half the days"."""
+    if flag.source_kind == OBSERVER_SOURCE:
+        return OBSERVER_BRIEF
     instrument, item, _text, answer = answer_words(practice_id, flag)
     where = " ".join(part for part in (instrument, item) if part) or "Risk answer"
     return f"{where}: {answer}" if answer else where
@@ -50,4 +62,6 @@ def brief(practice_id: Any, flag: Flag) -> str:
 
 def guidance_for(flag: Flag) -> str:
     """What the client was shown at this flag's grade, and what is asked of the clinician."""
+    if flag.source_kind == OBSERVER_SOURCE:
+        return OBSERVER_GUIDANCE
     return GUIDANCE.get(response_kind(flag.grade), "")

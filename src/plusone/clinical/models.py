@@ -55,6 +55,13 @@ class ReleaseTiming(models.TextChoices):
     AFTER_REVIEW = "after_review", gettext_lazy("After we look at them together")
 
 
+class ObserverTextChoice(models.TextChoices):
+    """What the therapist sees of an observer's free text (the client chooses)."""
+
+    VERBATIM = "verbatim", gettext_lazy("Their words, as they wrote them")
+    RATINGS_ONLY = "ratings", gettext_lazy("Only their ratings")
+
+
 class Language(models.TextChoices):
     """The languages of every client- and observer-facing text (DESIGN.md, Languages)."""
 
@@ -95,6 +102,14 @@ class Client(models.Model):
         max_length=16,
         choices=ReleaseTiming.choices,
         default=ReleaseTiming.AFTER_REVIEW,
+    )
+    # Observers are off until the therapist turns them on after discussing it in session.
+    observers_enabled = models.BooleanField(default=False)
+    # What the therapist sees of an observer's free text: the client's choice.
+    observer_text_to_therapist = models.CharField(
+        max_length=8,
+        choices=ObserverTextChoice.choices,
+        default=ObserverTextChoice.RATINGS_ONLY,
     )
     # The language of every page, email and PDF the client sees; switchable on every page.
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)

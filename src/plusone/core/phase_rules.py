@@ -438,7 +438,48 @@ def _consolidating_rule(
     ok = below_ok and (gr.up or mhcsf) and felt_ok and goals_ok and sessions_ok
     ctx.rules["consolidating"] = ok
     ctx.say(f"Consolidating rule: {'met' if ok else 'not met'}.")
+    _observer_agreement(history.administrations, since, today, policy, ctx)
     return ok
+
+
+OBSERVED_CHANGE = "observed_change"
+
+
+def _observer_agreement(
+    admins: Sequence[Administration], since: date, today: date, policy: Policy, ctx: Ctx
+) -> None:
+    """What the latest observer round in Deepening says: its ratings, not a count.
+
+    It corroborates Consolidating when their mean reaches the mark; it never vetoes
+    (the rule above is decided without it, and ``batch`` need not read it)."""
+    rounds = sorted(
+        (
+            a
+            for a in admins
+            if a.instrument == OBSERVED_CHANGE and a.valid and since <= a.completed <= today
+        ),
+        key=lambda a: a.completed,
+    )
+    if not rounds:
+        ctx.say("Observers: no round in Deepening (neither for nor against).")
+        return
+    latest = rounds[-1]
+    ratings = [v for v in latest.answers.values() if isinstance(v, int | float)]
+    mean = sum(ratings) / len(ratings) if ratings else None
+    shown = ", ".join(fmt(float(v)) for v in ratings) or "none"
+    if mean is None:
+        ctx.say(f"Observers: the latest round in Deepening ({latest.completed}) has no ratings.")
+        return
+    agrees = mean >= policy.observer_agrees_mark
+    ctx.say(
+        f"Observers, latest round in Deepening ({latest.completed}): ratings {shown}; "
+        f"mean {fmt(mean)} {'≥' if agrees else '<'} {fmt(policy.observer_agrees_mark)}: "
+        + (
+            "they see it too, corroborating Consolidating."
+            if agrees
+            else "they do not see it yet; this never vetoes Consolidating."
+        )
+    )
 
 
 def _mhcsf_twice(admins: Sequence[Administration], today: date, policy: Policy, ctx: Ctx) -> bool:

@@ -66,6 +66,9 @@ class Policy:
     goal_rc_points: float = 3.0
     # Felt Change "I feel different in a way that holds" meets its mark at this value.
     felt_change_holds_mark: float = 7.0
+    # Observers agree (corroborating Consolidating, never vetoing it) when the mean of the
+    # latest round's Observed Change ratings in Deepening is at least this.
+    observer_agrees_mark: float = 7.0
     # Stuckness low: "My life feels stuck" at or below this value.
     stuckness_low_max: float = 3.0
     # Consolidating: primary below cutoff for an unbroken run of >= weeks and >= admins.

@@ -21,11 +21,13 @@ from plusone.clinical.forms import CheckinChoicesForm
 from plusone.core.policy import Policy as RulePolicy
 from plusone.clinical.journey_forms import MomentForm
 from plusone.clinical.models import BringNote
+from plusone.clinical.models import Phase
 from plusone.insights import journey
 from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
 from plusone.measures.actions.looked_at import mark_looked_at_together
 from plusone.measures.models import Sitting, SittingStatus
+from plusone.observers.queries import s2_view
 from plusone.rights.queries import statements_for
 from plusone.web.routes import Policy, route
 
@@ -70,6 +72,10 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         "not_looked_at": _not_looked_at(episode),
         "release_label": episode.client.get_release_timing_display(),
     }
+    # The S2 view in Deepening and Consolidating: felt change, goals and observers.
+    s2_phases = (str(Phase.DEEPENING.label), str(Phase.CONSOLIDATING.label))
+    if not withheld.record and data.phase in s2_phases:
+        context["s2"] = s2_view(episode)
     if can_manage(request.user, episode.client):
         # The treating therapist's page, or the privacy officer's (under break-glass).
         mine = context["can_write"]

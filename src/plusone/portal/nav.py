@@ -11,6 +11,7 @@ NAV: list[tuple[str, str | Promise]] = [
     ("portal:goals", _("My goals")),
     ("portal:decisions", _("My decisions")),
     ("portal:bring", _("What I want to bring")),
+    ("portal:observers", _("People who see the change")),
     ("portal:record", _("Notes and corrections")),
     ("portal:access", _("Who sees my record")),
 ]

@@ -54,6 +54,9 @@ PARTS: tuple[Part, ...] = (
     Part("sittings", "measures.Sitting", "client"),
     # Every respondent: the client's answers, the therapist's ratings and observers' answers.
     Part("administrations", "measures.Administration", "client"),
+    # The observers the client invited, and their answers (safety text withheld below).
+    Part("observers", "observers.Observer", "client"),
+    Part("observer_rounds", "observers.ObserverRound", "client"),
     Part("session_notes", "notes.SessionNote", "episode__client"),
     Part("note_addenda", "notes.Addendum", "note__episode__client"),
     Part("note_corrections", "rights.NoteCorrection", "note__episode__client"),
@@ -154,6 +157,33 @@ def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
+# Rows withheld from every export by rule, not by a privacy officer's choice: an
+# observer's text the safety screen caught (PHIPA s.52(1)(e), a risk of serious harm to
+# the observer). Model label -> (the field that marks it, the exception, why).
+WITHHELD_BY_RULE: dict[str, tuple[str, AccessException, str]] = {
+    "observers.observerround": (
+        "safety_held",
+        AccessException.RISK_OF_HARM,
+        "An observer's written answer that touches on safety: disclosing it could "
+        "reasonably be expected to risk serious harm to the person who wrote it.",
+    ),
+}
+
+
+def _withheld_by_rule(row: models.Model) -> dict[str, Any] | None:
+    rule = WITHHELD_BY_RULE.get(row._meta.label_lower)
+    if rule is None or not getattr(row, rule[0], False):
+        return None
+    return {
+        "item": row._meta.label_lower,
+        "id": str(row.pk),
+        "exception": rule[1].value,
+        "exception_text": str(rule[1].label),
+        "explanation": rule[2],
+        "recorded_at": None,
+    }
+
+
 def build_export(request: Any, *, generated_at: dt.datetime) -> dict[str, Any]:
     """The JSON-ready export for an access request: every part, the severed items
     listed in ``withheld``, statements of disagreement beside their notes, and the
@@ -164,11 +194,15 @@ def build_export(request: Any, *, generated_at: dt.datetime) -> dict[str, Any]:
     severed = {(s.item_label, s.item_id): s for s in request.severed.all()}
     sections: dict[str, list[dict[str, Any]]] = {}
     ids = [str(client.pk)]
+    by_rule: list[dict[str, Any]] = []
     for part in PARTS:
         kept = []
         for row in rows_for(part, client):
             ids.append(str(row.pk))
-            if _labels(row) not in severed:
+            ruled = _withheld_by_rule(row)
+            if ruled is not None:
+                by_rule.append(ruled)
+            elif _labels(row) not in severed:
                 kept.append(_row(row, users))
         sections[part.section] = kept
     statements: dict[str, list[dict[str, Any]]] = {}
@@ -195,7 +229,7 @@ def build_export(request: Any, *, generated_at: dt.datetime) -> dict[str, Any]:
             "recorded_at": s.recorded_at.isoformat(),
         }
         for s in severed.values()
-    ]
+    ] + by_rule
     events = []
     for chunk in _chunks(ids):
         events.extend(
