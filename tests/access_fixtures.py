@@ -21,11 +21,11 @@ from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.measures import actions
 from plusone.notes import actions as notes
 from plusone.notes.models import REQUIRED_SECTIONS
-from plusone.tokens import service as tokens
-from plusone.tokens.models import Purpose
 from plusone.observers import actions as observer_actions
 from plusone.observers.models import Observer, ObserverLink
+from plusone.tokens import service as tokens
 from plusone.tokens import service as tokens_service
+from plusone.tokens.models import Purpose
 from portal_fixtures import portal_web
 
 # A sentinel in Bob's signed note: it must never reach an audit row.

@@ -18,10 +18,9 @@ from plusone.charts import render_journey
 from plusone.clinical import queries
 from plusone.clinical.actions.journey_notes import add_moment
 from plusone.clinical.forms import CheckinChoicesForm
-from plusone.core.policy import Policy as RulePolicy
 from plusone.clinical.journey_forms import MomentForm
-from plusone.clinical.models import BringNote
-from plusone.clinical.models import Phase
+from plusone.clinical.models import BringNote, Phase
+from plusone.core.policy import Policy as RulePolicy
 from plusone.insights import journey
 from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
