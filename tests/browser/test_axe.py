@@ -72,15 +72,22 @@ def _page_is_html(response: Any) -> bool:
     return response is not None and "text/html" in (response.headers.get("content-type") or "")
 
 
-def test_it_finds_no_axe_violations_on_any_registered_page(
-    live_server: Any, browser: Any, axe: Any
-) -> None:
+def _crawl(
+    live_server: Any, browser: Any, axe: Any, viewers: dict[Any, tuple[str, ...]], language: str
+) -> tuple[int, list[str]]:
+    """Visit every registered GET page as each viewer allowed to see it, in ``language``
+    ("fr": a client's or observer's session switched with the switch on every client page);
+    return the pages visited and axe's violations (and, in French, any page not lang="fr")."""
     p = make_personas()
+    if language == "fr":
+        # A check-in link opens in the client's stored language: Bob reads French.
+        p.bob.language = "fr"
+        p.bob.save(update_fields=["language"])
     objects = _examples(p)
     base = live_server.url
     failures: list[str] = []
     visited = 0
-    for viewer_names in set(VIEWERS.values()):
+    for viewer_names in set(viewers.values()):
         for viewer in viewer_names:
             context = browser.new_context()
             context.set_default_timeout(10_000)
@@ -89,25 +96,65 @@ def test_it_finds_no_axe_violations_on_any_registered_page(
                 _sign_in(context, base, getattr(p, viewer))
             if viewer == "bob_checkin":
                 page.goto(f"{base}/c/{objects['token']}")
+            if language == "fr":
+                page.goto(f"{base}/checkin/")
+                switch = page.get_by_role("button", name="Français")
+                if switch.count():
+                    switch.click()
+                    page.wait_for_load_state()
             for route in registered_routes():
-                if VIEWERS.get(route.policy) != viewer_names or "GET" not in route.methods:
+                if viewers.get(route.policy) != viewer_names or "GET" not in route.methods:
                     continue
                 try:
                     url = route.example_url(objects)
                 except KeyError as exc:
                     failures.append(f"{route.name}: no example object of kind {exc}")
                     continue
+                if language == "fr" and url in NOT_IN_FRENCH:
+                    continue
                 response = page.goto(base + url)
                 if not _page_is_html(response):
                     continue
                 visited += 1
+                lang = page.locator("html").get_attribute("lang") or ""
+                if language == "fr" and url not in SAME_IN_BOTH and not lang.startswith("fr"):
+                    failures.append(f"{viewer} {url}: html lang {lang!r} in a French session")
                 for v in axe(page):
                     failures.append(
-                        f"{viewer} {url}: {v['id']} ({v['impact']}) {v['help']} {v['nodes']}"
+                        f"{viewer} {language} {url}: {v['id']} ({v['impact']}) {v['help']} "
+                        f"{v['nodes']}"
                     )
             context.close()
+    return visited, failures
+
+
+def test_it_finds_no_axe_violations_on_any_registered_page(
+    live_server: Any, browser: Any, axe: Any
+) -> None:
+    visited, failures = _crawl(live_server, browser, axe, VIEWERS, "en")
     print(f"axe crawled {visited} pages")
     assert visited >= 5, f"only {visited} pages were crawled"
+    assert failures == []
+
+
+# A client's or an observer's pages, crawled again in French (DESIGN.md, Languages).
+CLIENT_VIEWERS = {
+    Policy.PUBLIC: ("anonymous",),
+    Policy.CHECKIN_SESSION: ("bob_checkin",),
+}
+# The neutral page imitates a blank browser tab: it has no language of ours. Leaving
+# quickly clears the session (and its language), so the French crawl does not press it;
+# the English crawl does.
+SAME_IN_BOTH = {"/n/"}
+NOT_IN_FRENCH = {"/me/leave/"}
+
+
+def test_it_finds_no_axe_violations_on_the_client_pages_in_french(
+    live_server: Any, browser: Any, axe: Any
+) -> None:
+    visited, failures = _crawl(live_server, browser, axe, CLIENT_VIEWERS, "fr")
+    print(f"axe crawled {visited} pages in French")
+    assert visited >= 3, f"only {visited} pages were crawled"
     assert failures == []
 
 

@@ -186,6 +186,9 @@ class CheckinDraft(models.Model):
     # Seconds spent on each group, and when each was first shown (ISO).
     seconds = models.JSONField(default=dict, blank=True)
     shown_at = models.JSONField(default=dict, blank=True)
+    # The language each group's items were last shown in ("en" or "fr"): what the client
+    # read, even after a switch partway; the administration keeps it.
+    languages = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

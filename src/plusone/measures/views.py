@@ -402,6 +402,7 @@ def _render_group(
         values=values,
         errors=errors,
     )
+    actions.note_language(draft, key, group.language)
     context = {
         "group": group,
         "reflection": draft.kind == SittingKind.REFLECTION,

@@ -90,6 +90,21 @@ class FrenchCheckinTests(TestCase):
                 (english.total, english.band.label if english.band else "", english.valid),
             )
 
+    def test_it_stores_the_language_a_group_was_shown_in_after_a_switch(self) -> None:
+        self.p.bob.language = "en"
+        self.p.bob.save(update_fields=["language"])
+        self._open()
+        self.assertContains(self.client.get("/checkin/"), "How close are you to each")
+        self.client.post("/checkin/", form_data("personal_goals", ANSWERS["personal_goals"]))
+        # Bob switches to French on the last page and sends his answers from there.
+        self.client.post("/language/", {"language": "fr", "next": "/checkin/"})
+        self.assertContains(self.client.get("/checkin/"), "Partie 2 sur 2")
+        self.client.post("/checkin/", form_data("phq9", ANSWERS["phq9"], "submit"))
+        stored = {a.instrument_key: a.language for a in Administration.objects.all()}
+        # The goals were read in English; PHQ-9 has no French offered, so English too.
+        self.assertEqual(stored, {"personal_goals": "en", "phq9": "en"})
+        self.assertEqual(CheckinDraft.objects.count(), 0)
+
     def test_our_own_items_are_french_from_their_data_file(self) -> None:
         with translation.override("fr-ca"):
             group = checkin.build_group("felt_change", episode_id=self.p.bob.episodes.get().pk)

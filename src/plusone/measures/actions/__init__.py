@@ -16,6 +16,7 @@ in one place for their callers.
 from plusone.measures.actions.drafts import (
     draft_answers,
     mark_shown,
+    note_language,
     open_draft,
     save_answer,
     save_group,

@@ -67,6 +67,14 @@ def mark_shown(draft: CheckinDraft, key: str, *, now: dt.datetime | None = None)
     draft.save(update_fields=["shown_at", "updated_at"])
 
 
+def note_language(draft: CheckinDraft, key: str, language: str) -> None:
+    """Remember the language group ``key`` was shown in (the last time it was shown)."""
+    if draft.languages.get(key) == language:
+        return
+    draft.languages = {**draft.languages, key: language}
+    draft.save(update_fields=["languages"])
+
+
 def seconds_on(draft: CheckinDraft, key: str, *, now: dt.datetime | None = None) -> int:
     """Whole seconds since group ``key`` was last shown (0 if it was not)."""
     shown = draft.shown_at.get(key)

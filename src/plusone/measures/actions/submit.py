@@ -167,7 +167,8 @@ def _submit(
     for group, given in answers.items():
         key, risk_only = split_key(group)
         instrument = load_instrument(key)
-        language = plan_queries.in_language(key, token.practice_id, reading)[1]
+        shown = draft.languages.get(group) if draft is not None else None
+        language = shown or plan_queries.in_language(key, token.practice_id, reading)[1]
         if risk_only:
             stored.append(
                 administration := _store_risk_item(
