@@ -242,3 +242,11 @@ def test_opening_the_link_shows_the_pin_page_in_the_clients_language(
     web = open_link(invite(personas, django_capture_on_commit_callbacks))
     page = web.get("/me/in/")
     assert b"Choisissez votre NIP" in page.content and b'lang="fr' in page.content
+
+
+def test_the_caseload_row_menu_leads_to_the_clients_portal_access(personas: Any) -> None:
+    web = WebClient()
+    login_as(web, personas.alice)
+    page = web.get("/practice/caseload/").content.decode()
+    assert f'href="/me/staff/clients/{personas.bob.pk}/access/"' in page
+    assert "Portal access" in page
