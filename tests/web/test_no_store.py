@@ -42,6 +42,7 @@ HEALTH_PAGES = {
     "insights:note",
     "measures:consent",
     "rights:access",
+    "portal:home",
 }
 
 

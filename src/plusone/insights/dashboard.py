@@ -218,6 +218,12 @@ class Menu:
     issue_link: str | None
     reflection_kiosk: str
     reflection_link: str
+    # The client's portal access page (invite, reset the PIN), with ZERO_ID for the client.
+    portal_access: str = ""
+
+
+# The placeholder client id in Menu.portal_access, replaced by each row's.
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def _menu_form(url: str, csrf: str, client_id: str, label: str, name: str) -> str:
@@ -248,6 +254,11 @@ def menu_html(row: Row, menu: Menu) -> SafeString:
     items.append(
         _menu_form(menu.reflection_link, menu.csrf, client_id, "Session Reflection link", name)
     )
+    if menu.portal_access:
+        items.append(
+            f'<li><a href="{escape(menu.portal_access.replace(ZERO_ID, str(row.client_id)))}">'
+            f'Portal access<span class="visually-hidden"> for {name}</span></a></li>'
+        )
     return mark_safe(  # noqa: S308 - every interpolated value is escaped above
         '<details class="row-menu"><summary>Actions'
         f'<span class="visually-hidden"> for {name}</span></summary>'

@@ -92,6 +92,14 @@ def _issue_link_url() -> str | None:
         return None
 
 
+def _portal_access_url() -> str:
+    """The portal's access page for a client (ZERO_ID in place of the id), or "" without it."""
+    try:
+        return reverse("portal:signin_invite", kwargs={"client_id": dashboard.ZERO_ID})
+    except NoReverseMatch:
+        return ""
+
+
 @route(Policy.THERAPIST, methods=("GET", "POST"))
 def caseload(request: HttpRequest) -> HttpResponse:
     """The therapist's clients in tiers of attention, from summary rows; POST searches by name
@@ -116,6 +124,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             issue_link=_issue_link_url(),
             reflection_kiosk=reverse("measures:start_reflection_kiosk"),
             reflection_link=reverse("measures:issue_reflection_link"),
+            portal_access=_portal_access_url(),
         ),
         # Open PHIPA access and correction requests about these clients, due within 7 days.
         "rights_due": reminders_for_therapist(request.user, timezone.localdate()),

@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import logging
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -282,16 +283,22 @@ def _send_link(client: Client) -> AccessToken:
         subject = (
             gettext(EMAIL_SUBJECT_LABELLED) % {"label": label} if label else gettext(EMAIL_SUBJECT)
         )
+    # The sender under the practice's neutral label, as the check-in link's email.
+    sender = (
+        formataddr((label, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+        if label
+        else settings.DEFAULT_FROM_EMAIL
+    )
     delivery = Delivery.objects.create(
         practice=client.practice, kind=SIGNIN_DELIVERY, target=str(token.pk), slot="first"
     )
     address = client.email
-    transaction.on_commit(lambda: _deliver(delivery.pk, address, subject, body))
+    transaction.on_commit(lambda: _deliver(delivery.pk, address, subject, sender, body))
     return token
 
 
-def _deliver(delivery_id: Any, address: str, subject: str, body: str) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
+def _deliver(delivery_id: Any, address: str, subject: str, sender: str, body: str) -> None:
+    send_mail(subject, body, sender, [address], fail_silently=False)
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )

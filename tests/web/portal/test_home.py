@@ -15,6 +15,9 @@ from portal_fixtures import portal_web as portal_as
 
 pytestmark = pytest.mark.django_db
 
+# The session, the client, the check-ins due and their sittings; never one per check-in.
+QUERIES_ON_HOME = 4
+
 
 def test_it_greets_the_client_by_their_preferred_name(personas: Any) -> None:
     personas.bob.preferred_name = "Bobby"
@@ -95,3 +98,22 @@ def test_the_check_ins_done_page_points_to_the_portal(personas: Any) -> None:
     done = web.post("/checkin/skip/", follow=True)
     assert done.status_code == 200
     assert b'href="/me/"' in done.content and b"Back to your page" in done.content
+
+
+@pytest.mark.parametrize("due", [1, 30])
+def test_the_home_costs_the_same_queries_for_one_or_thirty_check_ins_due(
+    personas: Any, due: int
+) -> None:
+    for _ in range(due):
+        actions.issue_checkin_link(
+            acting_user=personas.alice, client=personas.bob, send_email=False
+        )
+    web = portal_as(personas.bob)
+    web.get("/me/")  # the session's first write is not the page's cost
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page = web.get("/me/")
+    assert page.content.count(b"Skip today") == due
+    assert len(queries) == QUERIES_ON_HOME, [q["sql"] for q in queries]

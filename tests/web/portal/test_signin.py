@@ -221,3 +221,32 @@ def test_a_client_without_email_gets_no_link_and_the_therapist_is_told(personas:
 )
 def test_pin_rules(pin: str, ok: bool) -> None:
     assert (signin.pin_problem(pin) is None) is ok
+
+
+def test_the_invitation_is_in_the_clients_language(
+    personas: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    personas.bob.language = "fr"
+    personas.bob.save(update_fields=["language"])
+    invite(personas, django_capture_on_commit_callbacks)
+    message = mail.outbox[0]
+    assert message.subject == "Riverside : votre lien de connexion"
+    assert "Bonjour" in message.body and "NIP" in message.body
+
+
+def test_opening_the_link_shows_the_pin_page_in_the_clients_language(
+    personas: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    personas.bob.language = "fr"
+    personas.bob.save(update_fields=["language"])
+    web = open_link(invite(personas, django_capture_on_commit_callbacks))
+    page = web.get("/me/in/")
+    assert b"Choisissez votre NIP" in page.content and b'lang="fr' in page.content
+
+
+def test_the_caseload_row_menu_leads_to_the_clients_portal_access(personas: Any) -> None:
+    web = WebClient()
+    login_as(web, personas.alice)
+    page = web.get("/practice/caseload/").content.decode()
+    assert f'href="/me/staff/clients/{personas.bob.pk}/access/"' in page
+    assert "Portal access" in page
