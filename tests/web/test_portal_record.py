@@ -117,6 +117,21 @@ class MyGoalsTests(TestCase):
         self.assertEqual(refused.status_code, 200)
         self.assertNotIn("One too many", [g.text for g in Goal.objects.all()])
 
+    def test_it_writes_to_the_open_episode_when_an_older_one_is_closed(self) -> None:
+        from plusone.clinical.models import Episode
+
+        Episode.objects.create(
+            practice=self.p.riverside,
+            client=self.p.bob,
+            primary_instrument="phq9",
+            prior_therapy=False,
+            status=Episode.Status.CLOSED,
+            opened_on=timezone.localdate() - dt.timedelta(days=900),
+            closed_on=timezone.localdate() - dt.timedelta(days=800),
+        )
+        portal_web(self.p.bob).post("/me/goals/", {"position": "1", "text": "Open words"})
+        self.assertIn("Open words", [g.text for g in Goal.objects.filter(episode=self.episode)])
+
     def test_an_empty_goal_is_refused_with_words(self) -> None:
         refused = portal_web(self.p.bob).post("/me/goals/", {"position": "1", "text": "  "})
         self.assertContains(refused, "Write it in your own words first.")

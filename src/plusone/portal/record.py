@@ -86,10 +86,10 @@ def _recorder(client: Client) -> User:
 
 def current_episode(client: Client) -> Episode:
     """The client's open episode (else their latest); Http404 when they have none."""
+    episodes = Episode.objects.filter(client=client)
     found = (
-        Episode.objects.filter(client=client).order_by("status", "-opened_on").first()
-        if client.pk
-        else None
+        episodes.filter(status=Episode.Status.OPEN).order_by("-opened_on").first()
+        or episodes.order_by("-opened_on").first()
     )
     if found is None:
         raise Http404

@@ -51,6 +51,8 @@ PARTS: tuple[Part, ...] = (
     Part("decisions", "clinical.Decision", "episode__client"),
     Part("consents", "clinical.Consent", "client"),
     Part("ruptures_and_repairs", "clinical.RuptureEvent", "episode__client"),
+    # issue 13 (record): the client's notes and disputes on a result or a decision.
+    Part("client_notes", "clinical.RecordAnnotation", "client"),
     Part("sittings", "measures.Sitting", "client"),
     # Every respondent: the client's answers, the therapist's ratings and observers' answers.
     Part("administrations", "measures.Administration", "client"),
