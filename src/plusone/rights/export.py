@@ -51,6 +51,9 @@ PARTS: tuple[Part, ...] = (
     Part("decisions", "clinical.Decision", "episode__client"),
     Part("consents", "clinical.Consent", "client"),
     Part("ruptures_and_repairs", "clinical.RuptureEvent", "episode__client"),
+    # The client's own words on their journey (issue 13); a removed moment is still exported.
+    Part("moments_that_matter", "clinical.Moment", "episode__client"),
+    Part("what_i_want_to_bring", "clinical.BringNote", "episode__client"),
     Part("sittings", "measures.Sitting", "client"),
     # Every respondent: the client's answers, the therapist's ratings and observers' answers.
     Part("administrations", "measures.Administration", "client"),
