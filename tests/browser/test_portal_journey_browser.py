@@ -143,3 +143,50 @@ def test_the_client_reads_the_journey_sets_release_timing_and_adds_a_moment(
             page.screenshot(path=str(shots / f"bring-{language}-{shot}.png"), full_page=True)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_therapist_reads_the_moment_and_the_note_and_marks_results_looked_at(
+    live_server: Any, context: Any, page: Any, csp_watch: Any, axe: Any, tmp_path: Path, width: int
+) -> None:
+    from personas import sign_in_browser
+    from plusone.clinical.actions.journey_notes import add_moment, set_bring_note
+    from plusone.clinical.models import Session
+    from plusone.measures.models import Sitting
+
+    person = _wren("en")
+    episode = person.episodes.get()
+    add_moment(
+        episode=episode,
+        text="the day I walked by the river again",
+        happened_on=TODAY - dt.timedelta(days=15),
+        today=TODAY,
+    )
+    upcoming = Session.objects.get(episode=episode, status=Session.Status.SCHEDULED)
+    set_bring_note(client=person, session=upcoming, text="My sister's visit, and sleeping again.")
+    Sitting.objects.create(
+        practice_id=episode.practice_id,
+        client=person,
+        episode=episode,
+        context="checkin",
+        status="completed",
+        idempotency_key="browser-unreviewed",
+        started_at=upcoming.starts_at - dt.timedelta(days=5),
+        completed_at=upcoming.starts_at - dt.timedelta(days=5),
+    )
+    therapist = person.therapist
+    sign_in_browser(context, live_server.url, therapist)
+    page.set_viewport_size({"width": width, "height": 900})
+    shots = _shots(tmp_path)
+    page.goto(live_server.url + reverse("insights:session_card", args=[episode.pk]))
+    assert "My sister's visit, and sleeping again." in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots / f"card-bring-{width}.png"), full_page=True)
+    page.goto(live_server.url + reverse("insights:journey", args=[episode.pk]))
+    assert "the day I walked by the river again" in page.locator("main").inner_text()
+    page.get_by_role("button", name="We looked at the results together").click()
+    assert "Everything so far has been looked at together." in page.locator("main").inner_text()
+    page.locator('[data-section="moments"]').screenshot(
+        path=str(shots / f"therapist-moments-{width}.png")
+    )
+    assert csp_watch.violations == []

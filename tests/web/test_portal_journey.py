@@ -187,3 +187,23 @@ class PortalJourneyTests(TestCase):
         response = self.client.get(JOURNEY)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(Session.objects.filter(episode=self.episode).count() > 0, True)
+
+
+class PortalJourneyWeightTests(TestCase):
+    def test_a_40_session_journey_stays_under_50_kb_gzipped(self):
+        from test_page_weight import BUDGET_BYTES, _weight
+
+        p = make_personas()
+        episode = p.bob.episodes.get()
+        give_history(episode, n=40)
+        for i in range(10):
+            add_moment(
+                episode=episode,
+                text=f"a moment that matters, number {i}, in my own words",
+                happened_on=timezone.localdate() - dt.timedelta(days=7 * i),
+                today=timezone.localdate(),
+            )
+        html = _text(portal_web(p.bob).get(JOURNEY))
+        weight = _weight(html)
+        print(f"my journey, 40 sessions and 10 moments: {weight} bytes gzipped")
+        self.assertLess(weight, BUDGET_BYTES)

@@ -14,8 +14,9 @@ from plusone.insights import week as weeks
 from plusone.measures.models import Sitting
 
 URL = reverse("insights:week")
-# Sessions, auth, the audit view row and the page's four reads: never one per session.
-QUERIES = 13
+# Sessions, auth, the audit view row and the page's five reads (the bring-today notes
+# among them): never one per session.
+QUERIES = 14
 
 
 def at(day, hour, minute=0):
@@ -97,6 +98,17 @@ class WeekTests(TestCase):
         with self.assertNumQueries(QUERIES):
             response = self.client.get(URL, {"week": self.monday.isoformat()})
         self.assertContains(response, "30 sessions")
+
+    def test_it_says_which_clients_wrote_what_they_want_to_bring(self):
+        from plusone.clinical.actions.journey_notes import set_bring_note
+
+        session = self.session(self.bob_episode, at(self.monday + dt.timedelta(days=7), 8))
+        self.session(self.dave_episode, at(self.monday + dt.timedelta(days=7), 10))
+        set_bring_note(client=self.p.bob, session=session, text="my sister")
+        login_as(self.client, self.p.alice)
+        response = self.client.get(URL, {"week": (self.monday + dt.timedelta(days=7)).isoformat()})
+        self.assertContains(response, "The client wrote what they want to bring", count=1)
+        self.assertNotContains(response, "my sister")
 
 
 class CheckinStateTests(TestCase):

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from plusone.clinical.models import Flag, Session
+from plusone.clinical.models import BringNote, Flag, Session
 from plusone.clinical.queries import visible_clients
 from plusone.measures.models import Sitting, SittingKind, SittingStatus
 from plusone.tokens.models import AccessToken, Purpose
@@ -40,6 +40,8 @@ STATES = {
 class WeekSession:
     session: Session
     state: str
+    # The client wrote what they want to bring to this session (read on the card).
+    brings: bool = False
 
     @property
     def state_label(self) -> str:
@@ -98,10 +100,16 @@ def week(user: Any, *, day: dt.date) -> Week:
     windows = _windows(rows, shown)
     activity = _activity({s.episode_id for s in shown}, start - LOOKBACK, end + LONGEST)
     days = [Day(monday + dt.timedelta(days=i)) for i in range(7)]
+    # One query for the week: which sessions the client wrote a bring-today note for.
+    brings = set(
+        BringNote.objects.filter(session__in=[s.pk for s in shown]).values_list(
+            "session_id", flat=True
+        )
+    )
     for session in shown:
         state = checkin_state(session, windows[session.pk], *activity)
         days[timezone.localtime(session.starts_at, zone).weekday()].sessions.append(
-            WeekSession(session, state)
+            WeekSession(session, state, brings=session.pk in brings)
         )
     return Week(monday, days)
 

@@ -53,6 +53,9 @@ PARTS: tuple[Part, ...] = (
     Part("ruptures_and_repairs", "clinical.RuptureEvent", "episode__client"),
     # issue 13 (record): the client's notes and disputes on a result or a decision.
     Part("client_notes", "clinical.RecordAnnotation", "client"),
+    # The client's own words on their journey (issue 13); a removed moment is still exported.
+    Part("moments_that_matter", "clinical.Moment", "episode__client"),
+    Part("what_i_want_to_bring", "clinical.BringNote", "episode__client"),
     Part("sittings", "measures.Sitting", "client"),
     # Every respondent: the client's answers, the therapist's ratings and observers' answers.
     Part("administrations", "measures.Administration", "client"),
