@@ -101,6 +101,14 @@ class ObserverRuleTests(TestCase):
         actions.send_again(actor=None, observer=observer, now=sent + dt.timedelta(weeks=8))
         self.assertEqual(observer.links.count(), 2)
 
+    def test_revoking_and_inviting_the_same_address_again_does_not_reset_the_8_weeks(self):
+        observer = _invite(self.p.bob, email="twice@observer.example")
+        actions.revoke(actor=None, observer=observer)
+        with self.assertRaisesMessage(ValidationError, "once every 8 weeks"):
+            _invite(self.p.bob, email="TWICE@observer.example")
+        later = observer.last_invited_at + dt.timedelta(weeks=8, minutes=1)
+        _invite(self.p.bob, email="twice@observer.example", now=later)
+
     def test_the_invitation_email_has_the_link_in_the_clients_language_and_no_health_words(self):
         with self.captureOnCommitCallbacks(execute=True):
             _invite(self.p.bob, email="friend@observer.example")

@@ -132,6 +132,13 @@ def invite(
             raise ValidationError(str(OFF))
         if Observer.objects.filter(client=locked, revoked_at=None).count() >= policy.MAX_ACTIVE:
             raise ValidationError(str(TOO_MANY))
+        # Revoking and inviting the same address again does not reset the 8 weeks.
+        if Observer.objects.filter(
+            client=locked,
+            email__iexact=email,
+            last_invited_at__gt=now - policy.INVITE_EVERY,
+        ).exists():
+            raise ValidationError(str(TOO_SOON))
         observer = Observer(
             practice_id=locked.practice_id,
             client=locked,
