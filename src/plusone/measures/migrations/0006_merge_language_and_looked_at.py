@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0005_administration_language"),
+        ("measures", "0005_administration_and_draft_language"),
         ("measures", "0005_sitting_looked_at_together"),
     ]
 
