@@ -442,13 +442,20 @@ def test_it_keeps_each_rating_with_the_goal_version_it_was_given_under():
 # --- 9. Observer agreement ------------------------------------------------------------------
 
 
-def test_it_leaves_observer_answers_out_of_the_trace():
-    h = ClientHistory(
-        primary="phq9",
-        administrations=(*weekly(PLATEAU7), Administration("observed_change", day(5), 12.0)),
-    )
-    p = run(h, day(6), [Decision("stabilizing", START), Decision("deepening", day(2))])
-    assert not any("Observ" in t for t in p.trace)
+def test_observer_answers_never_decide_and_speak_only_in_the_consolidating_trace():
+    """DESIGN.md: observer agreement strengthens the trace and never vetoes. Issue 13 puts
+    the latest round in Deepening into the Consolidating trace; nothing else reads it."""
+    observed = Administration("observed_change", day(5), 12.0)
+    deep = [Decision("stabilizing", START), Decision("deepening", day(2))]
+    plain = ClientHistory(primary="phq9", administrations=weekly(PLATEAU7))
+    seen = ClientHistory(primary="phq9", administrations=(*weekly(PLATEAU7), observed))
+    with_round, without = run(seen, day(6), deep), run(plain, day(6), deep)
+    assert with_round.kind == without.kind
+    added = [t for t in with_round.trace if t not in without.trace]
+    assert added and all(t.startswith("Observers") for t in added)
+    # Outside Deepening the round is not read at all.
+    stabilizing = [Decision("stabilizing", START)]
+    assert not any("Observ" in t for t in run(seen, day(6), stabilizing).trace)
 
 
 # --- 10. Same-day administrations -------------------------------------------------------------

@@ -116,8 +116,14 @@ CLIENT_TEMPLATES = (
     f"measures/templates/measures/consent/{CONSENT_VERSION}.html",
     "web/templates/client_base.html",
     "web/templates/web/_language_switch.html",
-    # The portal's and the observer's pages, whoever adds them.
-    *sorted(str(p.relative_to(SRC)) for p in SRC.glob("portal/templates/**/*.html")),
+    # The portal's and the observer's pages, whoever adds them (the therapist's page that
+    # sends the invitation is a staff page, in portal/templates/portal_staff/).
+    *sorted(str(p.relative_to(SRC)) for p in SRC.glob("portal/templates/portal/**/*.html")),
+    # The observer's own pages (the journey's S2 view and rounds are staff pages).
+    *(
+        f"observers/templates/observers/{name}.html"
+        for name in ("observer_base", "form", "done", "inactive")
+    ),
 )
 # Words that are the same in both languages: the product's name, and each language's
 # own name on the switch. "New Tab" is the neutral page's imitation of a blank browser

@@ -198,7 +198,7 @@ def invite(request: HttpRequest, client_id: Any) -> HttpResponse:
     invited = AccessToken.objects.filter(client=found, purpose=Purpose.PORTAL_SIGNIN).exists()
     return render(
         request,
-        "portal/signin_invite.html",
+        "portal_staff/portal_access.html",
         {
             "client": found,
             "sent": sent,
