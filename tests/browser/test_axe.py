@@ -13,6 +13,7 @@ from access_fixtures import example_objects
 from personas import make_personas
 from plusone.measures import actions
 from plusone.web.routes import Policy, registered_routes
+from portal_fixtures import portal_web
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,7 @@ VIEWERS = {
     Policy.SUPERVISOR: ("sam",),
     Policy.ADMIN: ("erin",),
     Policy.PRIVACY_OFFICER: ("erin",),
+    Policy.PORTAL: ("bob_portal",),
 }
 
 
@@ -96,6 +98,11 @@ def _crawl(
                 _sign_in(context, base, getattr(p, viewer))
             if viewer == "bob_checkin":
                 page.goto(f"{base}/c/{objects['token']}")
+            if viewer == "bob_portal":
+                # Signed into his portal, in his stored language (French in the French crawl).
+                web = portal_web(p.bob)
+                cookie = web.cookies[settings.SESSION_COOKIE_NAME]
+                context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
             if language == "fr":
                 page.goto(f"{base}/checkin/")
                 switch = page.get_by_role("button", name="Français")
@@ -141,6 +148,7 @@ def test_it_finds_no_axe_violations_on_any_registered_page(
 CLIENT_VIEWERS = {
     Policy.PUBLIC: ("anonymous",),
     Policy.CHECKIN_SESSION: ("bob_checkin",),
+    Policy.PORTAL: ("bob_portal",),
 }
 # The neutral page imitates a blank browser tab: it has no language of ours. Leaving
 # quickly clears the session (and its language), so the French crawl does not press it;
