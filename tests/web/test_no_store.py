@@ -27,6 +27,7 @@ MEANT_FOR = {
     Policy.SUPERVISOR: "sam",
     Policy.ADMIN: "erin",
     Policy.PRIVACY_OFFICER: "erin",
+    Policy.PORTAL: "bob_portal",
 }
 # Pages that must be reached (200), so the walk cannot pass by seeing only redirects.
 HEALTH_PAGES = {

@@ -118,4 +118,5 @@ class ScreensRowTests(TestCase):
 # Both read the logged ruptures and repairs for the rule engine (one query each).
 CARD_QUERIES = 21
 # The journey no longer reads the summary row for its alerts (judged live, as of today).
-JOURNEY_QUERIES = 24
+# Issue 13 adds two: the moments that matter, and the check-ins not yet looked at together.
+JOURNEY_QUERIES = 26
