@@ -245,6 +245,19 @@ class DemoTests(TestCase):
             self.assertIn(self.result.passwords[persona.username], text)
         self.assertRegex(text, r"plusone demo --totp alice")
 
+    def test_it_prints_a_portal_link_that_opens_the_clients_pin_page(self) -> None:
+        out = io.StringIO()
+        call_command("demo", "--url", "http://127.0.0.1:8000/", stdout=out)
+        found = re.search(r"http://127\.0\.0\.1:8000(/me/in/[A-Za-z0-9_-]+)", out.getvalue())
+        assert found, out.getvalue()
+        opened = self.client.get(found.group(1))
+        self.assertEqual((opened.status_code, opened["Location"]), (302, "/me/in/"))
+        page = self.client.get("/me/in/")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('name="pin"', page.content.decode())
+        # The link alone opens nothing of the client's.
+        self.assertEqual(self.client.get("/me/")["Location"], "/me/signin/")
+
     def test_it_lets_alice_sign_in_with_password_and_totp_and_see_her_caseload(self) -> None:
         response = self.client.post(
             "/accounts/login/",

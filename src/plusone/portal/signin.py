@@ -263,13 +263,42 @@ def invite(*, acting_user: Any, client: Client, reset: bool = False) -> AccessTo
     return token
 
 
-def _send_link(client: Client) -> AccessToken:
-    """Revoke the client's live sign-in links, issue a new one and email it after commit,
-    in the client's language. Call inside a transaction."""
+def handed_link(*, acting_user: Any, client: Client) -> str:
+    """A sign-in link handed over without email (the demo prints one): the client's live
+    links are revoked and a new one issued and audited. The PIN is still required.
+
+    Returns the link's path; the caller puts its own site address in front.
+    """
+    with transaction.atomic():
+        _revoke_live_links(client)
+        raw, token = tokens.issue(
+            Purpose.PORTAL_SIGNIN,
+            practice=client.practice,
+            client=client,
+            ttl=dt.timedelta(seconds=settings.PORTAL_SIGNIN_LINK_TTL),
+        )
+        audit.record(
+            practice=client.practice,
+            actor=acting_user,
+            action="portal.invite",
+            target_type="tokens.accesstoken",
+            target_id=token.pk,
+            detail={"client": client.pk, "handed": True},
+        )
+    return reverse("portal:signin_link", kwargs={"token": raw})
+
+
+def _revoke_live_links(client: Client) -> None:
     for old in AccessToken.objects.filter(
         client=client, purpose=Purpose.PORTAL_SIGNIN, used_at=None, revoked_at=None
     ):
         tokens.revoke(old)
+
+
+def _send_link(client: Client) -> AccessToken:
+    """Revoke the client's live sign-in links, issue a new one and email it after commit,
+    in the client's language. Call inside a transaction."""
+    _revoke_live_links(client)
     raw, token = tokens.issue(
         Purpose.PORTAL_SIGNIN,
         practice=client.practice,

@@ -18,13 +18,15 @@ from plusone.accounts.models import User
 from plusone.clinical.models import Client
 from plusone.demo.load import demo_practice, load_demo
 from plusone.demo.logins import PERSONAS, seconds_left, totp_code
+from plusone.observers.actions import set_observers_enabled
+from plusone.portal.signin import handed_link
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo practice into this database (once; running it again changes "
-        "nothing) and print the logins. With --totp USERNAME, print that persona's "
-        "current TOTP code instead."
+        "nothing but a client's portal sign-in link, issued afresh) and print the "
+        "logins. With --totp USERNAME, print that persona's current TOTP code instead."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -111,7 +113,41 @@ class Command(BaseCommand):
         ]
         if result.passwords_reset:
             lines.append("The logins file was missing, so new passwords were set.")
+        portal = self._portal_link(result.practice, url)
+        if portal:
+            lines += ["", *portal]
         return "\n".join(lines)
+
+    def _portal_link(self, practice: Any, url: str) -> list[str]:
+        """A fresh portal sign-in link for one of alice's clients, as she would email it."""
+        alice = next(p for p in PERSONAS if p.username == "alice")
+        therapist = User.objects.filter(email=alice.email).first()
+        if therapist is None:
+            return []
+        theirs = Client.objects.filter(
+            practice=practice, therapist=therapist, episodes__status="open"
+        ).order_by("family_name", "given_name")
+        # A client in deeper work has the most to see: own words, decisions, observers.
+        person = next(
+            (
+                found
+                for phase in ("deepening", "consolidating", "plus_one")
+                if (found := theirs.filter(episodes__summary__phase=phase).first())
+            ),
+            theirs.first(),
+        )
+        if person is None:
+            return []
+        if not person.observers_enabled:
+            # Discussed in session (the demo's story), so the client can invite an observer.
+            set_observers_enabled(user=therapist, client=person, enabled=True)
+        path = handed_link(acting_user=therapist, client=person)
+        return [
+            f"A client's own page (the portal), as {person.display_name} would open it:",
+            f"  {url.rstrip('/')}{path}",
+            "This is the sign-in link a therapist emails; the client then chooses a PIN "
+            "(6 digits or more). Each run of this command issues a new link.",
+        ]
 
     def _command_prefix(self) -> str:
         """How to run `plusone` from here with the same data directory."""
