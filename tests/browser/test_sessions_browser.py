@@ -17,6 +17,7 @@ from plusone import tokens
 from plusone.clinical import actions
 from plusone.insights.week import monday_of
 from plusone.measures.models import Sitting
+from plusone.tokens.models import AccessToken
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +55,16 @@ def _a_week_of_sessions(p: Any) -> dt.date:
         if not attended:
             actions.mark_attendance(user=p.alice, session=session, status="no_show", base_version=1)
     episode = p.dave.episodes.get()
-    tokens.issue(
+    # The link and the check-in fall the day before next week, inside both sessions'
+    # windows whatever the hour this runs (on a Monday before 9:00 in Toronto, "now" is
+    # more than seven days before next Monday's first session, and outside its window).
+    before = _at(monday - dt.timedelta(days=1), 12)
+    _, token = tokens.issue(
         "checkin", practice=p.riverside, client=p.dave, episode=episode, ttl=dt.timedelta(days=7)
     )
-    now = timezone.now()
+    AccessToken.objects.filter(pk=token.pk).update(
+        created_at=before, expires_at=before + dt.timedelta(days=7)
+    )
     Sitting.objects.create(
         practice=p.riverside,
         client=p.bob,
@@ -65,8 +72,8 @@ def _a_week_of_sessions(p: Any) -> dt.date:
         context="checkin",
         status="completed",
         idempotency_key="week-browser",
-        started_at=now,
-        completed_at=now,
+        started_at=before,
+        completed_at=before,
     )
     return monday
 

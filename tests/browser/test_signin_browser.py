@@ -151,7 +151,7 @@ def test_the_home_lists_a_check_in_due_at_every_width(
     actions.issue_checkin_link(acting_user=p.alice, client=p.bob, send_email=False)
     _portal_cookie(context, live_server.url, p.bob)
     page.goto(f"{live_server.url}/me/")
-    skip = {"en": "Skip today", "fr": "Passer aujourd'hui"}[lang]
+    skip = {"en": "Skip today", "fr": "Passer pour aujourd'hui"}[lang]
     page.get_by_role("button", name=skip).wait_for()
     for width in (390, 820, 1366):
         page.set_viewport_size({"width": width, "height": 900})
