@@ -214,6 +214,14 @@ class ObserverFormTests(TestCase):
         page = self.client.get(reverse("observers:form"))
         self.assertContains(page, "Avant de répondre")
         self.assertContains(page, "9-8-8")
+        # The items too, from Observed Change's own French file (ours, not validated).
+        self.assertContains(page, "Semble plus à l&#x27;aise avec ses proches")
+        self.assertContains(page, 'lang="fr"')
+        self.assertNotContains(page, "Seems more at ease")
+        self.client.post(reverse("observers:form"), {**ANSWERS, "adult": "on"})
+        stored = ObserverRound.objects.get()
+        self.assertEqual(stored.language, "fr")
+        self.assertEqual(stored.administration.language, "fr")
 
 
 class SafetyTextTests(TestCase):

@@ -270,6 +270,8 @@ def submit_round(
             context=Context.CHECKIN,
             respondent=Respondent.OBSERVER,
             idempotency_key=f"observer:{live.pk}",
+            # The language the items were shown in: both languages form one series.
+            language=language,
         )
         administration.save()
         held = touches_safety(text)

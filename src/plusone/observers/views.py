@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
 from plusone.clinical import risk
-from plusone.core.instruments import load_instrument
+from plusone.measures.checkin import in_language
 from plusone.observers import actions, policy
 from plusone.observers.forms import ObserverForm
 from plusone.tokens import TokenError
@@ -85,8 +85,10 @@ def form(request: HttpRequest) -> HttpResponse:
             return redirect("observers:done")
         return _inactive(request)
     assert token is not None
-    instrument = load_instrument(policy.INSTRUMENT)
     language = _language(request)
+    # The items in the observer's language where PlusOne ships them (Observed Change is
+    # ours: translated, marked not validated); otherwise in English, marked so.
+    instrument, words = in_language(policy.INSTRUMENT, token.practice_id, language)
     with translation.override(_locale(language)):
         bound = ObserverForm(
             request.POST if request.method == "POST" else None, instrument=instrument
@@ -97,7 +99,7 @@ def form(request: HttpRequest) -> HttpResponse:
                     token=token,
                     answers=bound.answers(),
                     text=bound.cleaned_data.get("text") or "",
-                    language=language,
+                    language=words,
                 )
             except TokenError:
                 return _inactive(request)
@@ -113,6 +115,7 @@ def form(request: HttpRequest) -> HttpResponse:
             {
                 "form": bound,
                 "instrument": instrument,
+                "words_language": words,
                 "items": [bound[name] for name in bound.item_fields],
                 "read_by": promise.read_by,
                 "status": 400 if request.method == "POST" else 200,
