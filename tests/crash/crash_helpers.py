@@ -144,7 +144,9 @@ class Server:
 
 
 class _Form(HTMLParser):
-    """The first POST form on a page: its action, hidden fields, radio options and button."""
+    """The first POST form on a page that a client answers: its action, hidden fields,
+    radio options and button. The language switch in the client layout's header is a
+    POST form too, and comes first; a client finishing a check-in never presses it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -158,6 +160,8 @@ class _Form(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if self._done:
+            return
+        if tag == "form" and "language-switch" in a.get("class", "").split():
             return
         if tag == "form" and a.get("method", "").lower() == "post":
             self._in_form = True
