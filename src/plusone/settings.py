@@ -312,6 +312,10 @@ INSTALLED_APPS = [
     "plusone.observers",
     "plusone.custodian",
     "plusone.insights",
+    "plusone.reports",
+    "plusone.interop",
+    "plusone.imports",
+    "plusone.outcomes",
     "plusone.portal",
 ]
 

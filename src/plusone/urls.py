@@ -22,4 +22,8 @@ urlpatterns = [
     path("lockbox/", include("plusone.lockbox.urls")),
     path("rights/", include("plusone.rights.urls")),
     path("custodian/", include("plusone.custodian.urls")),
+    path("practice/reports/", include("plusone.reports.urls")),
+    path("practice/exports/", include("plusone.interop.urls")),
+    path("practice/imports/", include("plusone.imports.urls")),
+    path("practice/outcomes/", include("plusone.outcomes.urls")),
 ]

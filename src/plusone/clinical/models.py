@@ -82,6 +82,11 @@ class Client(models.Model):
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
+    # issue 14: a mobile number for SMS reminders (E.164), used only on a consented channel.
+    phone = models.CharField(max_length=20, blank=True)
+    # issue 14: the practice's own id for the client (e.g. its EMR's), which imports match on;
+    # never a name.
+    practice_ref = models.CharField(max_length=64, blank=True)
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -122,6 +127,11 @@ class Client(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(language__in=Language.values), name="client_language_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "practice_ref"],
+                condition=~Q(practice_ref=""),
+                name="client_practice_ref_unique",
             ),
         ]
 
@@ -588,6 +598,10 @@ class Consent(models.Model):
         OBSERVER = "observer", "Observer"
         # The +1 decision (any phase change) is a treatment-plan change with consent.
         TREATMENT_PLAN = "treatment_plan", "Treatment-plan change"
+        # issue 14: a referral summary sent to a named referrer or family doctor.
+        REFERRAL = "referral", "Referral summary"
+        # issue 14: the check-ins at 3 and 6 months after an Ending.
+        FOLLOW_UP = "follow_up", "Follow-ups after an ending"
 
     class Channel(models.TextChoices):
         NONE = "", "Not applicable"

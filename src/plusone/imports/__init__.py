@@ -1,0 +1,3 @@
+"""Imports in: past scores from CSV (all or nothing) and appointments from a CSV or iCalendar
+export.
+"""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "plusone.reports"
+    label = "reports"
+    default_auto_field = "django.db.models.BigAutoField"
