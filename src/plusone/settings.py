@@ -456,6 +456,12 @@ if PROFILE == "test":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = env("PLUSONE_EMAIL_FROM", "PlusOne <plusone@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# SMS: a dotted path to a backend class (plusone.notify.sms); tests keep messages in memory.
+SMS_BACKEND = env("PLUSONE_SMS_BACKEND", "plusone.notify.sms.ConsoleBackend") or (
+    "plusone.notify.sms.ConsoleBackend"
+)
+if PROFILE == "test":
+    SMS_BACKEND = "plusone.notify.sms.LocmemBackend"
 # Links in emails are built from this origin, never from the request's Host header.
 SITE_URL = (env("PLUSONE_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 

@@ -153,6 +153,17 @@ def channel_withdrawn(client: Any, channel: str) -> bool:
     return latest is not None and latest.withdrawn_at is not None
 
 
+def channel_consented(client: Any, channel: str) -> bool:
+    """True when the client's latest measurement consent on ``channel`` (email or sms) is
+    given and not withdrawn: what an unasked message (an invitation, a reminder) needs."""
+    latest = (
+        Consent.objects.filter(client=client, kind=Consent.Kind.MEASUREMENT, channel=channel)
+        .order_by("-given_at")
+        .first()
+    )
+    return latest is not None and latest.withdrawn_at is None
+
+
 def record_withdrawal(
     *, acting_user: Any, client: Any, instrument: str = "", channel: str = "", withdraw: bool
 ) -> Consent:

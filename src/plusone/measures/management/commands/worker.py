@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from plusone.measures.invitations import enqueue_due
 from plusone.measures.management.commands.daily import run_daily
 from plusone.notify.escalation import escalate_flags
 
@@ -51,6 +52,23 @@ def check_escalation() -> int:
     return len(run.escalated)
 
 
+def check_reminders() -> int:
+    """One ``plusone remind`` run on this thread's own connection; returns how many tasks it
+    enqueued. Logs counts only; a failure is logged and the next run tries again."""
+
+    close_old_connections()
+    try:
+        run = enqueue_due(now=timezone.now())
+    except Exception:
+        log.exception("reminder run failed; the next run tries again")
+        return 0
+    finally:
+        connection.close()
+    if run.invitations or run.reminders:
+        log.info("reminders: %d invitations, %d reminders queued", run.invitations, run.reminders)
+    return run.invitations + run.reminders
+
+
 def run_daily_once(last: dt.date | None) -> dt.date:
     """Run ``plusone daily`` when the day has changed since ``last``; return today.
 
@@ -73,11 +91,12 @@ def run_daily_once(last: dt.date | None) -> dt.date:
 
 
 def escalation_loop(stop: threading.Event, every: float) -> None:
-    """Run :func:`check_escalation` now and then every ``every`` seconds until ``stop``,
-    and the daily job once each day."""
+    """Run :func:`check_escalation` and :func:`check_reminders` now and then every ``every``
+    seconds until ``stop``, and the daily job once each day."""
     last_daily: dt.date | None = None
     while not stop.is_set():
         check_escalation()
+        check_reminders()
         last_daily = run_daily_once(last_daily)
         stop.wait(every)
 

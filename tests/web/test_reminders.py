@@ -1,0 +1,205 @@
+"""Check-in invitations and their one reminder, observer invitations and the daily digests:
+queued as tasks, run by the real database worker, sent at most once, no health information."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from personas import make_personas
+from plusone.clinical.models import Client, Consent, Session
+from plusone.measures import consent
+from plusone.measures.invitations import send_checkin_invitation
+from plusone.notify import sms
+from plusone.notify.models import Delivery
+from plusone.tokens.models import AccessToken
+
+pytestmark = pytest.mark.django_db
+
+# What no message may name: the client, a score, an instrument, a clinical word.
+LEAKS = ("Bob", "Brown", "PHQ", "GAD", "Felt Change", "score", "mood", "anxiety", "therapy")
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+class FlakyEmailBackend(EmailBackend):
+    """The server accepts the message, then the connection drops before its reply."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise ConnectionResetError("connection dropped after the message was accepted")
+
+
+def worker():
+    """Run the queue as ``plusone worker`` does, until it is empty."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+
+
+def remind() -> dict:
+    out = io.StringIO()
+    call_command("remind", "--format", "json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def session_for(person, *, hours: float) -> Session:
+    return Session.objects.create(
+        practice=person.practice,
+        episode=person.episodes.get(),
+        starts_at=timezone.now() + dt.timedelta(hours=hours),
+    )
+
+
+def assert_no_phi(text: str) -> None:
+    for leak in LEAKS:
+        assert leak.lower() not in text.lower(), leak
+
+
+def test_it_emails_bob_his_check_in_link_two_days_before_his_session_without_health_information():
+    p = make_personas()
+    session = session_for(p.bob, hours=30)
+    assert remind()["invitations"] == 1
+    worker()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [p.bob.email]
+    assert "your check-in before your session" in message.subject.lower()
+    assert_no_phi(message.subject + message.body)
+    token = AccessToken.objects.get(session=session)
+    assert "/c/" in message.body
+    # The link works until the session ends.
+    end = session.starts_at + dt.timedelta(minutes=50)
+    assert abs(token.expires_at - end) < dt.timedelta(seconds=5)
+    assert Delivery.objects.get(kind="checkin_invite", target=str(session.pk)).status == "sent"
+
+
+def test_it_invites_nobody_for_a_session_beyond_the_window_or_cancelled():
+    p = make_personas()
+    session_for(p.bob, hours=72)
+    cancelled = session_for(p.dave, hours=20)
+    Session.objects.filter(pk=cancelled.pk).update(status=Session.Status.CANCELLED)
+    assert remind()["invitations"] == 0
+    worker()
+    assert mail.outbox == []
+
+
+def test_it_sends_nothing_when_bob_withdrew_the_email_channel():
+    p = make_personas()
+    consent.record_withdrawal(acting_user=p.alice, client=p.bob, channel="email", withdraw=True)
+    session = session_for(p.bob, hours=30)
+    assert remind()["invitations"] == 0
+    # Even a task queued before the withdrawal sends nothing.
+    send_checkin_invitation.enqueue(str(session.pk))
+    worker()
+    assert mail.outbox == []
+    assert sms.outbox == []
+    assert not AccessToken.objects.filter(session=session).exists()
+
+
+def test_it_texts_bob_only_with_sms_consent_and_a_phone():
+    p = make_personas()
+    session = session_for(p.bob, hours=30)
+    Client.objects.filter(pk=p.bob.pk).update(phone="+16135550101")
+    remind()
+    worker()
+    assert sms.outbox == []  # a phone, but no SMS consent
+    Delivery.objects.all().delete()
+    consent.record_withdrawal(acting_user=p.alice, client=p.bob, channel="sms", withdraw=False)
+    send_checkin_invitation.enqueue(str(session.pk))
+    worker()
+    assert [m.to for m in sms.outbox] == ["+16135550101"]
+    assert "/c/" in sms.outbox[0].body
+    assert_no_phi(sms.outbox[0].body)
+
+
+def test_it_texts_nobody_with_sms_consent_but_no_phone():
+    p = make_personas()
+    Consent.objects.filter(client=p.bob).update(channel="sms")
+    session_for(p.bob, hours=30)
+    assert remind()["invitations"] == 0
+    worker()
+    assert sms.outbox == [] and mail.outbox == []
+
+
+def test_it_writes_to_a_french_client_in_french():
+    p = make_personas()
+    Client.objects.filter(pk=p.bob.pk).update(language="fr")
+    session_for(p.bob, hours=30)
+    remind()
+    worker()
+    message = mail.outbox[0]
+    assert "Votre suivi avant votre séance" in message.subject
+    assert "Bonjour" in message.body
+    assert_no_phi(message.subject + message.body)
+
+
+def test_it_reminds_an_open_check_in_once_with_a_new_link():
+    p = make_personas()
+    session = session_for(p.bob, hours=20)
+    remind()
+    worker()
+    first = AccessToken.objects.get(session=session)
+    # Twelve hours later, the check-in is still open.
+    Delivery.objects.filter(kind="checkin_invite").update(
+        claimed_at=timezone.now() - dt.timedelta(hours=13)
+    )
+    assert remind()["reminders"] == 1
+    worker()
+    assert remind()["reminders"] == 0
+    worker()
+    assert len(mail.outbox) == 2
+    reminder = mail.outbox[1]
+    assert reminder.subject.lower().startswith("riverside: reminder")
+    assert_no_phi(reminder.subject + reminder.body)
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    assert AccessToken.objects.filter(session=session, revoked_at=None).count() == 1
+
+
+def test_it_does_not_remind_a_check_in_already_done():
+    p = make_personas()
+    session = session_for(p.bob, hours=20)
+    remind()
+    worker()
+    AccessToken.objects.filter(session=session).update(used_at=timezone.now())
+    Delivery.objects.filter(kind="checkin_invite").update(
+        claimed_at=timezone.now() - dt.timedelta(hours=13)
+    )
+    assert remind()["reminders"] == 0
+    worker()
+    assert len(mail.outbox) == 1
+
+
+def test_it_sends_one_invitation_when_the_task_is_queued_twice_and_retried_after_a_failure():
+    p = make_personas()
+    session = session_for(p.bob, hours=30)
+    Client.objects.filter(pk=p.bob.pk).update(phone="+16135550101")
+    consent.record_withdrawal(acting_user=p.alice, client=p.bob, channel="sms", withdraw=False)
+    with override_settings(EMAIL_BACKEND=f"{__name__}.FlakyEmailBackend"):
+        send_checkin_invitation.enqueue(str(session.pk))
+        send_checkin_invitation.enqueue(str(session.pk))
+        worker()
+    results = DBTaskResult.objects.filter(task_path__endswith="send_checkin_invitation")
+    # The first failed after its claim (the server took the email); the duplicate found the claim.
+    assert sorted(r.status for r in results) == ["FAILED", "SUCCESSFUL"]
+    assert [r.return_value for r in results if r.status == "SUCCESSFUL"] == ["already"]
+    # A retry, as an operator would after the failure, and the next reminder run.
+    send_checkin_invitation.enqueue(str(session.pk))
+    remind()
+    worker()
+    assert len(mail.outbox) == 1
+    assert len(sms.outbox) == 1
+    assert AccessToken.objects.filter(session=session).count() == 1
+    claims = Delivery.objects.filter(kind="checkin_invite", target=str(session.pk))
+    assert sorted(claims.values_list("slot", "status")) == [("email", "failed"), ("sms", "sent")]
