@@ -4,17 +4,20 @@ queued as tasks, run by the real database worker, sent at most once, no health i
 import datetime as dt
 import io
 import json
+import uuid
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from personas import make_personas
-from plusone.clinical.models import Client, Consent, Session
+from plusone.clinical.actions import open_flag
+from plusone.clinical.models import Client, Consent, Flag, Session
 from plusone.measures import consent
 from plusone.measures.invitations import send_checkin_invitation
 from plusone.notify import sms
@@ -203,3 +206,82 @@ def test_it_sends_one_invitation_when_the_task_is_queued_twice_and_retried_after
     assert AccessToken.objects.filter(session=session).count() == 1
     claims = Delivery.objects.filter(kind="checkin_invite", target=str(session.pk))
     assert sorted(claims.values_list("slot", "status")) == [("email", "failed"), ("sms", "sent")]
+
+
+# --- the daily digests -------------------------------------------------------------------
+
+
+def daily(tmp_path) -> dict:
+    out = io.StringIO()
+    with override_settings(AUDIT_ANCHOR_FILE=tmp_path / "anchors.jsonl"):
+        call_command("daily", "--format", "json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def flag_yesterday(person):
+    with transaction.atomic():
+        flag = open_flag(
+            episode=person.episodes.get(),
+            grade=3,
+            source_kind="administration",
+            source_id=uuid.uuid4(),
+            actor=None,
+        )
+    Flag.objects.filter(pk=flag.pk).update(opened_at=timezone.now() - dt.timedelta(days=1))
+    return flag
+
+
+def digests(subject: str) -> list:
+    return [m for m in mail.outbox if m.subject == subject]
+
+
+def test_it_sends_alice_the_count_of_yesterdays_new_flags_without_names_or_content(tmp_path):
+    p = make_personas()
+    flag_yesterday(p.bob)
+    flag_yesterday(p.dave)
+    result = daily(tmp_path)
+    assert result["digests"] == 2  # Alice's flags, and Erin's office
+    worker()
+    [digest] = digests("PlusOne: your daily summary of flags")
+    assert digest.to == [p.alice.email]
+    assert "New flags on" in digest.body and ": 2\n" in digest.body
+    assert "Flags still open: 2" in digest.body
+    assert "/accounts/login/" in digest.body
+    assert_no_phi(digest.body)
+    for leak in ("Dave", "Davis", "grade", "safety", "PHQ"):
+        assert leak not in digest.body, leak
+    # Charlie had no new flag: no digest.
+    assert not [m for m in mail.outbox if p.charlie.email in m.to]
+
+
+def test_it_sends_erin_the_audit_anchor_and_the_office_clocks(tmp_path):
+    p = make_personas()
+    flag_yesterday(p.bob)
+    result = daily(tmp_path)
+    worker()
+    [digest] = digests("PlusOne: the privacy office's daily summary")
+    assert digest.to == [p.erin.email]
+    line = json.loads((tmp_path / "anchors.jsonl").read_text().splitlines()[0])
+    riverside = next(
+        json.loads(x)
+        for x in (tmp_path / "anchors.jsonl").read_text().splitlines()
+        if json.loads(x)["practice"] == str(p.riverside.pk)
+    )
+    assert f"sequence {riverside['seq']}, MAC {riverside['mac'][:16]}…" in digest.body
+    assert riverside["mac"] not in digest.body  # a prefix, not the whole MAC
+    assert "Access and correction requests overdue: 0" in digest.body
+    assert "Incidents whose clients are not yet notified: 0" in digest.body
+    assert "Lakeview" not in digest.body  # Erin is not Lakeview's officer
+    assert_no_phi(digest.body)
+    assert line["seq"] >= 1 and result["anchor"]["ok"]
+
+
+def test_it_sends_each_digest_once_when_the_daily_job_runs_twice(tmp_path):
+    p = make_personas()
+    flag_yesterday(p.bob)
+    daily(tmp_path)
+    daily(tmp_path)
+    worker()
+    assert len(digests("PlusOne: your daily summary of flags")) == 1
+    assert len(digests("PlusOne: the privacy office's daily summary")) == 1
+    assert Delivery.objects.filter(kind="privacy_digest", target=str(p.erin.pk)).count() == 1

@@ -1,7 +1,8 @@
 """``plusone daily``: the once-a-day job. Re-judges every open episode's summary as of
 today through the batch path (DESIGN.md: judged as of today), so the caseload, the card
 and the journey agree however long ago the last check-in was; then writes the audit
-anchor (every practice's signed chain head, outside the database: DESIGN.md, Audit).
+anchor (every practice's signed chain head, outside the database: DESIGN.md, Audit), and
+queues the daily digests (docs/reminders.md).
 Run by cron or a systemd timer in production, and by ``plusone worker`` once a day.
 Exits 1 when the anchor found a problem (a head that does not verify)."""
 
@@ -13,10 +14,12 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from plusone.audit.anchors import write_anchor
 from plusone.clinical.models import Episode
+from plusone.measures.signals import daily_ran
 from plusone.measures.summary import refresh_summaries
 
 
@@ -29,10 +32,14 @@ def run_daily() -> dict[str, Any]:
     episodes = list(Episode.objects.filter(status=Episode.Status.OPEN).select_related("client"))
     refreshed = refresh_summaries(episodes, today=today)
     anchor = write_anchor(now=timezone.now())
+    # The daily digests, queued as tasks by their owner (insights) in one transaction.
+    with transaction.atomic():
+        answers = daily_ran.send(sender=None, today=today, anchors=anchor.lines)
     return {
         "day": today.isoformat(),
         "summaries": refreshed,
         "anchor": anchor.as_dict(),
+        "digests": sum(int(queued or 0) for _receiver, queued in answers),
         "seconds": round(time.monotonic() - started, 3),
     }
 
@@ -60,6 +67,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{'anchors':<10} {len(anchor['anchors'])} written to {anchor['file']}"
             )
+            self.stdout.write(f"{'digests':<10} {result['digests']}")
             self.stdout.write(f"{'seconds':<10} {result['seconds']}")
         if not result["anchor"]["ok"]:
             for problem in result["anchor"]["problems"]:
