@@ -21,6 +21,9 @@ from plusone.clinical.models import Client, Consent, Flag, Session
 from plusone.measures import consent
 from plusone.measures.invitations import send_checkin_invitation
 from plusone.notify import sms
+from plusone.observers import actions as observer_actions
+from plusone.observers.invitations import send_observer_invitation
+from plusone.tokens import service as tokens
 from plusone.notify.models import Delivery
 from plusone.tokens.models import AccessToken
 
@@ -285,3 +288,44 @@ def test_it_sends_each_digest_once_when_the_daily_job_runs_twice(tmp_path):
     assert len(digests("PlusOne: your daily summary of flags")) == 1
     assert len(digests("PlusOne: the privacy office's daily summary")) == 1
     assert Delivery.objects.filter(kind="privacy_digest", target=str(p.erin.pk)).count() == 1
+
+
+# --- observer invitations ----------------------------------------------------------------
+
+
+def invite_tom(p):
+    return observer_actions.invite(
+        actor=None,
+        client=p.bob,
+        label="My brother Tom",
+        email="tom@observer.example",
+        relationship="family",
+    )
+
+
+def test_it_sends_the_observer_invitation_through_a_task_once_with_a_live_link():
+    p = make_personas()
+    tom = invite_tom(p)
+    assert mail.outbox == []  # nothing sent inside the client's request
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="send_observer_invitation")
+    link = tom.links.get()
+    assert queued.args_kwargs["args"] == [str(link.token_id)]
+    send_observer_invitation.enqueue(str(link.token_id))  # a duplicate
+    worker()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["tom@observer.example"]
+    raw = message.body.split("/o/")[1].split()[0]
+    assert tokens.resolve(raw, "observer").pk == link.token_id
+    for leak in ("Brown", "PHQ", "score", "therap", "mood"):
+        assert leak.lower() not in (message.subject + message.body).lower(), leak
+    delivery = Delivery.objects.get(kind="observer_invite", target=str(link.token_id))
+    assert delivery.status == "sent"
+
+
+def test_it_never_sends_an_observer_link_revoked_before_the_worker_ran():
+    p = make_personas()
+    tom = invite_tom(p)
+    observer_actions.revoke(actor=None, observer=tom)
+    worker()
+    assert mail.outbox == []

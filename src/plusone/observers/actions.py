@@ -8,12 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from plusone import audit
@@ -24,6 +21,7 @@ from plusone.core.scoring import score
 from plusone.measures.administrations import scored_administration
 from plusone.measures.models import Context, Respondent
 from plusone.observers import policy
+from plusone.observers.invitations import send_observer_invitation
 from plusone.observers.models import Observer, ObserverLink, ObserverRound, Relationship
 from plusone.observers.screen import touches_safety
 from plusone.tokens import TokenError
@@ -37,11 +35,6 @@ FLAG_GRADE = 2
 OFF = gettext_lazy("Observers are not turned on for you. Talk about it with your therapist.")
 TOO_MANY = gettext_lazy("You can have at most three people answering at once.")
 TOO_SOON = gettext_lazy("You can invite the same person at most once every 8 weeks.")
-
-
-def _language(client: Client) -> str:
-    """The client's language as a Django language code (the email goes out in it)."""
-    return "fr-ca" if str(getattr(client, "language", "") or "en").startswith("fr") else "en-ca"
 
 
 def set_observers_enabled(*, user: Any, client: Client, enabled: bool) -> Client:
@@ -86,30 +79,6 @@ def set_text_choice(*, actor: Any, client: Client, choice: str) -> Client:
 
 def active_observers(client: Client) -> list[Observer]:
     return list(Observer.objects.filter(client=client, revoked_at=None))
-
-
-def observer_url(raw: str) -> str:
-    """The absolute observer URL for a raw token, from SITE_URL, never the Host header."""
-    return settings.SITE_URL + reverse("observers:open_link", kwargs={"token": raw})
-
-
-def _send(observer: Observer, client: Client, raw: str) -> None:
-    """The invitation: the client's first name and a link; no health information."""
-    with translation.override(_language(client)):
-        name = client.preferred_name or client.given_name
-        send_mail(
-            subject=gettext("%(name)s asked you a few short questions") % {"name": name},
-            message=gettext(
-                "%(name)s asked you to answer six short questions about changes you may "
-                "have noticed in them lately. It takes about three minutes.\n\n"
-                "Open this link to read what happens to your answers before you decide: "
-                "%(url)s\n\nThe link works for 14 days. You can ignore this message; "
-                "nothing happens if you do."
-            )
-            % {"name": name, "url": observer_url(raw)},
-            from_email=None,
-            recipient_list=[observer.email],
-        )
 
 
 def invite(
@@ -181,7 +150,8 @@ def send_again(*, actor: Any, observer: Observer, now: dt.datetime | None = None
 
 def _issue(observer: Observer, client: Client, now: dt.datetime) -> None:
     episode = Episode.objects.filter(client=client, status=Episode.Status.OPEN).first()
-    raw, token = tokens.issue(
+    # The link's secret is given when its email is sent (invitations.py): this one is dropped.
+    _unsent, token = tokens.issue(
         Purpose.OBSERVER,
         practice=client.practice,
         client=client,
@@ -193,7 +163,8 @@ def _issue(observer: Observer, client: Client, now: dt.datetime) -> None:
     ObserverLink.objects.create(token_id=token.pk, observer=observer)
     observer.last_invited_at = now
     observer.save(update_fields=["last_invited_at"])
-    transaction.on_commit(lambda: _send(observer, client, raw))
+    # The email is a task, queued with the link; it gives the link its secret when it sends.
+    send_observer_invitation.enqueue(str(token.pk))
 
 
 def revoke(*, actor: Any, observer: Observer, now: dt.datetime | None = None) -> Observer:
