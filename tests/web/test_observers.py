@@ -8,8 +8,8 @@ import datetime as dt
 import uuid
 
 from django.core import mail
-from django.core.management import call_command
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone

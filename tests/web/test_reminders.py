@@ -21,10 +21,10 @@ from plusone.clinical.models import Client, Consent, Flag, Session
 from plusone.measures import consent
 from plusone.measures.invitations import send_checkin_invitation
 from plusone.notify import sms
+from plusone.notify.models import Delivery
 from plusone.observers import actions as observer_actions
 from plusone.observers.invitations import send_observer_invitation
 from plusone.tokens import service as tokens
-from plusone.notify.models import Delivery
 from plusone.tokens.models import AccessToken
 
 pytestmark = pytest.mark.django_db
