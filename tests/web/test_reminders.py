@@ -19,7 +19,7 @@ from personas import make_personas
 from plusone.clinical.actions import open_flag
 from plusone.clinical.models import Client, Consent, Flag, Session
 from plusone.measures import consent
-from plusone.measures.invitations import send_checkin_invitation
+from plusone.measures.invitations import send_checkin_invitation, send_checkin_reminder
 from plusone.notify import sms
 from plusone.notify.models import Delivery
 from plusone.observers import actions as observer_actions
@@ -329,3 +329,16 @@ def test_it_never_sends_an_observer_link_revoked_before_the_worker_ran():
     observer_actions.revoke(actor=None, observer=tom)
     worker()
     assert mail.outbox == []
+
+
+def test_it_sends_one_reminder_when_the_reminder_task_is_queued_twice():
+    p = make_personas()
+    session = session_for(p.bob, hours=20)
+    remind()
+    worker()
+    send_checkin_reminder.enqueue(str(session.pk))
+    send_checkin_reminder.enqueue(str(session.pk))
+    worker()
+    results = DBTaskResult.objects.filter(task_path__endswith="send_checkin_reminder")
+    assert sorted(r.return_value for r in results) == ["already", "sent"]
+    assert len(mail.outbox) == 2  # the invitation and one reminder

@@ -36,7 +36,7 @@ from plusone.accounts.labels import email_label
 from plusone.clinical.models import Client, Episode, Session
 from plusone.measures import consent
 from plusone.measures.actions.links import link_url
-from plusone.measures.models import CheckinDraft
+from plusone.measures.models import CheckinDraft, Sitting, SittingKind
 from plusone.notify.models import Delivery
 from plusone.notify.sms import send_sms
 from plusone.tokens import service as tokens
@@ -93,9 +93,12 @@ def _claimed(kind: str, sessions: list[Session]) -> dict[str, dt.datetime]:
 
 def open_link(session: Session) -> AccessToken | None:
     """The session's latest check-in link, when it is still open: not used, not revoked,
-    not expired, and no check-in link of the session was used."""
+    not expired, and no check-in of the session done (through a link or in the room)."""
     links = AccessToken.objects.filter(session=session, purpose=Purpose.CHECKIN)
     if links.filter(used_at__isnull=False).exists():
+        return None
+    sittings = Sitting.objects.filter(session=session).exclude(kind=SittingKind.REFLECTION)
+    if sittings.exists():
         return None
     latest = links.order_by("-created_at").first()
     if latest is None or latest.revoked_at is not None or latest.expires_at <= timezone.now():
