@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from journey_fixtures import give_history
 from personas import login_as, make_personas
+from portal_fixtures import portal_web
 from plusone.audit.models import AuditEvent
 from plusone.clinical import risk
 from plusone.clinical.models import Consent, EpisodeSummary, Flag
@@ -282,3 +283,83 @@ class JudgedTests(FollowUpTestCase):
         self.assertEqual(
             Delivery.objects.filter(target=str(flag.pk), slot=ESCALATION_SLOT).count(), 1
         )
+
+
+class JourneyTests(FollowUpTestCase):
+    def test_it_shows_the_follow_ups_after_the_ending_on_the_journey(self) -> None:
+        self._ended_with_consent()
+        with self._travel(3):
+            run_daily()
+            self._run_queue()
+            url = next(l for l in mail.outbox[0].body.splitlines() if l.startswith("http"))
+            walk(self.client, url, HIGH)
+            login_as(self.client, self.p.alice)
+            page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/")
+        text = page.content.decode()
+        self.assertIn("Follow-ups after the Ending", text)
+        self.assertIn("3 months, due", text)
+        self.assertIn("done, PHQ-9 15 (moderately severe)", text)
+        self.assertIn("6 months, due", text)
+        # After the Ending line of the timeline.
+        self.assertLess(
+            text.index("Timeline: decisions"), text.index("Follow-ups after the Ending")
+        )
+
+    def test_it_hides_bobs_follow_ups_from_charlie(self) -> None:
+        self._ended_with_consent()
+        login_as(self.client, self.p.charlie)
+        page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/")
+        self.assertEqual(page.status_code, 404)
+
+
+class PortalTests(FollowUpTestCase):
+    def _section(self, page: Any) -> str:
+        text = page.content.decode()
+        start = text.index('data-section="follow-ups"')
+        return text[start : text.index("</section>", start)]
+
+    def test_it_shows_bob_his_follow_ups_and_offers_a_session_in_plain_words(self) -> None:
+        self._ended_with_consent()
+        with self._travel(3):
+            run_daily()
+            self._run_queue()
+            url = next(l for l in mail.outbox[0].body.splitlines() if l.startswith("http"))
+            walk(self.client, url, HIGH)
+            page = portal_web(self.p.bob).get("/me/journey/")
+        section = self._section(page)
+        self.assertIn("Check-ins after finishing", section)
+        self.assertIn("At 3 months: done on", section)
+        self.assertIn("At 6 months: around", section)
+        self.assertIn("a session to check in together", section)
+        for word in (*ALARM_WORDS, "phq", "15", "severe"):
+            self.assertNotIn(word, section.lower(), word)
+        # After the Ending line: the agreed phase comes first.
+        text = page.content.decode()
+        self.assertLess(text.index("Finishing well"), text.index("Check-ins after finishing"))
+
+    def test_it_speaks_french_to_a_french_client(self) -> None:
+        self._ended_with_consent()
+        self.p.bob.language = "fr"
+        self.p.bob.save(update_fields=["language"])
+        section = self._section(portal_web(self.p.bob).get("/me/journey/"))
+        self.assertIn("Suivis après la fin", section)
+        self.assertIn("À 3 mois : vers le", section)
+
+    def test_it_lets_bob_withdraw_in_the_portal_which_cancels_them(self) -> None:
+        self._ended_with_consent()
+        web = portal_web(self.p.bob)
+        self.assertEqual(
+            web.post("/me/journey/follow-ups/", {"choice": "withdraw"}).status_code, 302
+        )
+        self.assertEqual(
+            set(FollowUp.objects.values_list("status", flat=True)), {FollowUpStatus.CANCELLED}
+        )
+        consent = Consent.objects.filter(kind=Consent.Kind.FOLLOW_UP).latest("given_at")
+        self.assertIsNotNone(consent.withdrawn_at)
+        self.assertTrue(AuditEvent.objects.filter(action="consent.follow_up_withdraw").exists())
+
+    def test_it_lets_bob_agree_in_the_portal_after_the_ending(self) -> None:
+        _confirm(self.p, _end(self.p, self.episode))
+        self.assertFalse(FollowUp.objects.exists())
+        portal_web(self.p.bob).post("/me/journey/follow-ups/", {"choice": "agree"})
+        self.assertEqual(FollowUp.objects.filter(status="scheduled").count(), 2)
