@@ -16,7 +16,6 @@ from django_tasks_db.models import DBTaskResult
 
 from journey_fixtures import give_history
 from personas import login_as, make_personas
-from portal_fixtures import portal_web
 from plusone.audit.models import AuditEvent
 from plusone.clinical import risk
 from plusone.clinical.models import Consent, EpisodeSummary, Flag
@@ -33,6 +32,7 @@ from plusone.measures.models import Administration, FollowUp, FollowUpStatus, Si
 from plusone.measures.summary import history_for
 from plusone.notify.escalation import ESCALATION_SLOT, escalate_flags
 from plusone.notify.models import Delivery
+from portal_fixtures import portal_web
 
 # A PHQ-9 of 15 (at or above cutoff 10), and one of 6 that holds.
 HIGH = [2, 2, 2, 2, 2, 2, 2, 1, 0]
@@ -72,6 +72,10 @@ def _confirm(p: Any, decision: Any) -> Any:
     return actions.confirm_decision(
         user=p.alice, decision=decision, text="B.B.", today=timezone.localdate()
     )
+
+
+def _link_in(body: str) -> str:
+    return next(line for line in body.splitlines() if line.startswith("http"))
 
 
 def walk(web: Any, url: str, phq9: list[int]) -> Any:
@@ -291,7 +295,7 @@ class JourneyTests(FollowUpTestCase):
         with self._travel(3):
             run_daily()
             self._run_queue()
-            url = next(l for l in mail.outbox[0].body.splitlines() if l.startswith("http"))
+            url = _link_in(mail.outbox[0].body)
             walk(self.client, url, HIGH)
             login_as(self.client, self.p.alice)
             page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/")
@@ -323,7 +327,7 @@ class PortalTests(FollowUpTestCase):
         with self._travel(3):
             run_daily()
             self._run_queue()
-            url = next(l for l in mail.outbox[0].body.splitlines() if l.startswith("http"))
+            url = _link_in(mail.outbox[0].body)
             walk(self.client, url, HIGH)
             page = portal_web(self.p.bob).get("/me/journey/")
         section = self._section(page)

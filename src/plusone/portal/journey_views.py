@@ -28,9 +28,9 @@ from plusone.clinical.journey_forms import (
 from plusone.clinical.models import Moment
 from plusone.measures.actions.followups import record_follow_up_consent
 from plusone.portal import journey
+from plusone.portal.auth import portal_route
 from plusone.portal.followups import my_follow_ups
 from plusone.portal.record import _recorder, portal_actor
-from plusone.portal.auth import portal_route
 
 
 @portal_route()
