@@ -22,6 +22,7 @@ from plusone import audit
 from plusone.clinical.models import Consent, Decision, DecisionOption, Episode, Phase, Present
 from plusone.clinical.phase_now import agreed_phase, decisions_of, phase_now
 from plusone.core.phases import PHASE_NAMES, offered
+from plusone.measures.actions.followups import cancel_follow_ups, schedule_follow_ups
 from plusone.measures.summary import refresh_summary
 
 __all__ = [
@@ -176,6 +177,8 @@ def record_decision(*, user: Any, episode: Episode, data: DecisionData, today: d
         consent = None
         if spoken and decision.kind == Decision.Kind.PHASE_CHANGE:
             consent = _treatment_plan_consent(decision, user, now)
+            # An Ending confirmed by the client's spoken yes takes effect now: its follow-ups.
+            schedule_follow_ups(decision=decision, actor=user)
         refresh_summary(episode, today=today)
         audit.record(
             practice=episode.practice,
@@ -236,7 +239,9 @@ def confirm_decision(
                 timezone.now(),
                 channel=Consent.Channel.PORTAL if portal else Consent.Channel.IN_SESSION,
             )
-        # A move into Deepening, Consolidating or an Ending takes effect now (DESIGN.md).
+        # A move into Deepening, Consolidating or an Ending takes effect now (DESIGN.md),
+        # and an Ending's follow-ups are scheduled with it (only with the client's consent).
+        schedule_follow_ups(decision=locked, actor=user if actor is None else actor)
         refresh_summary(locked.episode, today=today)
         audit.record(
             practice=locked.practice,
@@ -305,6 +310,9 @@ def reverse_decision(
             withdrawn_at=now
         )
         episode = Episode.objects.select_related("practice", "client").get(pk=target.episode_id)
+        if target.phase == Phase.ENDING:
+            # The Ending no longer stands: nothing to follow up.
+            cancel_follow_ups(client=episode.client, now=now)
         refresh_summary(episode, today=today)
         audit.record(
             practice=episode.practice,

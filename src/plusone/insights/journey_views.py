@@ -22,8 +22,10 @@ from plusone.clinical.journey_forms import MomentForm
 from plusone.clinical.models import BringNote, Phase
 from plusone.core.policy import Policy as RulePolicy
 from plusone.insights import journey
+from plusone.insights.followups import follow_ups_of
 from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
+from plusone.measures.actions.followups import record_follow_up_consent
 from plusone.measures.actions.looked_at import mark_looked_at_together
 from plusone.measures.models import Sitting, SittingStatus
 from plusone.observers.queries import s2_view
@@ -70,6 +72,8 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         "moment_form": MomentForm(initial={"happened_on": timezone.localdate()}),
         "not_looked_at": _not_looked_at(episode),
         "release_label": episode.client.get_release_timing_display(),
+        # The follow-ups at 3 and 6 months after an Ending, and the client's consent to them.
+        "follow_ups": None if withheld.record else follow_ups_of(episode),
     }
     # The S2 view in Deepening and Consolidating: felt change, goals and observers.
     s2_phases = (str(Phase.DEEPENING.label), str(Phase.CONSOLIDATING.label))
@@ -164,4 +168,20 @@ def looked_at_together(request: HttpRequest, episode_id: str) -> HttpResponse:
     episode = queries.access_episode(request.user, episode_id, write=True)
     marked = mark_looked_at_together(user=request.user, episode=episode, now=timezone.now())
     messages.success(request, f"{marked} check-in(s) marked as looked at together.")
+    return redirect("insights:journey", episode_id=episode.pk)
+
+
+@route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("POST",))
+def follow_up_consent(request: HttpRequest, episode_id: str) -> HttpResponse:
+    """Record the client's consent to the follow-ups after an Ending (by email), or its
+    withdrawal, which cancels the pending ones."""
+    episode = queries.access_episode(request.user, episode_id, write=True)
+    agree = request.POST.get("choice") == "agree"
+    record_follow_up_consent(acting_user=request.user, client=episode.client, agree=agree)
+    messages.success(
+        request,
+        "Follow-up consent recorded."
+        if agree
+        else "Follow-up consent withdrawn; pending follow-ups cancelled.",
+    )
     return redirect("insights:journey", episode_id=episode.pk)

@@ -37,6 +37,11 @@ practice = [
         journey_views.looked_at_together,
         name="looked_at_together",
     ),
+    path(
+        "episodes/<uuid:episode_id>/follow-ups/consent/",
+        journey_views.follow_up_consent,
+        name="follow_up_consent",
+    ),
     # The session note with its corrections (plusone.notes and plusone.rights).
     path("sessions/<uuid:session_id>/note/", note_views.note, name="note"),
     path(

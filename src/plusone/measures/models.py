@@ -44,6 +44,8 @@ class SittingKind(models.TextChoices):
     REVIEW = "review", "review"
     # The client's end-of-session Session Reflection: its own sitting, never the check-in.
     REFLECTION = "reflection", "session reflection"
+    # A check-in at 3 or 6 months after an Ending: does it hold? (issue 14)
+    FOLLOW_UP = "follow_up", "follow-up"
 
 
 class Sitting(models.Model):
@@ -194,3 +196,61 @@ class CheckinDraft(models.Model):
 
     def __str__(self) -> str:
         return f"check-in draft {self.pk}"
+
+
+class FollowUpStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "scheduled"
+    INVITED = "invited", "invited"
+    DONE = "done", "done"
+    CANCELLED = "cancelled", "cancelled"
+
+
+class FollowUp(models.Model):
+    """One follow-up check-in after an Ending, at ``months`` (3 or 6) after the client
+    confirmed it: scheduled, then invited on its due date (a check-in link), then done
+    with its administration, or cancelled when the client withdraws the consent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(
+        "clinical.Episode", on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    # The Ending decision whose confirmation scheduled it.
+    decision = models.ForeignKey("clinical.Decision", on_delete=models.PROTECT, related_name="+")
+    months = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.SCHEDULED
+    )
+    # The consented channel the invitation goes out on ("email").
+    channel = models.CharField(max_length=15, blank=True, default="")
+    link = models.ForeignKey(
+        "tokens.AccessToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sitting = models.ForeignKey(
+        Sitting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The primary measure's administration: what "does it hold?" is judged on.
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "months"], name="follow_up_once_per_month"),
+            models.CheckConstraint(
+                condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(sitting__isnull=False),
+                name="follow_up_done_has_sitting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up at {self.months} months ({self.status})"

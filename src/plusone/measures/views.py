@@ -26,6 +26,7 @@ from plusone.clinical import queries, risk, safety
 from plusone.clinical.models import Flag, SafetyPlan
 from plusone.measures import actions, checkin, forms, link_qr
 from plusone.measures import consent as consent_service
+from plusone.measures.actions.followups import offers_check_in
 from plusone.measures.models import CheckinDraft, Context, Sitting, SittingKind, SittingStatus
 from plusone.measures.risk_answers import risk_answers, sitting_flag
 from plusone.tokens import TokenError
@@ -465,6 +466,10 @@ def done(request: HttpRequest) -> HttpResponse:
     # The reflection's thanks never shows a score, like every acknowledgement.
     context["reflection"] = sitting.kind == SittingKind.REFLECTION
     context["skipped"] = sitting.status == SittingStatus.SKIPPED
+    # A follow-up after an Ending that did not hold: an offer of a session, never an alarm.
+    context["follow_up_offer"] = sitting.kind == SittingKind.FOLLOW_UP and offers_check_in(
+        sitting.episode_id
+    )
     return render(request, "measures/checkin_done.html", context)
 
 

@@ -26,8 +26,11 @@ from plusone.clinical.journey_forms import (
     RemoveMomentForm,
 )
 from plusone.clinical.models import Moment
+from plusone.measures.actions.followups import record_follow_up_consent
 from plusone.portal import journey
 from plusone.portal.auth import portal_route
+from plusone.portal.followups import my_follow_ups
+from plusone.portal.record import _recorder, portal_actor
 
 
 @portal_route()
@@ -41,8 +44,31 @@ def journey_page(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "moment_form": MomentForm(initial={"happened_on": today}),
         "release_form": ReleaseTimingForm(initial={"release_timing": person.release_timing}),
+        # The check-ins at 3 and 6 months after an Ending, in plain words.
+        "follow_ups": my_follow_ups(person),
     }
     return render(request, "portal/journey.html", context)
+
+
+@portal_route(methods=("POST",))
+def follow_up_consent(request: HttpRequest) -> HttpResponse:
+    """The client agrees to the check-ins after finishing (by email), or withdraws."""
+    person = request.portal_client  # type: ignore[attr-defined]
+    agree = request.POST.get("choice") == "agree"
+    record_follow_up_consent(
+        acting_user=_recorder(person),
+        client=person,
+        agree=agree,
+        language=person.language if person.language in ("en", "fr") else "en",
+        actor=portal_actor(person),
+    )
+    messages.success(
+        request,
+        gettext("Thank you: we will send these check-ins by email.")
+        if agree
+        else gettext("Thank you: there will be no check-ins after finishing."),
+    )
+    return redirect("portal:journey")
 
 
 @portal_route(methods=("POST",))

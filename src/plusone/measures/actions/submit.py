@@ -23,6 +23,7 @@ from plusone.core.instruments import load_instrument
 from plusone.core.scoring import risk_grade_for, score
 from plusone.measures import checkin as plan_queries
 from plusone.measures.actions.drafts import _actor
+from plusone.measures.actions.followups import mark_follow_up_done
 from plusone.measures.administrations import scored_administration
 from plusone.measures.models import (
     Administration,
@@ -216,6 +217,8 @@ def _submit(
     if grade:
         sitting.risk_grade = grade
         sitting.save(update_fields=["risk_grade"])
+    # A follow-up after an Ending is done once its check-in is stored (issue 14).
+    mark_follow_up_done(token=token, sitting=sitting, stored=stored, now=now)
     refresh_summary(episode, today=timezone.localdate(now))
     CheckinDraft.objects.filter(token_id=str(token.pk)).delete()
     for administration in stored:

@@ -21,6 +21,7 @@ from plusone.audit.anchors import write_anchor
 from plusone.clinical.models import Episode
 from plusone.measures.signals import daily_ran
 from plusone.measures.summary import refresh_summaries
+from plusone.measures.tasks import enqueue_due_follow_ups
 
 
 def run_daily() -> dict[str, Any]:
@@ -31,6 +32,8 @@ def run_daily() -> dict[str, Any]:
     today = timezone.localdate()
     episodes = list(Episode.objects.filter(status=Episode.Status.OPEN).select_related("client"))
     refreshed = refresh_summaries(episodes, today=today)
+    # The follow-ups after an Ending whose day has come: their links go out from the worker.
+    follow_ups = enqueue_due_follow_ups(today)
     anchor = write_anchor(now=timezone.now())
     # The daily digests, queued as tasks by their owner (insights) in one transaction.
     with transaction.atomic():
@@ -38,6 +41,7 @@ def run_daily() -> dict[str, Any]:
     return {
         "day": today.isoformat(),
         "summaries": refreshed,
+        "follow_ups": follow_ups,
         "anchor": anchor.as_dict(),
         "digests": sum(int(queued or 0) for _receiver, queued in answers),
         "seconds": round(time.monotonic() - started, 3),
@@ -64,6 +68,7 @@ class Command(BaseCommand):
             anchor = result["anchor"]
             self.stdout.write(f"{'day':<10} {result['day']}")
             self.stdout.write(f"{'summaries':<10} {result['summaries']}")
+            self.stdout.write(f"{'follow-ups':<10} {result['follow_ups']}")
             self.stdout.write(
                 f"{'anchors':<10} {len(anchor['anchors'])} written to {anchor['file']}"
             )

@@ -1,0 +1,23 @@
+"""Background tasks of the check-in app: the follow-up invitations after an Ending."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_tasks import task
+
+from plusone.measures.actions.followups import due_follow_ups, invite_follow_up
+
+
+@task()
+def send_follow_up(follow_up_id: str) -> str:
+    """Issue and send one follow-up's check-in link, at most once (see invite_follow_up)."""
+    return invite_follow_up(follow_up_id)
+
+
+def enqueue_due_follow_ups(today: dt.date) -> int:
+    """Queue a send for every follow-up due by ``today``; a second queueing sends nothing."""
+    due = due_follow_ups(today)
+    for row in due:
+        send_follow_up.enqueue(str(row.pk))
+    return len(due)
