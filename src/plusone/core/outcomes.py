@@ -71,7 +71,7 @@ class MedianInterval:
 
 def _binomial_half_cdf(n: int, k: int) -> float:
     """P(X ≤ k) for X ~ Binomial(n, 1/2), exactly in integers before the one division."""
-    return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
 
 
 def median_interval(values: Sequence[float], *, confidence: float = 0.95) -> MedianInterval:
