@@ -83,7 +83,7 @@ class MedianFigure:
             return (
                 "too few for a 95% interval (6 or more needed)" if self.value.n else "no interval"
             )
-        return f"{low:.1f} to {high:.1f}"
+        return f"{low:.1f} to {high:.1f} {self.unit}"
 
 
 def _pct(share: float) -> str:
@@ -248,7 +248,11 @@ def _change_figures(out: Outcomes, episodes: Any) -> None:
         Figure("Reliable improvement", among, wilson(improved, cases)),
         Figure("Recovery", among, wilson(recovered, cases)),
         Figure("Reliable deterioration", among, wilson(worse, cases)),
-        Figure("Follow-ups that hold", "ended episodes with a follow-up", wilson(held, followed)),
+        Figure(
+            "Follow-ups that hold",
+            "episodes with an agreed Ending and a follow-up",
+            wilson(held, followed),
+        ),
     ]
     out.comparison = Figure(
         "Recovery, finished courses",
