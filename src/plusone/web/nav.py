@@ -20,6 +20,7 @@ LINKS = (
     ("therapist", "New client", "clinical:intake"),
     ("therapist", "Flags you cover", "clinical:covering"),
     ("therapist", "Away dates", "clinical:absences"),
+    ("therapist", "Your outcomes", "outcomes:mine"),
     ("supervisor", "Supervision", "insights:signed_in"),
     ("privacy_officer", "Privacy office", "insights:signed_in"),
     ("privacy_officer", "Client requests", "rights:requests"),
@@ -29,6 +30,7 @@ LINKS = (
     ("admin", "Practice admin", "insights:signed_in"),
     ("admin", "Away dates", "clinical:absences"),
     ("admin", "Risk settings", "clinical:risk_settings"),
+    ("admin", "Practice outcomes", "outcomes:practice"),
 )
 
 
