@@ -70,3 +70,22 @@ class ImportPageTests(TestCase):
         page = self.post("imports:schedule", text.encode(), source="owl")
         self.assertContains(page, "Imported")
         self.assertEqual(Session.objects.get(source_appointment_id="O-1").duration_minutes, 50)
+
+
+class HistoricalFlagPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        with_practice_ids(cls.p)
+
+    def test_it_shows_an_imported_risk_answer_as_historical_for_review(self):
+        from plusone.imports.scores import import_scores
+
+        text = HEADER + phq9_row("R-100", days_ago(90), items="1,1,2,2,1,2,1,1,1", total="")
+        import_scores(user=self.p.alice, raw=text.encode())
+        login_as(self.client, self.p.alice)
+        self.assertContains(self.client.get(reverse("insights:caseload")), "historical, for review")
+        episode = self.p.bob.episodes.get()
+        journey = reverse("insights:journey", kwargs={"episode_id": episode.pk})
+        page = self.client.get(journey)
+        self.assertContains(page, "No client was told a time and nothing escalates")
