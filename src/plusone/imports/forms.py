@@ -14,7 +14,10 @@ class ImportForm(forms.Form):
         choices=list(ENCODINGS.items()),
         initial=UTF8,
         label="Encoding",
-        help_text="Choose Windows-1252 only for a file saved as Excel's plain CSV.",
+        help_text=(
+            "UTF-8 with or without a byte-order mark. "
+            "Choose Windows-1252 only for a file saved as Excel's plain CSV."
+        ),
     )
     mapping = forms.CharField(
         required=False,

@@ -17,7 +17,7 @@ from plusone.inputs import normalize
 
 UTF8 = "utf-8"
 CP1252 = "cp1252"
-ENCODINGS = {UTF8: "UTF-8 (with or without a byte-order mark)", CP1252: "Windows-1252"}
+ENCODINGS = {UTF8: "UTF-8", CP1252: "Windows-1252"}
 # An upload larger than this is refused before it is read (a practice's history is far smaller).
 MAX_BYTES = 20 * 1024 * 1024
 
