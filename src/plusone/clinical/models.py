@@ -243,6 +243,11 @@ class Session(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     # Optimistic concurrency: raised by one on every change; a stale editor gets a conflict.
     version = models.PositiveIntegerField(default=1)
+    # Issue 14: where an imported appointment came from and its id there (a Jane App or Owl
+    # Practice appointment id, an iCalendar UID), so importing the same export again updates
+    # the session instead of adding a second one. Blank for sessions made in PlusOne.
+    source_system = models.CharField(max_length=16, blank=True, default="")
+    source_appointment_id = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["starts_at"]
@@ -250,6 +255,12 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=1, duration_minutes__lte=600),
                 name="session_duration_sane",
+            ),
+            # One session per appointment of a source: a re-import matches, never duplicates.
+            models.UniqueConstraint(
+                fields=["practice", "source_system", "source_appointment_id"],
+                condition=~Q(source_appointment_id=""),
+                name="session_one_per_source_appointment",
             ),
         ]
 
@@ -375,6 +386,9 @@ class Flag(models.Model):
         related_name="+",
     )
     action_note = EncryptedTextField(blank=True)
+    # Issue 14: opened by an imported past answer: "historical, for review". No client is
+    # waiting on it, so it makes no promise, sends no email and never escalates.
+    historical = models.BooleanField(default=False)
     # Set once, by plusone.notify.escalation, when the flag stayed open too long.
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to = models.ForeignKey(
@@ -404,6 +418,12 @@ class Flag(models.Model):
                     & ~Q(action_note="")
                 ),
                 name="flag_acknowledged_has_note_and_acknowledger",
+            ),
+            # A historical flag promised nothing, so nothing can come due.
+            models.CheckConstraint(
+                condition=Q(historical=False)
+                | Q(promised_read_by__isnull=True, escalate_at__isnull=True),
+                name="flag_historical_makes_no_promise",
             ),
             # One flag per risk source: one per sitting, and a retry cannot open a second.
             models.UniqueConstraint(

@@ -67,6 +67,8 @@ def escalate_flags(*, now: dt.datetime) -> EscalationRun:
         status=Flag.Status.OPEN,
         escalated_at__isnull=True,
         opened_at__lte=now,
+        # An imported answer's flag is for review: no client waits on it (DESIGN.md, Risk).
+        historical=False,
     )
     for flag in candidates:
         run.checked += 1

@@ -207,3 +207,53 @@ def acknowledge_flag(*, user: Any, flag: Flag, note: str) -> Flag:
             },
         )
     return locked
+
+
+# An imported answer's flag names the administration that holds the answer.
+IMPORT_SOURCE = "import"
+
+
+def open_historical_flag(
+    *,
+    episode: Episode,
+    grade: int,
+    source_id: uuid.UUID,
+    actor: Any,
+    opened_at: dt.datetime,
+    instrument_key: str,
+    item_id: str,
+    answer: int,
+) -> Flag:
+    """Open a flag "historical, for review" for a risk answer found in imported past
+    scores, inside the caller's transaction (DESIGN.md, Risk).
+
+    No client is waiting on an answer, so it makes no promise, sends no notification
+    and never escalates; it stays open until a clinician reviews and acknowledges it.
+    ``opened_at`` is when the answer was given.
+    """
+    with transaction.atomic():
+        flag = Flag.objects.create(
+            practice_id=episode.practice_id,
+            client_id=episode.client_id,
+            episode=episode,
+            grade=min(max(grade, 1), 3),
+            source_kind=IMPORT_SOURCE,
+            source_id=source_id,
+            opened_at=opened_at,
+            instrument_key=instrument_key,
+            item_id=item_id,
+            answer=answer,
+            historical=True,
+        )
+        EpisodeSummary.objects.filter(episode=episode).update(
+            open_flag_count=F("open_flag_count") + 1
+        )
+        audit.record(
+            practice=episode.practice,
+            actor=actor,
+            action="flag.open_historical",
+            target_type="clinical.flag",
+            target_id=flag.pk,
+            detail={"episode": episode.pk, "source_kind": IMPORT_SOURCE, "source": source_id},
+        )
+    return flag
