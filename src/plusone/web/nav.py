@@ -20,6 +20,7 @@ LINKS = (
     ("therapist", "New client", "clinical:intake"),
     ("therapist", "Flags you cover", "clinical:covering"),
     ("therapist", "Away dates", "clinical:absences"),
+    ("therapist", "Imports", "imports:home"),
     ("therapist", "Your outcomes", "outcomes:mine"),
     ("supervisor", "Supervision", "insights:signed_in"),
     ("privacy_officer", "Privacy office", "insights:signed_in"),
