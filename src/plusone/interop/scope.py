@@ -1,0 +1,43 @@
+"""What an export holds: the administrations of one client, one episode or one practice.
+
+Callers check access first (:mod:`plusone.interop.actions`); these reads only gather rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plusone.accounts.models import Practice
+from plusone.clinical.models import Client, Episode
+from plusone.measures.models import Administration
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One client, one episode or one practice; exactly one of the three is set."""
+
+    practice: Practice
+    client: Client | None = None
+    episode: Episode | None = None
+
+    @property
+    def kind(self) -> str:
+        return "episode" if self.episode else "client" if self.client else "practice"
+
+    @property
+    def target(self) -> Client | Episode | Practice:
+        return self.episode or self.client or self.practice
+
+
+def administrations(scope: Scope) -> list[Administration]:
+    """Every completed administration in ``scope``, oldest first, with client and episode."""
+    rows = Administration.objects.filter(practice=scope.practice)
+    if scope.episode is not None:
+        rows = rows.filter(episode=scope.episode)
+    elif scope.client is not None:
+        rows = rows.filter(client=scope.client)
+    return list(
+        rows.select_related("client", "episode", "session").order_by(
+            "client_id", "completed_at", "instrument_key", "id"
+        )
+    )
