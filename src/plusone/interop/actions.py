@@ -206,7 +206,7 @@ def export_practice(
     now: dt.datetime | None = None,
 ) -> Export:
     """The practice's scores CSV (privacy officer; a disclosure per client) or its
-    de-identified research export (admin or privacy officer; audited, not a disclosure)."""
+    de-identified research export (the practice admin; audited, not a disclosure)."""
     now = now or timezone.now()
     if fmt == Format.FHIR:
         raise Refused("A FHIR bundle holds one client: export it from the client.")

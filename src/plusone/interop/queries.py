@@ -6,7 +6,8 @@
   a client's scores, so they do not export them one by one either.
 - The practice's scores CSV (identifiable): the privacy officer, who keeps the
   disclosure log it enters.
-- The de-identified research export: the practice admin or the privacy officer.
+- The de-identified research export: the practice admin, who runs the practice's
+  reporting; it identifies no one, so it is not the disclosure log keeper's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from plusone.web.ids import uuid_or_404
 # The roles that may take each practice-wide export.
 PRACTICE_ROLES = {
     "csv": frozenset({Role.PRIVACY_OFFICER}),
-    "research": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
+    "research": frozenset({Role.ADMIN}),
 }
 
 
