@@ -1,7 +1,7 @@
 """The FHIR R4B Bundle of one client or one episode, built only with ``fhir.resources.R4B``.
 
-The models are imported inside :func:`build_bundle`: pydantic builds hundreds of
-classes on import (about a second), and no page but the export needs them.
+The models are imported inside the builders: importing them costs a noticeable
+fraction of a second (docs/interop.md), and no page but the export needs them.
 Every resource is constructed through its model, so a bundle that returns has
 validated; ``Bundle.model_validate_json`` reads the JSON back the same.
 """

@@ -21,7 +21,10 @@ class RecipientForm(forms.Form):
     recipient_organisation = TextField(
         max_length=200, required=False, label="Recipient's organisation"
     )
-    legal_basis = forms.ChoiceField(choices=LegalBasis.choices, label="Legal basis")
+    # No default: the person names the basis they rely on.
+    legal_basis = forms.ChoiceField(
+        choices=[("", "Choose the legal basis"), *LegalBasis.choices], label="Legal basis"
+    )
     legal_basis_other = TextField(
         max_length=300, required=False, label="The law that requires it (when 'Other')"
     )

@@ -29,6 +29,23 @@ class Scope:
         return self.episode or self.client or self.practice
 
 
+FIELDS = (
+    "id",
+    "client_id",
+    "episode_id",
+    "session_id",
+    "instrument_key",
+    "instrument_version",
+    "answers",
+    "total",
+    "valid",
+    "completed_at",
+    "client__practice_ref",
+    "episode__primary_instrument",
+    "episode__prior_therapy",
+)
+
+
 def administrations(scope: Scope) -> list[Administration]:
     """Every completed administration in ``scope``, oldest first, with client and episode."""
     rows = Administration.objects.filter(practice=scope.practice)
@@ -36,8 +53,10 @@ def administrations(scope: Scope) -> list[Administration]:
         rows = rows.filter(episode=scope.episode)
     elif scope.client is not None:
         rows = rows.filter(client=scope.client)
+    # Only what the exports write: a practice export reads tens of thousands of rows,
+    # and building whole clients and episodes (encrypted fields and all) was most of it.
     return list(
-        rows.select_related("client", "episode", "session").order_by(
-            "client_id", "completed_at", "instrument_key", "id"
-        )
+        rows.select_related("client", "episode")
+        .only(*FIELDS)
+        .order_by("client_id", "completed_at", "instrument_key", "id")
     )

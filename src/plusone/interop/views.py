@@ -24,7 +24,7 @@ def _download(out: Export) -> HttpResponse:
     return response
 
 
-def _record_export(request: HttpRequest, subject: Any, run: Any, what: str) -> HttpResponse:
+def _record_export(request: HttpRequest, subject: Any, run: Any, episode: Any) -> HttpResponse:
     form = RecordExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -32,7 +32,9 @@ def _record_export(request: HttpRequest, subject: Any, run: Any, what: str) -> H
         except actions.Refused as refused:
             form.add_error(None, str(refused))
     return render(
-        request, "interop/record_export.html", {"form": form, "subject": subject, "what": what}
+        request,
+        "interop/record_export.html",
+        {"form": form, "subject": subject, "episode": episode},
     )
 
 
@@ -44,7 +46,7 @@ def client_export(request: HttpRequest, client_id: Any) -> HttpResponse:
     def run(**kw: Any) -> Export:
         return actions.export_client(user=request.user, client_id=client.pk, **kw)
 
-    return _record_export(request, client, run, "all of this client's episodes")
+    return _record_export(request, client, run, None)
 
 
 @route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("GET", "POST"))
@@ -55,9 +57,7 @@ def episode_export(request: HttpRequest, episode_id: Any) -> HttpResponse:
     def run(**kw: Any) -> Export:
         return actions.export_episode(user=request.user, episode_id=episode.pk, **kw)
 
-    return _record_export(
-        request, episode.client, run, f"the episode opened {episode.opened_on:%Y-%m-%d}"
-    )
+    return _record_export(request, episode.client, run, episode)
 
 
 @route(Policy.STAFF_ANY)
