@@ -72,6 +72,10 @@ class ExportPageTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(
+            Disclosure.objects.filter(recipient_name="New EMR", client=self.p.bob).count(), 1
+        )
+        self.assertEqual(
             Disclosure.objects.filter(recipient_name="New EMR").count(),
-            self.p.riverside.clients.count(),
+            # Bob's scores are in the file; Dave has none, so nothing of his was disclosed.
+            1,
         )

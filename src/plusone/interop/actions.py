@@ -136,7 +136,8 @@ def _identifiable(
     who = _check_recipient(recipient)
     rows = _withheld(administrations(scope))
     if scope.kind == "practice":
-        clients = list(Client.objects.filter(practice=scope.practice).order_by("id"))
+        # Only the clients the file holds rows of are disclosed.
+        clients = list(Client.objects.filter(pk__in={r.client_id for r in rows}).order_by("id"))
     else:
         clients = [scope.client or scope.episode.client]  # type: ignore[union-attr]
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
