@@ -7,6 +7,7 @@ helpers and its wording of refusals, and each form is short.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
@@ -93,6 +94,28 @@ class CheckinChoicesForm(forms.Form):
         return d["goal_words_on_links"] == "yes", d.get("auditc_sex") or ""
 
 
+# The practice's own id for a client: what booking systems and EMRs use, and safe in a CSV.
+PRACTICE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+def normalise_phone(raw: str) -> str:
+    """A mobile number in E.164 (+ and 8 to 15 digits); a 10-digit number is North American.
+    Spaces, dots, dashes and brackets are dropped; "" stays ""."""
+    text = raw.strip()
+    if not text:
+        return ""
+    digits = re.sub(r"[\s().-]", "", text)
+    plus = digits.startswith("+")
+    digits = digits.removeprefix("+")
+    if not digits.isdigit():
+        raise ValidationError("Write the mobile number with its digits, e.g. +1 416 555 0142.")
+    if not plus and len(digits) == 10:
+        digits = "1" + digits
+    if not 8 <= len(digits) <= 15:
+        raise ValidationError("Write the mobile number with its digits, e.g. +1 416 555 0142.")
+    return "+" + digits
+
+
 class IntakeForm(CheckinChoicesForm):
     given_name = TextField(max_length=100, label="Given name")
     family_name = TextField(max_length=100, label="Family name")
@@ -102,6 +125,15 @@ class IntakeForm(CheckinChoicesForm):
         help_text="PlusOne v1 serves adults (18 and over).",
     )
     email = forms.EmailField(required=False, label="Email (for check-in links)")
+    phone = forms.CharField(
+        required=False, max_length=30, label="Mobile number (for check-ins by text message)"
+    )
+    practice_ref = forms.CharField(
+        required=False,
+        max_length=64,
+        label="The practice's own id for the client (optional)",
+        help_text="The id your booking system or EMR uses; imports match on it, never on a name.",
+    )
     primary = forms.ChoiceField(choices=PRIMARY_CHOICES, label="Primary measure", initial="phq9")
     secondary = forms.ChoiceField(
         choices=SECONDARY_CHOICES, required=False, label="Secondary measure", initial="gad7"
@@ -143,9 +175,24 @@ class IntakeForm(CheckinChoicesForm):
         max_length=5000,
     )
     consent_email = forms.BooleanField(required=False, label="Consents to check-ins by email link")
+    consent_sms = forms.BooleanField(
+        required=False, label="Consents to check-ins by text message link"
+    )
     consent_in_session = forms.BooleanField(
         required=False, label="Consents to check-ins in session"
     )
+
+    def clean_practice_ref(self) -> str:
+        ref: str = self.cleaned_data["practice_ref"].strip()
+        # A leading = + - @ would run as a formula when an export opens in a spreadsheet.
+        if ref and not PRACTICE_REF.fullmatch(ref):
+            raise ValidationError(
+                "Use letters, digits and . _ - / only, starting with a letter or a digit."
+            )
+        return ref
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
 
     def clean_date_of_birth(self) -> Any:
         born = self.cleaned_data["date_of_birth"]
@@ -158,6 +205,8 @@ class IntakeForm(CheckinChoicesForm):
             self.add_error("secondary", "Choose a different measure from the primary, or none.")
         if data.get("consent_email") and not data.get("email"):
             self.add_error("email", "An email address is needed for check-ins by email.")
+        if data.get("consent_sms") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "A mobile number is needed for check-ins by text message.")
         if data.get("prior_therapy") == "no":
             for name in ("prior_helped", "prior_unhelpful", "prior_wished"):
                 if (data.get(name) or "").strip():
@@ -170,7 +219,11 @@ class IntakeForm(CheckinChoicesForm):
         d = self.cleaned_data
         channels = [
             c
-            for c, on in (("email", d["consent_email"]), ("in_session", d["consent_in_session"]))
+            for c, on in (
+                ("email", d["consent_email"]),
+                ("sms", d["consent_sms"]),
+                ("in_session", d["consent_in_session"]),
+            )
             if on
         ]
         return IntakeData(
@@ -178,6 +231,8 @@ class IntakeForm(CheckinChoicesForm):
             family_name=d["family_name"].strip(),
             date_of_birth=d["date_of_birth"],
             email=d["email"],
+            phone=d["phone"],
+            practice_ref=d["practice_ref"],
             primary=d["primary"],
             secondary=d["secondary"],
             prior_therapy=d["prior_therapy"] == "yes",

@@ -165,6 +165,15 @@ def _check(
             "idempotency_key", flat=True
         )
     )
+    # A row the record already holds from a check-in (an export brought back) is not new either.
+    stored |= {
+        natural_key(client_id, instrument, at)
+        for client_id, instrument, at in Administration.objects.filter(
+            client__in={p.client for p in planned},
+            instrument_key__in={p.instrument.key for p in planned},
+        ).values_list("client_id", "instrument_key", "completed_at")
+        if at is not None
+    } & keys
     report.already = len(stored)
     return [p for p in planned if p.key not in stored]
 

@@ -28,10 +28,12 @@ LINKS = (
     ("privacy_officer", "Consent directives", "lockbox:officer_index"),
     ("privacy_officer", "Records", "custodian:home"),
     ("privacy_officer", "Audit log", "privacy:audit_search"),
+    ("privacy_officer", "Exports", "interop:home"),
     ("admin", "Practice admin", "insights:signed_in"),
     ("admin", "Away dates", "clinical:absences"),
     ("admin", "Risk settings", "clinical:risk_settings"),
     ("admin", "Practice outcomes", "outcomes:practice"),
+    ("admin", "Exports", "interop:home"),
 )
 
 

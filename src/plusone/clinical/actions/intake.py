@@ -62,6 +62,9 @@ class IntakeData:
     goals: Sequence[str]
     safety_plan: str
     consent_channels: Sequence[str]
+    # The practice's own id (imports match on it) and a mobile number in E.164; "" when none.
+    practice_ref: str = ""
+    phone: str = ""
     # The client's choice, asked plainly at intake: do links show their goals in their words?
     goal_words_on_links: bool = False
     # Optional, for AUDIT-C's cutoff only (AuditcSex); "" when not recorded.
@@ -98,6 +101,11 @@ def intake_client(
     problems = [*plan_check.problems, *licensed.plan_problems(practice.pk, schedule)]
     if problems:
         raise ValidationError(problems)
+    if (
+        data.practice_ref
+        and Client.objects.filter(practice=practice, practice_ref=data.practice_ref).exists()
+    ):
+        raise ValidationError({"practice_ref": "Another client in this practice has this id."})
     now = timezone.now()
     with transaction.atomic():
         client = Client.objects.create(
@@ -107,6 +115,8 @@ def intake_client(
             family_name=data.family_name,
             date_of_birth=data.date_of_birth,
             email=data.email,
+            phone=data.phone,
+            practice_ref=data.practice_ref,
             goal_words_on_links=data.goal_words_on_links,
             auditc_sex=data.auditc_sex,
         )
