@@ -66,7 +66,7 @@ class ProgressReportTests(TestCase):
             "Progress report (clinical)",
             "scores, bands and reliable change",
             "Sudden gain between sessions 4 and 5: 17 → 8",
-            "Reliably improved",
+            "Recovered (reliably improved, below cutoff)",
             "Phases and decisions",
             "Called Bob the same day; safety plan reviewed.",
         ):

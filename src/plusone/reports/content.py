@@ -23,11 +23,11 @@ from plusone.lockbox.queries import WITHHELD_MARKER, Withholding, disclosure_not
 
 # Jacobson-Truax words against intake, for the therapist (never shown to the client).
 RC_LABELS = {
-    "recovered": "Reliably improved and below the cutoff (recovered)",
+    "recovered": "Recovered (reliably improved, below cutoff)",
     "improved": "Reliably improved",
     "unchanged": "No reliable change",
-    "deteriorated": "Reliably worse (deterioration)",
-    "harmed": "Reliably worse and above the cutoff",
+    "deteriorated": "Deterioration (reliably worse)",
+    "harmed": "Reliably worse, crossed the cutoff",
 }
 
 
