@@ -26,6 +26,6 @@ def pdf_text(pdf: bytes) -> str:
         f.write(pdf)
         f.flush()
         out = subprocess.run(
-            ["pdftotext", "-layout", f.name, "-"], check=True, capture_output=True, text=True
+            ["pdftotext", f.name, "-"], check=True, capture_output=True, text=True
         ).stdout
     return " ".join(out.split())
