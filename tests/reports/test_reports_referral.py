@@ -56,6 +56,7 @@ class ReferralTests(TestCase):
         self.assertIn("Referral summary", text)
         self.assertIn("Dr. Rivera", text)
         self.assertIn("Bob's first goal", text)
+        self.assertIn("Primary measure: PHQ-9", text)
         row = Disclosure.objects.get()
         self.assertEqual(row.client_id, self.p.bob.pk)
         self.assertEqual(row.legal_basis, LegalBasis.REFERRAL)

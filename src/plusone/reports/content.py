@@ -207,6 +207,8 @@ class Referral:
     withheld: tuple[str, ...]
     withheld_record: bool
     notice: str
+    # The primary measure's name ("PHQ-9"), "" when none is drawn.
+    measure: str = ""
 
 
 def _directive_markers(client: Client) -> tuple[bool, tuple[str, ...]]:
@@ -253,6 +255,7 @@ def referral_summary(
         withheld=markers if not record else (f"{WITHHELD_MARKER}: the whole record",),
         withheld_record=record,
         notice=disclosure_notice(client) or "",
+        measure=data.journey.symptoms.name if data.journey.symptoms is not None else "",
     )
 
 
