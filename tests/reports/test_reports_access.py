@@ -9,6 +9,7 @@ from report_helpers import pdf_text
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
+from plusone.clinical.models import Client
 from plusone.rights import actions as rights
 
 SAFETY_TEXT = "He said he wants to die some nights and I am scared of him when he drinks."
@@ -63,6 +64,17 @@ class AccessRequestPdfTests(TestCase):
         text = pdf_text(self.client.post(self.url).content)
         self.assertIn("He cooks again and laughs more.", text)
         self.assertNotIn("What we are not giving you", text)
+
+    def test_it_writes_the_copy_in_french_for_a_french_speaking_client(self):
+        Client.objects.filter(pk=self.p.bob.pk).update(language="fr")
+        self._observer_writes(SAFETY_TEXT)
+        login_as(self.client, self.p.erin)
+        text = pdf_text(self.client.post(self.url).content)
+        self.assertIn("Copie du dossier détenu au sujet de", text)
+        self.assertIn("Ce que nous ne vous remettons pas, et pourquoi", text)
+        self.assertIn("Commissaire à l’information", text)
+        self.assertIn("Séances", text)
+        self.assertNotIn("wants to die", text)
 
     def test_it_answers_alice_and_charlie_like_anyone_without_the_role(self):
         for persona in (self.p.alice, self.p.charlie):

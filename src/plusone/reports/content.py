@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from plusone import charts
 from plusone.clinical.models import CLIENT_PHASE_NAMES, Client, Consent, Episode, Flag, Phase
@@ -260,11 +260,43 @@ def referral_summary(
 
 
 # The rights app's refusal notice, said once under the list of what is withheld.
-REFUSAL_NOTICE = (
+REFUSAL_NOTICE = gettext_lazy(
     "Each item above is withheld under the exception named beside it. You may ask us to "
     "explain, and you may complain about this refusal to the Information and Privacy "
     "Commissioner of Ontario (PHIPA s.54(1)(c))."
 )
+
+
+# The export's sections in the client's words (the JSON keeps its keys).
+SECTION_TITLES: dict[str, Any] = {
+    "episodes": gettext_lazy("Courses of therapy"),
+    "goals": gettext_lazy("Goals"),
+    "sessions": gettext_lazy("Sessions"),
+    "measurement_plans": gettext_lazy("Measurement plans"),
+    "safety_plan": gettext_lazy("Safety plan"),
+    "flags": gettext_lazy("Safety follow-ups"),
+    "decisions": gettext_lazy("Decisions about the work"),
+    "consents": gettext_lazy("Consents"),
+    "ruptures_and_repairs": gettext_lazy("Strains and repairs in our work"),
+    "client_notes": gettext_lazy("Your notes on your record"),
+    "moments_that_matter": gettext_lazy("Moments that matter"),
+    "what_i_want_to_bring": gettext_lazy("What you wanted to bring to a session"),
+    "sittings": gettext_lazy("Check-ins"),
+    "administrations": gettext_lazy("Answers and scores"),
+    "observers": gettext_lazy("Observers you invited"),
+    "observer_rounds": gettext_lazy("Observers' answers"),
+    "session_notes": gettext_lazy("Session notes"),
+    "note_addenda": gettext_lazy("Additions to notes"),
+    "note_corrections": gettext_lazy("Corrections to notes"),
+    "note_drafts": gettext_lazy("Draft notes"),
+    "break_glass": gettext_lazy("Emergency access to your record"),
+    "consent_directives": gettext_lazy("Your instructions to withhold information"),
+    "disclosures": gettext_lazy("Disclosures of your information"),
+    "breaches_affecting_the_client": gettext_lazy("Privacy breaches that affected you"),
+    "legal_holds": gettext_lazy("Legal holds"),
+    "access_requests": gettext_lazy("Your requests for access"),
+    "correction_requests": gettext_lazy("Your requests for correction"),
+}
 
 
 @dataclass(frozen=True)
@@ -305,7 +337,8 @@ def access_sections(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[Sec
                 if name not in ("id", "practice") and (text := _readable(value)) is not None
             )
             rows.append(pairs)
-        out.append(Section(part.section.replace("_", " ").capitalize(), tuple(rows)))
+        title = SECTION_TITLES.get(part.section, part.section.replace("_", " ").capitalize())
+        out.append(Section(str(title), tuple(rows)))
     return tuple(out)
 
 

@@ -116,13 +116,16 @@ def access_pdf(request: HttpRequest, request_id: str) -> HttpResponse:
     the refusal notice in their place; the download is audited."""
     found = rights_queries.access_request(request.user, request_id)
     body = export.build_export(found, generated_at=timezone.now())
-    context = {
-        "export": body,
-        "sections": content.access_sections(body, export.PARTS),
-        "refusals": content.refusals(body),
-        "refusal_notice": content.REFUSAL_NOTICE,
-        "today": timezone.localdate(),
-    }
-    rendered = render_pdf("reports/access_request.html", context)
+    # The client reads it: in the client's language, as their other pages are.
+    with translation.override(DJANGO_CODES.get(found.client.language, "en-ca")):
+        context = {
+            "export": body,
+            "sections": content.access_sections(body, export.PARTS),
+            "refusals": content.refusals(body),
+            "refusal_notice": content.REFUSAL_NOTICE,
+            "today": timezone.localdate(),
+            "language": found.client.language,
+        }
+        rendered = render_pdf("reports/access_request.html", context)
     actions.record_access_pdf(user=request.user, request=found, withheld=len(body["withheld"]))
     return _pdf(rendered, f"access-{found.pk}")
