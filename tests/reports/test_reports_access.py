@@ -3,6 +3,8 @@ withheld (an observer's safety text, PHIPA s.52(1)(e)) and with the refusal noti
 
 from __future__ import annotations
 
+import re
+
 from django.test import TestCase
 from django.urls import reverse
 from report_helpers import pdf_text
@@ -12,6 +14,7 @@ from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Client
 from plusone.rights import actions as rights
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SAFETY_TEXT = "He said he wants to die some nights and I am scared of him when he drinks."
 ANSWERS = {
     "item_observed_at_ease": "8",
@@ -64,6 +67,8 @@ class AccessRequestPdfTests(TestCase):
         text = pdf_text(self.client.post(self.url).content)
         self.assertIn("He cooks again and laughs more.", text)
         self.assertNotIn("What we are not giving you", text)
+        # Words, not codes: no UUID reaches the reader (the JSON export carries the ids).
+        self.assertIsNone(UUID.search(text), text)
 
     def test_it_writes_the_copy_in_french_for_a_french_speaking_client(self):
         Client.objects.filter(pk=self.p.bob.pk).update(language="fr")

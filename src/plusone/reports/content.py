@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext, gettext_lazy
 
 from plusone import charts
-from plusone.clinical.models import CLIENT_PHASE_NAMES, Client, Consent, Episode, Flag, Phase
-from plusone.insights import journey
+from plusone.clinical.models import CLIENT_PHASE_NAMES, Client, Consent, Episode, Phase
+from plusone.insights import flags, journey
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import WITHHELD_MARKER, Withholding, disclosure_notice
 
@@ -116,19 +117,26 @@ def score_rows(j: charts.Journey) -> tuple[ScoreRow, ...]:
     return tuple(rows)
 
 
-def flag_rows(episode: Episode) -> tuple[FlagRow, ...]:
-    """Every flag of the episode, oldest first, with its action note once acknowledged."""
-    return tuple(
-        FlagRow(
-            opened_at=f.opened_at,
-            grade=f.grade,
-            item=f"{f.instrument_key.upper()} item {f.item_id}".strip(),
-            status=f.get_status_display(),
-            action=f.action_note,
-            acknowledged_at=f.acknowledged_at,
+def flag_rows(episode: Episode, *, today: dt.date) -> tuple[FlagRow, ...]:
+    """Every flag of the episode, oldest first, in the journey's words (instrument and
+    item by name, never by code), with its action note once acknowledged."""
+    rows = []
+    for d in flags.details(flags.flags_of(episode), episode=episode, today=today):
+        item = " · ".join(part for part in (d.instrument, d.item_text or d.item) if part)
+        if d.answer:
+            item = f"{item}: {d.answer}" if item else d.answer
+        f = d.flag
+        rows.append(
+            FlagRow(
+                opened_at=f.opened_at,
+                grade=f.grade,
+                item=item or "(no answer stored)",
+                status=f.get_status_display(),
+                action=f.action_note,
+                acknowledged_at=f.acknowledged_at,
+            )
         )
-        for f in Flag.objects.filter(episode=episode).order_by("opened_at")
-    )
+    return tuple(rows)
 
 
 def clinical_report(episode: Episode, *, withheld: Withholding, today: dt.date) -> ProgressReport:
@@ -144,7 +152,7 @@ def clinical_report(episode: Episode, *, withheld: Withholding, today: dt.date) 
         data=data,
         chart=chart,
         scores=() if withheld.record else score_rows(data.journey),
-        flags=() if withheld.record else flag_rows(episode),
+        flags=() if withheld.record else flag_rows(episode, today=today),
         moments=tuple(moments),
         phase=data.phase,
     )
@@ -324,19 +332,41 @@ def _is_uuid(text: str) -> bool:
     return len(text) == 36
 
 
+# Bookkeeping a reader cannot use (the JSON export keeps them): ids and retry keys.
+INTERNAL_FIELDS = frozenset({"id", "practice", "idempotency_key"})
+
+
+def _field_words(model: Any, name: str, value: Any) -> tuple[str, Any]:
+    """A field's label (its verbose name) and, for a choice, the choice's label."""
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " "), value
+    label = str(getattr(found, "verbose_name", name))
+    choices = dict(getattr(found, "flatchoices", None) or ())
+    if choices and isinstance(value, str):
+        return label, choices.get(value, value)
+    return label, value
+
+
 def access_sections(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[Section, ...]:
-    """The export's sections as readable tables: field name and value, with ids left out
-    (the JSON export carries them). What the export withheld is already absent."""
+    """The export's sections as readable tables: field label and value (choices by their
+    label), ids left out (the JSON export carries them). What the export withheld is
+    already absent."""
     out = []
     for part in parts:
+        model = apps.get_model(part.model)
         rows = []
         for row in export.get(part.section, []):
-            pairs = tuple(
-                (name.replace("_", " "), text)
-                for name, value in row.items()
-                if name not in ("id", "practice") and (text := _readable(value)) is not None
-            )
-            rows.append(pairs)
+            pairs = []
+            for name, raw in row.items():
+                if name in INTERNAL_FIELDS:
+                    continue
+                label, value = _field_words(model, name, raw)
+                text = _readable(value)
+                if text is not None:
+                    pairs.append((label, text))
+            rows.append(tuple(pairs))
         title = SECTION_TITLES.get(part.section, part.section.replace("_", " ").capitalize())
         out.append(Section(str(title), tuple(rows)))
     return tuple(out)
