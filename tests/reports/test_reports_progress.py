@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from report_helpers import needs, pdf_text
 
 from journey_fixtures import give_history
@@ -19,6 +20,7 @@ from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
 from plusone.clinical.models import Client
 from plusone.core.instruments import load_instrument
+from plusone.lockbox import actions as lockbox
 from plusone.reports.views import client_pdf, clinical_pdf
 
 
@@ -94,6 +96,28 @@ class ProgressReportTests(TestCase):
         self.assertEqual(self.client.get(_clinical(self.episode)).status_code, 404)
         self.assertEqual(self.client.get(_client(self.episode)).status_code, 404)
         self.assertFalse(AuditEvent.objects.filter(action__startswith="report.").exists())
+
+    def test_it_gives_sam_the_clinical_report_with_markers_for_what_bob_withheld(self):
+        goal = self.episode.goals.order_by("position").first()
+        lockbox.record_directive(
+            user=self.p.alice,
+            client=self.p.bob,
+            scope="item",
+            item_kind="goal",
+            item_id=goal.goal_id,
+            instructed_on=timezone.localdate(),
+            now=timezone.now(),
+        )
+        login_as(self.client, self.p.sam)
+        response = self.client.get(_clinical(self.episode))
+        self.assertEqual(response.status_code, 200)
+        text = pdf_text(response.content)
+        self.assertIn("Withheld at the client's request", text)
+        self.assertNotIn("Bob's first goal", text)
+        # Alice treats Bob: a directive limits disclosure to others, not to her.
+        self.assertIn(
+            "Bob's first goal", pdf_text(clinical_pdf(self.episode, user=self.p.alice).pdf)
+        )
 
     def test_it_leaves_diagnosis_words_and_alarming_labels_out_of_the_client_version(self):
         rendered = client_pdf(self.episode)
