@@ -8,12 +8,15 @@ JSON export of the same request is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
 from plusone import audit
 from plusone.clinical import queries
+from plusone.clinical.models import Episode
 from plusone.lockbox.queries import withheld_from
 from plusone.reports import actions, content, forms
 from plusone.reports.pdf import Rendered, render_pdf
@@ -30,13 +33,11 @@ def _pdf(rendered: Rendered, name: str) -> HttpResponse:
     return response
 
 
-def clinical_pdf(episode: object, *, user: object) -> Rendered:
+def clinical_pdf(episode: Episode, *, user: Any) -> Rendered:
     """The clinical progress report of ``episode`` as ``user`` may see it."""
     today = timezone.localdate()
     report = content.clinical_report(
-        episode,  # type: ignore[arg-type]
-        withheld=withheld_from(user, episode.client),  # type: ignore[attr-defined]
-        today=today,
+        episode, withheld=withheld_from(user, episode.client), today=today
     )
     return render_pdf(
         "reports/progress_clinical.html",
@@ -45,12 +46,11 @@ def clinical_pdf(episode: object, *, user: object) -> Rendered:
     )
 
 
-def client_pdf(episode: object) -> Rendered:
+def client_pdf(episode: Episode) -> Rendered:
     """The client's progress report, in the client's language."""
     today = timezone.localdate()
-    code = DJANGO_CODES.get(episode.client.language, "en-ca")  # type: ignore[attr-defined]
-    with translation.override(code):
-        report = content.client_report(episode, today=today)  # type: ignore[arg-type]
+    with translation.override(DJANGO_CODES.get(episode.client.language, "en-ca")):
+        report = content.client_report(episode, today=today)
         return render_pdf(
             "reports/progress_client.html",
             {"report": report, "today": today},
