@@ -1,0 +1,88 @@
+"""The access-request PDF: the readable companion of the JSON export, without what is
+withheld (an observer's safety text, PHIPA s.52(1)(e)) and with the refusal notice."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import TestCase
+from django.urls import reverse
+from report_helpers import pdf_text
+
+from personas import TODAY, login_as, make_personas
+from plusone.audit.models import AuditEvent
+from plusone.clinical.models import Client
+from plusone.rights import actions as rights
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SAFETY_TEXT = "He said he wants to die some nights and I am scared of him when he drinks."
+ANSWERS = {
+    "item_observed_at_ease": "8",
+    "item_observed_acts_on_values": "7",
+    "item_observed_says_needs": "9",
+    "item_observed_bounces_back": "6",
+    "item_observed_takes_part": "8",
+}
+
+
+class AccessRequestPdfTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.request = rights.record_access_request(
+            user=cls.p.erin,
+            client=cls.p.bob,
+            received_on=TODAY,
+            how_received="email",
+            asked_for="Everything",
+            today=TODAY,
+        )
+        cls.url = reverse("reports:access_pdf", args=[cls.request.pk])
+
+    def _observer_writes(self, text):
+        # Olive answers through her own link, as an observer does.
+        self.client.get(f"/o/{self.p.olive_token}")
+        self.client.post(reverse("observers:form"), {**ANSWERS, "text": text, "adult": "on"})
+        self.client.logout()
+
+    def test_it_leaves_the_observers_safety_text_out_and_gives_the_refusal_notice(self):
+        self._observer_writes(SAFETY_TEXT)
+        login_as(self.client, self.p.erin)
+        response = self.client.post(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        text = pdf_text(response.content)
+        self.assertNotIn("wants to die", text)
+        self.assertNotIn("scared of him", text)
+        self.assertIn("What we are not giving you, and why", text)
+        self.assertIn("s.52(1)(e)(i)", text)
+        self.assertIn("Information and Privacy Commissioner of Ontario", text)
+        self.assertIn(self.p.bob.family_name, text)
+        event = AuditEvent.objects.get(action="report.access_pdf")
+        self.assertEqual(event.detail["withheld"], 1)
+
+    def test_it_shows_plain_observer_text_the_client_may_have(self):
+        self._observer_writes("He cooks again and laughs more.")
+        login_as(self.client, self.p.erin)
+        text = pdf_text(self.client.post(self.url).content)
+        self.assertIn("He cooks again and laughs more.", text)
+        self.assertNotIn("What we are not giving you", text)
+        # Words, not codes: no UUID reaches the reader (the JSON export carries the ids).
+        self.assertIsNone(UUID.search(text), text)
+
+    def test_it_writes_the_copy_in_french_for_a_french_speaking_client(self):
+        Client.objects.filter(pk=self.p.bob.pk).update(language="fr")
+        self._observer_writes(SAFETY_TEXT)
+        login_as(self.client, self.p.erin)
+        text = pdf_text(self.client.post(self.url).content)
+        self.assertIn("Copie du dossier détenu au sujet de", text)
+        self.assertIn("Ce que nous ne vous remettons pas, et pourquoi", text)
+        self.assertIn("Commissaire à l’information", text)
+        self.assertIn("Séances", text)
+        self.assertNotIn("wants to die", text)
+
+    def test_it_answers_alice_and_charlie_like_anyone_without_the_role(self):
+        for persona in (self.p.alice, self.p.charlie):
+            login_as(self.client, persona)
+            self.assertEqual(self.client.post(self.url).status_code, 403)
+        self.assertFalse(AuditEvent.objects.filter(action="report.access_pdf").exists())
