@@ -120,4 +120,6 @@ CARD_QUERIES = 21
 # The journey no longer reads the summary row for its alerts (judged live, as of today).
 # Issue 13 adds four, none per row: moments that matter, the sittings not yet looked at
 # together, the relationship lane's ratings, and the observers' rounds.
-JOURNEY_QUERIES = 28
+# Issue 14 adds three, none per row: the follow-ups after an Ending, the latest follow-up
+# consent and the one in force.
+JOURNEY_QUERIES = 31

@@ -23,7 +23,10 @@ class ImportForm(forms.Form):
         required=False,
         label="Column mapping",
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line: the file's header = PlusOne's field, e.g. Chart = client_ref.",
+        help_text=(
+            "One per line: the file's header, then =, then one of PlusOne's columns named "
+            "on this page (e.g. Chart = the client's practice id column)."
+        ),
     )
     dry_run = forms.BooleanField(
         required=False,

@@ -59,6 +59,7 @@ PARTS: tuple[Part, ...] = (
     Part("sittings", "measures.Sitting", "client"),
     # Every respondent: the client's answers, the therapist's ratings and observers' answers.
     Part("administrations", "measures.Administration", "client"),
+    Part("follow_ups", "measures.FollowUp", "episode__client"),
     # The observers the client invited, and their answers (safety text withheld below).
     Part("observers", "observers.Observer", "client"),
     Part("observer_rounds", "observers.ObserverRound", "client"),
