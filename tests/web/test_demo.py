@@ -103,6 +103,15 @@ class DemoTests(TestCase):
         self.assertGreater(alices, charlies)
         self.assertGreater(charlies, 0)
 
+    def test_it_gives_every_client_a_practice_id_the_imports_can_match(self) -> None:
+        refs = list(
+            Client.objects.filter(practice=self.result.practice).values_list(
+                "practice_ref", flat=True
+            )
+        )
+        self.assertNotIn("", refs)
+        self.assertEqual(len(set(refs)), len(refs))
+
     def test_it_adds_no_rows_when_run_a_second_time(self) -> None:
         before = self._counts()
         again = load_demo(data_dir=self.data_dir)

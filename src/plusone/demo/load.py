@@ -568,6 +568,8 @@ def _load_client(
         goals=goals,
         safety_plan=words.SAFETY_PLAN,
         consent_channels=["email"],
+        # The practice's own id, as a booking system would give it: what imports match on.
+        practice_ref=f"RV-{index + 1:04d}",
     )
     client = clinical.intake_client(
         therapist=therapist, practice=ctx.practice, data=data, today=first_day
