@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "web" / "checkin"))
 
 from checkin_helpers import answer_today, issue  # noqa: E402
+
 from load import ledger, mix  # noqa: E402
 from personas import make_personas  # noqa: E402
 from plusone.measures.models import Administration, Sitting  # noqa: E402
