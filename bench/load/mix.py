@@ -260,11 +260,13 @@ def run_mix(
     observer_users: int = 2,
     therapist_users: int = 4,
     seed: int = 15,
+    stop: threading.Event | None = None,
 ) -> Result:
     """Run the mix for at most ``seconds`` and ``max_requests``; return what happened.
 
     Closed loop: each simulated person starts the next flow as soon as the last ends.
     Check-in and observer links are each used once; when they run out those users stop.
+    Setting ``stop`` ends the run early (each person finishes the flow in hand).
     """
     result = Result(seconds=0.0)
     lock = threading.Lock()
@@ -272,6 +274,8 @@ def run_mix(
     checkins, observers = list(plan.checkins), list(plan.observers)
 
     def more() -> bool:
+        if stop is not None and stop.is_set():
+            return False
         return time.monotonic() < deadline and result.requests < max_requests
 
     def take(pool: list[tuple[str, str]]) -> tuple[str, str] | None:

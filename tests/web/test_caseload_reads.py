@@ -13,9 +13,10 @@ from django.urls import reverse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "checkin"))
 
-from checkin_helpers import answer_today, issue  # noqa: E402
-from personas import login_as, make_personas  # noqa: E402
-from plusone.measures.models import Administration  # noqa: E402
+from checkin_helpers import answer_today, issue
+
+from personas import login_as, make_personas
+from plusone.measures.models import Administration
 
 
 class CaseloadReadsTests(TestCase):
