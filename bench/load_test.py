@@ -74,6 +74,8 @@ def ensure_seed() -> None:
 def fresh_copy(db: str) -> None:
     load_env.psql(f"drop database if exists {db} with (force)")
     load_env.psql(f"create database {db} template {SEED_DB}")
+    # The copy's chain starts where the seed's did: anchors of an earlier copy no longer hold.
+    load_env.anchor_path(db).unlink(missing_ok=True)
 
 
 def _free_port() -> int:

@@ -58,12 +58,18 @@ def load_env(
             "PLUSONE_SITE_URL": "https://127.0.0.1",
             "PLUSONE_LOG_LEVEL": "WARNING",
             "DATABASE_URL": PG + db,
+            # One anchor file per database: each run starts from a fresh copy of the seed.
+            "PLUSONE_AUDIT_ANCHOR_PATH": str(anchor_path(db, data_dir)),
             "PLUSONE_DB_POOL": str(pool),
             "DJANGO_SETTINGS_MODULE": "plusone.settings",
             "PYTHONPATH": str(ROOT / "src"),
         }
     )
     return env
+
+
+def anchor_path(db: str, data_dir: Path = DEFAULT_DATA_DIR) -> Path:
+    return data_dir / "audit" / f"anchors-{db}.jsonl"
 
 
 def apply(env: dict[str, str]) -> None:

@@ -29,9 +29,11 @@ class DailyRefreshTests(TestCase):
 
     def test_it_writes_the_summaries_in_transactions_of_at_most_write_chunk_rows(self):
         today = timezone.localdate()
-        with mock.patch.object(summary, "WRITE_CHUNK", 1):
-            with CaptureQueriesContext(connection) as queries:
-                written = summary.refresh_summaries(self.episodes, today=today)
+        with (
+            mock.patch.object(summary, "WRITE_CHUNK", 1),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            written = summary.refresh_summaries(self.episodes, today=today)
         self.assertEqual(written, 2)
         # Inside the test's transaction each atomic block is a savepoint: one per row here.
         savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
