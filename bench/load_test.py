@@ -134,6 +134,42 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def _ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def server_cpu(server: subprocess.Popen[bytes], db: str) -> dict[str, dict[int, int]]:
+    """CPU ticks so far of gunicorn (master and workers) and of the database's backends:
+    the server side's cost, which other jobs on the machine disturb far less than latency."""
+    app = [server.pid, *_children(server.pid)]
+    backends = load_env.psql(f"select pid from pg_stat_activity where datname = '{db}'")
+    return {
+        "app": {pid: _ticks(pid) for pid in app},
+        "db": {int(pid): _ticks(int(pid)) for pid in backends.split()},
+    }
+
+
+def cpu_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """Seconds of CPU spent between two samples (processes new in ``after`` count whole)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    return sum(max(0, t - before.get(pid, 0)) for pid, t in after.items()) / hz
+
+
 def _django_step(step: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     out = subprocess.run(
         [PY, __file__, step, *args], env=env, check=True, capture_output=True, text=True
@@ -152,6 +188,7 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     port = _free_port()
     server = start_gunicorn(env, workers, port)
     load_before = os.getloadavg()
+    cpu_before = server_cpu(server, args.db)
     try:
         result = mix.run_mix(
             f"http://127.0.0.1:{port}",
@@ -164,6 +201,7 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         )
     finally:
         load_after = os.getloadavg()
+        cpu_after = server_cpu(server, args.db)
         stop(server)
     acked = load_env.DEFAULT_DATA_DIR / "acked.json"
     acked.write_text(
@@ -179,6 +217,8 @@ def one_run(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             "pool": args.pool,
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in load_after],
+            "app_cpu_s": round(cpu_between(cpu_before["app"], cpu_after["app"]), 2),
+            "db_cpu_s": round(cpu_between(cpu_before["db"], cpu_after["db"]), 2),
             "ledger": check["ledger"],
             "audit_verify": check["audit"],
         }
@@ -215,6 +255,12 @@ def print_run(run: dict[str, Any]) -> None:
         print(f"  error: {sample}")
     print(
         f"generator CPU {run['generator_cpu_s']} s ({run['generator_cpu_share']:.0%} of one core)"
+    )
+    app_ms = run["app_cpu_s"] / max(run["requests"], 1) * 1000
+    db_ms = run["db_cpu_s"] / max(run["requests"], 1) * 1000
+    print(
+        f"server CPU per request: gunicorn {app_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms; at this"
+        f" mix 2 idle cores would serve about {2000 / max(app_ms + db_ms, 0.1):.0f} requests/s"
     )
     print(f"{'route':32} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for route, row in run["routes_ms"].items():
