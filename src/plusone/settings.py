@@ -63,9 +63,21 @@ def parse_key_ring(value: str, name: str) -> list[tuple[str, bytes]]:
     return ring
 
 
-def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
+def parse_pool_size(raw: str) -> int:
+    """``PLUSONE_DB_POOL``: connections per app process in the pool; 0 or empty: no pool."""
+    try:
+        size = int(raw or 0)
+    except ValueError:
+        raise ValueError(f"PLUSONE_DB_POOL: expected a whole number, got {raw!r}") from None
+    if size < 0:
+        raise ValueError(f"PLUSONE_DB_POOL: expected 0 or more, got {size}")
+    return size
+
+
+def parse_database_url(url: str, base_dir: Path, *, pool: int = 0) -> dict[str, object]:
     """Turn ``sqlite:///path`` or ``postgres[ql]://user:pass@host:port/name``
-    into a Django DATABASES entry."""
+    into a Django DATABASES entry; ``pool`` > 0 gives PostgreSQL a psycopg pool of
+    at most that many connections per process."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
@@ -77,7 +89,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
         path = Path(raw) if raw.startswith("/") else base_dir / raw
         return sqlite_database(path)
     if parts.scheme in ("postgres", "postgresql"):
-        return {
+        entry: dict[str, object] = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
@@ -87,6 +99,12 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
+        if pool:
+            # Django refuses persistent connections beside a pool: the pool keeps them.
+            entry["CONN_MAX_AGE"] = 0
+            entry["CONN_HEALTH_CHECKS"] = False
+            entry["OPTIONS"] = {"pool": {"min_size": 1, "max_size": pool, "timeout": 10}}
+        return entry
     raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
 
@@ -367,7 +385,9 @@ TEMPLATES = [
 try:
     _database_url = env("DATABASE_URL")
     DATABASES = {
-        "default": parse_database_url(_database_url, BASE_DIR)
+        "default": parse_database_url(
+            _database_url, BASE_DIR, pool=parse_pool_size(env("PLUSONE_DB_POOL", "") or "")
+        )
         if _database_url
         else sqlite_database(DATA_DIR / "plusone.sqlite3")
     }

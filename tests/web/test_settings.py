@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from plusone import settings
-from plusone.settings import env, parse_database_url, parse_email_url, parse_key_ring
+from plusone.settings import (
+    env,
+    parse_database_url,
+    parse_email_url,
+    parse_key_ring,
+    parse_pool_size,
+)
 
 PLUSONE = str(Path(sys.executable).parent / "plusone")
 
@@ -214,3 +220,22 @@ def test_it_parses_a_key_ring_in_order():
     assert [kid for kid, _ in ring] == ["k1", "k0"]
     with pytest.raises(ValueError):
         parse_key_ring("k1:" + base64.b64encode(b"short").decode(), "PLUSONE_FIELD_KEYS")
+
+
+def test_it_pools_postgresql_connections_when_plusone_db_pool_is_set(tmp_path):
+    pooled = parse_database_url("postgres://app@db.example/plusone", tmp_path, pool=8)
+    # Django refuses a pool with persistent connections: the pool keeps them instead.
+    assert pooled["CONN_MAX_AGE"] == 0
+    assert pooled["OPTIONS"]["pool"]["max_size"] == 8
+    assert pooled["OPTIONS"]["pool"]["min_size"] == 1
+    plain = parse_database_url("postgres://app@db.example/plusone", tmp_path)
+    assert "OPTIONS" not in plain and plain["CONN_MAX_AGE"] == 60
+    lite = parse_database_url("sqlite:///var/x.sqlite3", tmp_path, pool=8)
+    assert "pool" not in lite["OPTIONS"]
+
+
+def test_it_refuses_a_pool_size_that_is_not_a_whole_number():
+    with pytest.raises(ValueError, match="PLUSONE_DB_POOL"):
+        parse_pool_size("eight")
+    assert parse_pool_size("") == 0
+    assert parse_pool_size("4") == 4

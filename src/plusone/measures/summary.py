@@ -378,50 +378,86 @@ def _proposal_fields(episode: Episode, *, today: dt.date) -> dict[str, Any]:
     }
 
 
-# How many episodes one batch judges at once (memory stays small; one transaction each).
+# How many episodes one batch judges at once (memory stays small).
 REFRESH_CHUNK = 500
+# How many summary rows one write transaction holds: a check-in waiting on one of them waits
+# for at most this many single-row updates (issue 15: under 100 ms; docs/benchmarks.md).
+WRITE_CHUNK = 50
+
+Seen = dict[Any, dt.datetime]
+Judgements = list[tuple[Any, dict[str, Any]]]
 
 
 def refresh_summaries(episodes: Sequence[Episode], *, today: dt.date) -> int:
     """Judge ``episodes`` as of ``today`` through the batch path and rewrite their summary
     rows' proposal fields; return how many rows were rewritten.
 
-    Each chunk is one short transaction that writes only the summary rows, so a
-    check-in never waits on it for long.
+    Each chunk is judged outside any transaction and written in short transactions of
+    ``WRITE_CHUNK`` rows, so a check-in never waits on it for long; a row a check-in rewrote
+    meanwhile keeps the check-in's fresher judgement (:func:`write_judgements`).
     """
 
     written = 0
     for start in range(0, len(episodes), REFRESH_CHUNK):
-        chunk = list(episodes[start : start + REFRESH_CHUNK])
-        histories = histories_for(chunk)
-        ordered = [histories[e.pk] for e in chunk]
-        caseload = caseload_from_histories(ordered)
-        result = run_batch(caseload, today=today)
-        updates = []
-        # Client code i is the i-th history given (caseload_from_histories keeps the order).
-        for i, episode in enumerate(chunk):
-            kind = KINDS[int(result.kind[i])]
-            phase_code = int(result.phase[i])
-            awaiting, held = int(result.awaiting[i]), int(result.held[i])
-            updates.append(
-                (
-                    episode.pk,
-                    {
-                        "proposal_kind": "" if kind == "none" else kind,
-                        "phase": PHASES[phase_code] if 0 <= phase_code < len(PHASES) else "none",
-                        "alerts": list(result.alert_names(i)),
-                        "spike_review": bool(result.spike_review[i]),
-                        "awaiting": PHASES[awaiting] if 0 <= awaiting < len(PHASES) else "",
-                        "held": KINDS[held] if 0 <= held < len(KINDS) else "",
-                        "repair_first": bool(result.repair_first[i]),
-                        "consult": bool(result.consult[i]),
-                        "judged_on": today,
-                    },
-                )
+        seen, updates = judge_chunk(episodes[start : start + REFRESH_CHUNK], today=today)
+        written += write_judgements(updates, seen)
+    return written
+
+
+def judge_chunk(episodes: Sequence[Episode], *, today: dt.date) -> tuple[Seen, Judgements]:
+    """Judge ``episodes`` through the batch path; return each summary row's ``updated_at``
+    as read before the histories, and the fields to write."""
+    chunk = list(episodes)
+    # Read first: a row changed after this was judged from a history older than its own.
+    seen = dict(
+        EpisodeSummary.objects.filter(episode_id__in=[e.pk for e in chunk]).values_list(
+            "episode_id", "updated_at"
+        )
+    )
+    histories = histories_for(chunk)
+    ordered = [histories[e.pk] for e in chunk]
+    caseload = caseload_from_histories(ordered)
+    result = run_batch(caseload, today=today)
+    updates: Judgements = []
+    # Client code i is the i-th history given (caseload_from_histories keeps the order).
+    for i, episode in enumerate(chunk):
+        kind = KINDS[int(result.kind[i])]
+        phase_code = int(result.phase[i])
+        awaiting, held = int(result.awaiting[i]), int(result.held[i])
+        updates.append(
+            (
+                episode.pk,
+                {
+                    "proposal_kind": "" if kind == "none" else kind,
+                    "phase": PHASES[phase_code] if 0 <= phase_code < len(PHASES) else "none",
+                    "alerts": list(result.alert_names(i)),
+                    "spike_review": bool(result.spike_review[i]),
+                    "awaiting": PHASES[awaiting] if 0 <= awaiting < len(PHASES) else "",
+                    "held": KINDS[held] if 0 <= held < len(KINDS) else "",
+                    "repair_first": bool(result.repair_first[i]),
+                    "consult": bool(result.consult[i]),
+                    "judged_on": today,
+                },
             )
+        )
+    return seen, updates
+
+
+def write_judgements(updates: Judgements, seen: Seen) -> int:
+    """Write judged fields in transactions of ``WRITE_CHUNK`` rows; return rows written.
+
+    A row whose ``updated_at`` moved since ``seen`` was rewritten by a check-in or a
+    decision (``refresh_summary``, judged on the newer history): it is left as it is.
+    """
+    written = 0
+    for start in range(0, len(updates), WRITE_CHUNK):
         with transaction.atomic():
-            for episode_id, fields in updates:
-                written += EpisodeSummary.objects.filter(episode_id=episode_id).update(**fields)
+            for episode_id, fields in updates[start : start + WRITE_CHUNK]:
+                if episode_id not in seen:
+                    continue
+                written += EpisodeSummary.objects.filter(
+                    episode_id=episode_id, updated_at=seen[episode_id]
+                ).update(**fields)
     return written
 
 
