@@ -5,6 +5,7 @@ Each test runs the commands as subprocesses on a file SQLite database migrated o
 the module (the migrations take ~20 s here, hence ``slow``).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -157,9 +159,8 @@ def _get(url: str, **headers: str):
         return response.status, dict(response.headers), response.read()
 
 
-def test_it_serves_compressed_cache_busted_static_files_and_stops_with_0(data, tmp_path):
-    port = _free_port()
-    env = _env(
+def _prod_env(data: Path) -> dict[str, str]:
+    return _env(
         data,
         PLUSONE_PROFILE="prod",
         PLUSONE_SECRET_KEY="serve-test-secret-key-" + "x" * 40,
@@ -168,25 +169,36 @@ def test_it_serves_compressed_cache_busted_static_files_and_stops_with_0(data, t
         PLUSONE_ALLOWED_HOSTS="127.0.0.1",
         PLUSONE_EMAIL_URL="console://",
     )
-    log = tmp_path / "serve.log"
+
+
+def _serve(data: Path, log: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(BIN / "plusone"), "serve", "--migrate", "--bind", f"127.0.0.1:{port}"],
-            env=env,
+            [str(BIN / "plusone"), "serve", *flags, "--bind", f"127.0.0.1:{port}"],
+            env=_prod_env(data),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _readyz(base: str) -> tuple[int, bytes]:
     try:
+        status, _, body = _get(base + "/readyz")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except OSError:
+        return 0, b""
+    return status, body
 
-        def ready() -> bool:
-            try:
-                return _get(base + "/readyz")[0] == 200
-            except OSError:
-                return False
 
-        assert _wait_for(ready, 90), log.read_text()
+def test_it_serves_compressed_cache_busted_static_files_and_stops_with_0(data, tmp_path):
+    log = tmp_path / "serve.log"
+    server, base = _serve(data, log, "--migrate")
+    try:
+        assert _wait_for(lambda: _readyz(base)[0] == 200, 90), log.read_text()
         https = {"X-Forwarded-Proto": "https"}
         status, _, page = _get(base + "/accounts/login/", **https)
         assert status == 200
@@ -208,3 +220,19 @@ def test_it_serves_compressed_cache_busted_static_files_and_stops_with_0(data, t
     # Prod logs are JSON lines; each request's line carries its id.
     lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
     assert any('"path": "/accounts/login/"' in line and '"request_id"' in line for line in lines)
+
+
+def test_it_migrates_only_when_asked_and_is_not_ready_until_then(tmp_path):
+    data = tmp_path / "empty"
+    data.mkdir(mode=0o700)
+    log = tmp_path / "serve.log"
+    server, base = _serve(data, log)
+    try:
+        assert _wait_for(lambda: _readyz(base)[0] == 503, 90), log.read_text()
+        assert json.loads(_readyz(base)[1]) == {"status": "unavailable", "reason": "migrations"}
+        with sqlite3.connect(data / "plusone.sqlite3") as db:
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        assert ("accounts_user",) not in tables
+    finally:
+        code, _ = _stop_group(server, 30)
+    assert code == 0, log.read_text()[-3000:]

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("--workers and --threads must be at least 1.")
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
-        # Hashed and compressed copies for whitenoise; fast when nothing changed.
+        # Hashed and compressed copies for whitenoise (a few seconds, every start).
         call_command("collectstatic", interactive=False, verbosity=0)
         argv = [
             sys.executable,
