@@ -135,14 +135,16 @@ def test_it_finishes_the_running_task_then_exits_0_on_sigterm_to_its_group(data,
 
 
 def test_it_exits_0_at_once_when_idle_and_leaves_a_queued_task_ready(data, tmp_path):
-    worker = _start_worker(data, tmp_path / "worker.log")
+    log = tmp_path / "worker.log"
+    worker = _start_worker(data, log)
     try:
-        # Idle: it has polled the empty queue.
-        time.sleep(3)
+        assert _wait_for(lambda: b"worker started" in log.read_bytes(), 60), log.read_text()
+        # Idle: it has polled the empty queue a few times.
+        time.sleep(1)
     finally:
         code, seconds = _stop_group(worker, 10)
     assert code == 0, (tmp_path / "worker.log").read_text()
-    assert seconds < 3
+    assert seconds < 5
     task_id = _enqueue(data, 0.1)
     assert _status(data, task_id) == "READY"
 
@@ -171,12 +173,12 @@ def _prod_env(data: Path) -> dict[str, str]:
     )
 
 
-def _serve(data: Path, log: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+def _serve(data: Path, log: Path, *flags: str, **env: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     with log.open("wb") as out:
         server = subprocess.Popen(
             [str(BIN / "plusone"), "serve", *flags, "--bind", f"127.0.0.1:{port}"],
-            env=_prod_env(data),
+            env={**_prod_env(data), **env},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -233,6 +235,22 @@ def test_it_migrates_only_when_asked_and_is_not_ready_until_then(tmp_path):
         with sqlite3.connect(data / "plusone.sqlite3") as db:
             tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         assert ("accounts_user",) not in tables
+    finally:
+        code, _ = _stop_group(server, 30)
+    assert code == 0, log.read_text()[-3000:]
+
+
+def test_it_is_not_ready_while_the_database_does_not_answer(tmp_path):
+    data = tmp_path / "nodb"
+    data.mkdir(mode=0o700)
+    log = tmp_path / "serve.log"
+    # A PostgreSQL address where nothing listens: the server starts, the database is "down".
+    nowhere = f"postgres://nobody@127.0.0.1:{_free_port()}/nothing"
+    server, base = _serve(data, log, DATABASE_URL=nowhere)
+    try:
+        assert _wait_for(lambda: _readyz(base)[0] == 503, 90), log.read_text()
+        assert json.loads(_readyz(base)[1]) == {"status": "unavailable", "reason": "database"}
+        assert _get(base + "/healthz")[0] == 200
     finally:
         code, _ = _stop_group(server, 30)
     assert code == 0, log.read_text()[-3000:]

@@ -161,6 +161,8 @@ class Command(BaseCommand):
         )
         try:
             worker.configure_signals()
+            # From here a SIGTERM stops the worker between tasks (before, it simply ends it).
+            log.info("worker started: SIGTERM stops it after the task in hand")
             worker.run()
         finally:
             stop.set()
