@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from plusone.web.serving import missing, refusal
+
+GUNICORN_LOGGING = Path(__file__).resolve().parents[2] / "gunicorn-logging.json"
 
 
 class Command(BaseCommand):
@@ -64,6 +67,9 @@ class Command(BaseCommand):
             "60",
             # Its default socket lives in $HOME: two servers on one machine would share it.
             "--no-control-socket",
+            # gunicorn's own lines (boot, worker timeouts, stop) as JSON too; no access log.
+            "--log-config-json",
+            str(GUNICORN_LOGGING),
         ]
         sys.stdout.flush()
         sys.stderr.flush()
