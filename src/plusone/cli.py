@@ -20,6 +20,21 @@ def main(argv: list[str] | None = None) -> int:
         from plusone.analytics.cli import run
 
         return run(args)
+    if args and args[0] == "serve":
+        return _serve(args)
+    return _django(args)
+
+
+def _serve(args: list[str]) -> int:
+    """``plusone serve`` always runs the prod profile, and names every missing variable
+    before Django loads (settings would stop at its own list, without DATABASE_URL)."""
+    from plusone.web.serving import missing, refusal
+
+    os.environ["PLUSONE_PROFILE"] = "prod"
+    names = missing()
+    if names:
+        print(refusal(names), file=sys.stderr)
+        return 2
     return _django(args)
 
 

@@ -338,6 +338,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response and every log line of a request carries its id.
+    "plusone.web.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Cache-Control: no-store on every response, including those of the middleware below.
     "plusone.web.nostore.NoStoreMiddleware",
@@ -500,6 +502,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+if PROFILE == "prod":
+    # Hashed names (cache-busted, cached for a year) and gzip/brotli copies, made by
+    # collectstatic (`plusone serve` runs it); whitenoise serves them before the session
+    # and no-store middleware, so static files stay cacheable.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 # Security headers -----------------------------------------------------------
 
@@ -524,6 +538,8 @@ CONTENT_SECURITY_POLICY = {
 
 if PROFILE == "prod":
     SECURE_SSL_REDIRECT = True
+    # Probes from the load balancer or systemd speak plain HTTP to the app port.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -540,11 +556,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "plusone.web.logging.RedactFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Prod: one JSON object a line with the request id (plusone.web.logging).
+        "json": {"()": "plusone.web.logging.JsonFormatter"},
+    },
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if PROFILE == "prod" else "plain",
             "filters": ["redact"],
         }
     },

@@ -27,3 +27,6 @@ urlpatterns = [
     path("practice/imports/", include("plusone.imports.urls")),
     path("practice/outcomes/", include("plusone.outcomes.urls")),
 ]
+
+# The error page shows the request id that the log line carries (plusone.web.requestid).
+handler500 = "plusone.web.views.server_error"

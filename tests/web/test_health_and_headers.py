@@ -3,7 +3,10 @@
 import json
 
 import pytest
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client as HttpClient
+
+from plusone.web import views as web_views
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +18,26 @@ def test_it_answers_healthz_with_plain_json():
 
 
 def test_it_answers_readyz_after_asking_the_database(django_assert_num_queries):
+    HttpClient().get("/readyz")
+    # Once every migration is seen applied, readiness asks the database one query.
     with django_assert_num_queries(1):
         response = HttpClient().get("/readyz")
     assert json.loads(response.content) == {"status": "ok"}
+
+
+def test_it_is_not_ready_while_a_migration_is_unapplied(monkeypatch):
+    monkeypatch.setattr(web_views, "_migrated", False)
+    MigrationRecorder.Migration.objects.filter(app="measures").order_by("-applied")[0].delete()
+    response = HttpClient().get("/readyz")
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"status": "unavailable", "reason": "migrations"}
+
+
+def test_it_is_ready_again_once_the_migration_is_applied(monkeypatch):
+    monkeypatch.setattr(web_views, "_migrated", False)
+    response = HttpClient().get("/readyz")
+    assert response.status_code == 200
+    assert web_views._migrated is True
 
 
 def test_it_sends_no_referrer_and_a_strict_csp():

@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from types import FrameType
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.management.commands.db_worker import Worker
 
 from plusone.measures.invitations import enqueue_due
 from plusone.measures.management.commands.daily import run_daily
@@ -101,6 +104,24 @@ def escalation_loop(stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
+class GracefulWorker(Worker):
+    """django-tasks-db's worker, stopping only between tasks on SIGTERM or SIGINT.
+
+    Its own handler raises SystemExit when no task is running, which can land between
+    claiming a task and running it and leave the task "running" for ever. Here the first
+    signal only asks the loop to stop: the current task finishes, an idle poll ends
+    within ``interval`` seconds, and the process exits 0. A second signal still stops at
+    once (the task is then marked failed, never left running).
+    """
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running:
+            super().shutdown(signum, frame)
+            return
+        log.info("stopping after the current task (signal %d)", signum)
+        self.running = False
+
+
 class Command(BaseCommand):
     help = "Run the background task worker (sends notifications) and check escalation."
 
@@ -126,11 +147,23 @@ class Command(BaseCommand):
                 target=escalation_loop, args=(stop, every), name="escalation", daemon=True
             )
             checker.start()
-        worker_args = ["--interval", str(options["interval"]), "--no-startup-delay"]
-        if options["batch"]:
-            worker_args.append("--batch")
+        # No autoreloader, whatever DEBUG says: under it a second process reran this command
+        # (a second escalation thread) and a stop had two processes to reach.
+        worker = GracefulWorker(
+            queue_names=[DEFAULT_TASK_QUEUE_NAME],
+            interval=float(options["interval"]),
+            batch=bool(options["batch"]),
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
         try:
-            call_command("db_worker", *worker_args)
+            worker.configure_signals()
+            # From here a SIGTERM stops the worker between tasks (before, it simply ends it).
+            log.info("worker started: SIGTERM stops it after the task in hand")
+            worker.run()
         finally:
             stop.set()
             if checker is not None:
