@@ -67,7 +67,6 @@ def test_it_writes_propose_s_trace_on_caseloads_shaped_for_every_rule():
                 assert_traces_agree([first, *others], END + timedelta(days=offset), policy, covered)
 
         agrees()
-    # The covered clients reach every Stabilizing proposal, not only "none".
-    assert {"none", "plus_one", "good_enough_ending", "stalled_review", "stabilizing"} <= set(
-        covered
-    )
+    # The covered clients reach every proposal of Stabilizing and Deepening, not only "none".
+    every = {"plus_one", "good_enough_ending", "stalled_review", "stabilizing"}
+    assert every | {"none", "spike_exit", "consolidating"} <= set(covered)

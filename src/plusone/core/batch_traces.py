@@ -28,6 +28,7 @@ from plusone.core.caseload import NO_PHASE, PHASE_CODE, Caseload, I
 from plusone.core.history import PHASES, Decision
 from plusone.core.lanes import fmt
 from plusone.core.measure_info import MeasureInfo, effective_infos, growth_points, measure_info
+from plusone.core.phase_rules import OBSERVED_CHANGE
 from plusone.core.phases import PHASE_NAMES, current_phase, phase_sentences
 from plusone.core.policy import Policy
 from plusone.core.propose import KIND_WORDS, KINDS, LANE_WORDS
@@ -95,6 +96,13 @@ class Traces:
     refl_day: list[int]
     refl_items: list[list[float]]
     refl_text: list[bool]
+    risk_adm_grade: list[int]
+    risk_adm_day: list[int]
+    risk_flag_grade: list[int]
+    risk_flag_day: list[int]
+    mhcsf_day: list[int]
+    mhcsf_band: list[bool]
+    observed_day: list[int]
 
     def __init__(
         self,
@@ -124,9 +132,34 @@ class Traces:
         self.flags = _Grouped(cl.flag_client, cl.flag_opened, C, result.open_flag)
         self.decs = _Grouped(cl.dec_client, cl.dec_day, C)
         self.series = _Grouped(result.series_client, result.series_day, C)
-        # Who the trace here does not cover: a phase past Stabilizing, any "not now" decision,
+        # Risk answers in each client's row order (``max_risk`` keeps the first highest).
+        risky = cl.adm_risk > 0
+        self.risk_adm = _Grouped(cl.adm_client, np.zeros_like(cl.adm_day), C, risky)
+        self.risk_flag = _Grouped(cl.flag_client, np.zeros_like(cl.flag_opened), C)
+        mh = inst.get("mhcsf", -1)
+        self.mhcsf = _Grouped(
+            cl.adm_client,
+            cl.adm_day,
+            C,
+            (cl.adm_instrument == mh) & cl.adm_valid & (cl.adm_day <= t),
+        )
+        oc = inst.get(OBSERVED_CHANGE, -1)
+        self.observed = _Grouped(
+            cl.adm_client,
+            cl.adm_day,
+            C,
+            (cl.adm_instrument == oc) & cl.adm_valid & (cl.adm_day <= t),
+        )
+        since = result.since
+        sess_in = (cl.sess_day >= since[cl.sess_client]) & (cl.sess_day <= t)
+        self.sessions: list[int] = np.bincount(cl.sess_client[sess_in], minlength=C).tolist()
+        # Who the trace here does not cover: a phase past Deepening, any "not now" decision,
         # logged ruptures or therapist ratings; ``propose`` writes theirs.
-        stab = (result.phase == NO_PHASE) | (result.phase == PHASE_CODE["stabilizing"])
+        stab = (
+            (result.phase == NO_PHASE)
+            | (result.phase == PHASE_CODE["stabilizing"])
+            | (result.phase == PHASE_CODE["deepening"])
+        )
         declines = np.bincount(cl.dec_client[cl.dec_no_change], minlength=C).astype(bool)
         others = np.bincount(cl.tr_client, minlength=C) + np.bincount(cl.rl_client, minlength=C)
         self.covered: list[bool] = (stab & ~declines & (others[:C] == 0)).tolist()
@@ -134,6 +167,7 @@ class Traces:
         names = np.array(cl.instruments, dtype=object)
         sr, gr, go = self.series.rows, self.growth.rows, self.goals.rows
         fe, re = self.felt.rows, self.refl.rows
+        ra, rf, mr = self.risk_adm.rows, self.risk_flag.rows, self.mhcsf.rows
         self.columns: dict[str, tuple[_Grouped, np.ndarray]] = {
             "sx": (self.series, result.series_total[sr]),
             "sd": (self.series, result.series_day[sr]),
@@ -152,6 +186,13 @@ class Traces:
             "refl_day": (self.refl, cl.refl_day[re]),
             "refl_items": (self.refl, cl.refl_items[re]),
             "refl_text": (self.refl, cl.refl_text[re]),
+            "risk_adm_grade": (self.risk_adm, cl.adm_risk[ra]),
+            "risk_adm_day": (self.risk_adm, cl.adm_day[ra]),
+            "risk_flag_grade": (self.risk_flag, cl.flag_grade[rf]),
+            "risk_flag_day": (self.risk_flag, cl.flag_opened[rf]),
+            "mhcsf_day": (self.mhcsf, cl.adm_day[mr]),
+            "mhcsf_band": (self.mhcsf, cl.adm_flourishing[mr]),
+            "observed_day": (self.observed, cl.adm_day[self.observed.rows]),
         }
         self.groups = (
             self.skipped,
@@ -162,6 +203,10 @@ class Traces:
             self.flags,
             self.decs,
             self.series,
+            self.risk_adm,
+            self.risk_flag,
+            self.mhcsf,
+            self.observed,
         )
         self.dates: dict[int, date] = {}
         self.no_phase = phase_sentences(current_phase((), today))
@@ -299,22 +344,28 @@ class Traces:
                 f"{cl.flag_item[row]}, grade {int(cl.flag_grade[row])}) since "
                 f"{self._date(int(cl.flag_opened[row]))}."
             )
-        # --- Stabilizing -------------------------------------------------------------------
         below_now = usable and n > 0 and cutoff is not None and info.below_cutoff(scores[-1])
-        kind, question = self._stabilizing(
-            i,
-            phase,
-            scores,
-            info,
-            usable=usable,
-            improved=improved,
-            flat=flat,
-            below_window=below_window,
-            below_now=below_now,
-            window_days=window_days,
-            words=LANE_WORDS.get(key, info.title),
-            say=say,
-        )
+        words = LANE_WORDS.get(key, info.title)
+        if phase == "deepening":
+            assert now is not None and now.since is not None
+            kind, question = self._deepening(
+                i, now.since.toordinal(), scores, days, info, usable, words, say
+            )
+        else:
+            kind, question = self._stabilizing(
+                i,
+                phase,
+                scores,
+                info,
+                usable=usable,
+                improved=improved,
+                flat=flat,
+                below_window=below_window,
+                below_now=below_now,
+                window_days=window_days,
+                words=words,
+                say=say,
+            )
         # The batch decided the same rules; a difference means a sentence here is wrong.
         held_code = int(r.held[i])
         if kind != (KINDS[held_code] if held_code >= 0 else r.kind_name(i)):
@@ -462,8 +513,8 @@ class Traces:
         )
         return True, m, up
 
-    def _growth(self, i: int, say: _Say) -> tuple[bool, bool]:
-        """``lanes.growth`` from the first administration (Stabilizing has no decision day)."""
+    def _growth(self, i: int, say: _Say, since: int | None = None) -> tuple[bool, bool]:
+        """``lanes.growth``: from the first administration, or the baseline of ``since``."""
         policy = self.policy
         span = self.growth.span(i)
         rows = list(span)
@@ -477,7 +528,8 @@ class Traces:
             if points is None:
                 say(f"Growth: {info.title} has no RC parameters and does not count.")
                 continue
-            if len(series) < 2:
+            base_i = _baseline([self.grow_day[row] for row in series], since)
+            if len(series) - base_i < 2:
                 say(f"Growth: {info.title} has fewer than 2 administrations to compare.")
                 continue
             latest = self.grow_day[series[-1]]
@@ -488,7 +540,7 @@ class Traces:
                 )
                 continue
             known = True
-            base, last = self.grow_total[series[0]], self.grow_total[series[-1]]
+            base, last = self.grow_total[series[base_i]], self.grow_total[series[-1]]
             change = (base - last) * info.sign
             if change >= points:
                 up_any = True
@@ -509,6 +561,166 @@ class Traces:
         if up_any and down_any:
             say("Growth: not reliably up, because another growth measure is reliably down.")
         return True, up_any and not down_any
+
+    def _max_risk(self, i: int, start: int) -> tuple[int, int]:
+        """``phase_rules.max_risk`` from ``start`` (inclusive) to today: the grade and its day."""
+        best, day = 0, -1
+        for j in self.risk_adm.span(i):
+            d = self.risk_adm_day[j]
+            if self.risk_adm_grade[j] > best and start <= d <= self.t:
+                best, day = self.risk_adm_grade[j], d
+        for j in self.risk_flag.span(i):
+            d = self.risk_flag_day[j]
+            if self.risk_flag_grade[j] > best and start <= d <= self.t:
+                best, day = self.risk_flag_grade[j], d
+        return best, day
+
+    def _spike(
+        self,
+        i: int,
+        since: int,
+        s: list[float],
+        days: list[int],
+        info: MeasureInfo,
+        usable: bool,
+        phase_name: str,
+        say: _Say,
+    ) -> tuple[int, list[str]]:
+        """``phase_rules.spike``: the trailing run of spikes and the exit conditions it meets."""
+        policy = self.policy
+        rc, cutoff, sign = info.rc_points, info.cutoff, info.sign
+        if not usable or rc is None or cutoff is None or not s:
+            return 0, []
+        base_i = _baseline(days, since)
+        base = s[base_i]
+        after = [j for j in range(base_i + 1, len(s)) if days[j] > since]
+        run = 0
+        for j in reversed(after):
+            if (s[j] - base) * sign < rc:
+                break
+            run += 1
+        if not run:
+            return 0, []
+        first = len(s) - run
+        say(
+            f"Spike: {info.title} {fmt(s[-1])} is ≥ {rc} points above the {phase_name} baseline "
+            f"{fmt(base)} ({run} in a row, since {self._date(days[first])})."
+        )
+        reasons = []
+        if run >= policy.spike_lasts:
+            reasons.append(f"lasted {run} administrations")
+        in_a_row = policy.spike_above_cutoff_in_a_row
+        if run >= in_a_row and all(not info.below_cutoff(x) for x in s[-in_a_row:]):
+            reasons.append(f"at or above cutoff {fmt(cutoff)} {in_a_row} times in a row")
+        severe = [x for x in s[first:] if info.in_severe(x)]
+        if severe:
+            reasons.append(f"reached the severe band ({fmt(max(severe, key=lambda x: x * sign))})")
+        grade, day = self._max_risk(i, days[first])
+        if grade > 0 and day >= 0:
+            reasons.append(f"with a risk answer of grade {grade} on {self._date(day)}")
+        return run, reasons
+
+    def _deepening(
+        self,
+        i: int,
+        since: int,
+        s: list[float],
+        days: list[int],
+        info: MeasureInfo,
+        usable: bool,
+        words: str,
+        say: _Say,
+    ) -> tuple[str, str | None]:
+        """``phase_rules.deepening``'s sentences, kind and question."""
+        policy = self.policy
+        run, reasons = self._spike(i, since, s, days, info, usable, "Deepening", say)
+        if reasons:
+            say("Spike exit: " + "; ".join(reasons) + ". Suggest a medical or psychiatric consult.")
+            return (
+                "spike_exit",
+                f"{words} has risen lately. Would it help to step back from the deeper work "
+                "for now, find steadier ground again, and check in with a doctor?",
+            )
+        if run:
+            say("Spike: review (a single spike that meets no exit condition).")
+        # Consolidating (S2): every term must hold.
+        run_n = run_days = 0
+        if usable and info.cutoff is not None:
+            for x in reversed(s):
+                if not info.below_cutoff(x):
+                    break
+                run_n += 1
+            run_days = days[-1] - days[-run_n] if run_n else 0
+        below_ok = (
+            run_n >= policy.consolidating_min_admins and run_days >= policy.consolidating_days
+        )
+        say(
+            f"Below cutoff: unbroken run of {run_n} administration(s) over {run_days} days "
+            f"({'≥' if below_ok else 'short of'} {policy.consolidating_weeks} weeks and "
+            f"{policy.consolidating_min_admins} administrations)."
+        )
+        _gr_known, gr_up = self._growth(i, say, since)
+        mhcsf = self._mhcsf_twice(i, say)
+        span = self.felt.span(i)
+        felt = [j for j in span if since <= self.felt_day[j]][-2:]
+        holds = [self.felt_holds[j] for j in felt]
+        felt_ok = (
+            len(felt) == 2
+            and self.t - self.felt_day[felt[-1]] <= policy.lane_max_age_days
+            and all(x == x and x >= policy.felt_change_holds_mark for x in holds)
+        )
+        shown = ", ".join(fmt(x) if x == x else "–" for x in holds)
+        say(
+            f"Felt Change 'holds' on the last two checks in Deepening: {shown or 'none'} "
+            f"({'both' if felt_ok else 'not both'} ≥ {fmt(policy.felt_change_holds_mark)})."
+        )
+        g_known, g_mean, g_up = self._goals(i, say)
+        goals_ok = g_known and ((g_mean is not None and g_mean >= policy.goal_mark) or bool(g_up))
+        sessions = self.sessions[i]
+        sessions_ok = sessions >= policy.deepening_min_sessions
+        say(
+            f"Sessions in Deepening: {sessions} ({'≥' if sessions_ok else '<'} "
+            f"{policy.deepening_min_sessions})."
+        )
+        ok = below_ok and (gr_up or mhcsf) and felt_ok and goals_ok and sessions_ok
+        say(f"Consolidating rule: {'met' if ok else 'not met'}.")
+        rounds = [j for j in self.observed.span(i) if self.observed_day[j] >= since]
+        if not rounds:
+            say("Observers: no round in Deepening (neither for nor against).")
+        else:
+            # A caseload keeps no observer answers: the latest round has no ratings to read.
+            say(
+                "Observers: the latest round in Deepening "
+                f"({self._date(self.observed_day[rounds[-1]])}) has no ratings."
+            )
+        if ok:
+            return (
+                "consolidating",
+                "Much of what you wanted to be different seems to be holding. Is it time to talk "
+                "together about moving on to living it, with more space between sessions?",
+            )
+        return "none", None
+
+    def _mhcsf_twice(self, i: int, say: _Say) -> bool:
+        """``phase_rules._mhcsf_twice``: the last two MHC-SF flourishing, far enough apart."""
+        last_two = list(self.mhcsf.span(i))[-2:]
+        if len(last_two) < 2:
+            return False
+        policy = self.policy
+        a, b = last_two
+        apart = self.mhcsf_day[b] - self.mhcsf_day[a]
+        ok = (
+            self.mhcsf_band[a]
+            and self.mhcsf_band[b]
+            and apart >= policy.mhcsf_min_days_apart
+            and self.t - self.mhcsf_day[b] <= policy.lane_max_age_days
+        )
+        bands = ["flourishing" if self.mhcsf_band[j] else "–" for j in last_two]
+        say(
+            f"MHC-SF: last two {bands[0]}, {bands[1]}, {apart} days apart "
+            f"({'flourishing twice' if ok else 'not flourishing twice'})."
+        )
+        return ok
 
     def _stabilizing(
         self,
@@ -662,6 +874,14 @@ class Traces:
                 "steadier ground?",
             )
         return "none", None
+
+
+def _baseline(days: list[int], since: int | None) -> int:
+    """``lanes.baseline_index`` on day numbers: the last on or before ``since``, else the first."""
+    if since is None:
+        return 0
+    before = [j for j, d in enumerate(days) if d <= since]
+    return before[-1] if before else 0
 
 
 __all__ = ["Explained", "Traces"]
