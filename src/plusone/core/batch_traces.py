@@ -15,6 +15,7 @@ test holds it to ``propose``'s trace and question, sentence for sentence.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -26,7 +27,7 @@ from plusone.core.batch import BatchResult
 from plusone.core.batch_lanes import sort_rows
 from plusone.core.caseload import NO_PHASE, PHASE_CODE, Caseload, I
 from plusone.core.history import PHASES, Decision
-from plusone.core.lanes import fmt
+from plusone.core.lanes import fmt as _fmt
 from plusone.core.measure_info import MeasureInfo, effective_infos, growth_points, measure_info
 from plusone.core.phase_rules import OBSERVED_CHANGE
 from plusone.core.phases import PHASE_NAMES, current_phase, phase_sentences
@@ -36,6 +37,8 @@ from plusone.core.trend import find_window
 
 # (trace, question) of one client.
 Explained = tuple[tuple[str, ...], str | None]
+# Scores repeat across a caseload: each is written once (``lanes.fmt``, remembered).
+fmt = functools.cache(_fmt)
 # Where a sentence goes: the trace's ``append``.
 _Say = Callable[[str], None]
 
@@ -208,7 +211,7 @@ class Traces:
             self.mhcsf,
             self.observed,
         )
-        self.dates: dict[int, date] = {}
+        self.dates: dict[int, str] = {}
         self.no_phase = phase_sentences(current_phase((), today))
         self._info_lines: dict[str, tuple[MeasureInfo, list[str]]] = {}
 
@@ -220,10 +223,10 @@ class Traces:
         return [self.trace(i) for i in range(start, stop)]
 
     def _date(self, day: int) -> str:
-        d = self.dates.get(day)
-        if d is None:
-            d = self.dates[day] = date.fromordinal(day)
-        return d.isoformat()
+        iso = self.dates.get(day)
+        if iso is None:
+            iso = self.dates[day] = date.fromordinal(day).isoformat()
+        return iso
 
     def _info(self, key: str) -> tuple[MeasureInfo, list[str]]:
         """The primary's parameters and the sentences that state them (alike for all clients)."""
@@ -479,16 +482,18 @@ class Traces:
             say("Goals: unknown (no goal ratings).")
             return False, None, None
         rows = list(span)
-        gid, ver = self.goal_id, self.goal_version
-        current: dict[int, int] = {}
-        for row in rows:
-            current[gid[row]] = max(current.get(gid[row], ver[row]), ver[row])
-        latest: dict[int, int] = {}
-        first: dict[int, int] = {}
-        for row in rows:
-            if ver[row] == current[gid[row]]:
-                latest[gid[row]] = row
-                first.setdefault(gid[row], row)
+        ids = self.goal_id[span.start : span.stop]
+        vers = self.goal_version[span.start : span.stop]
+        if min(vers) != max(vers):
+            # Only the current version's ratings count (a reworded goal starts again).
+            current: dict[int, int] = {}
+            for g, v in zip(ids, vers, strict=True):
+                current[g] = max(current.get(g, v), v)
+            keep = [j for j, (g, v) in enumerate(zip(ids, vers, strict=True)) if v == current[g]]
+            rows, ids = [rows[j] for j in keep], [ids[j] for j in keep]
+        # In order of first appearance; the latest row of each goal, and its first.
+        latest = dict(zip(ids, rows, strict=True))
+        first = dict(zip(reversed(ids), reversed(rows), strict=True))
         newest = max(self.goal_day[row] for row in latest.values())
         if self.t - newest > policy.lane_max_age_days:
             say(
