@@ -30,7 +30,7 @@ from plusone.core.history import PHASES, Decision
 from plusone.core.lanes import fmt as _fmt
 from plusone.core.measure_info import MeasureInfo, effective_infos, growth_points, measure_info
 from plusone.core.phase_rules import OBSERVED_CHANGE
-from plusone.core.phases import PHASE_NAMES, current_phase, phase_sentences
+from plusone.core.phases import PHASE_NAMES, PhaseNow, current_phase, phase_sentences
 from plusone.core.policy import Policy
 from plusone.core.propose import KIND_WORDS, KINDS, LANE_WORDS
 from plusone.core.trend import find_window
@@ -106,6 +106,7 @@ class Traces:
     mhcsf_day: list[int]
     mhcsf_band: list[bool]
     observed_day: list[int]
+    dec_key: list[list[int]]
 
     def __init__(
         self,
@@ -196,6 +197,19 @@ class Traces:
             "mhcsf_day": (self.mhcsf, cl.adm_day[mr]),
             "mhcsf_band": (self.mhcsf, cl.adm_flourishing[mr]),
             "observed_day": (self.observed, cl.adm_day[self.observed.rows]),
+            # Each decision as (phase, day, awaiting, confirmed): what ``current_phase`` reads.
+            "dec_key": (
+                self.decs,
+                np.stack(
+                    [
+                        cl.dec_phase[self.decs.rows],
+                        cl.dec_day[self.decs.rows],
+                        cl.dec_awaiting[self.decs.rows].astype(np.int64),
+                        cl.dec_confirmed[self.decs.rows],
+                    ],
+                    axis=1,
+                ),
+            ),
         }
         self.groups = (
             self.skipped,
@@ -214,6 +228,7 @@ class Traces:
         self.dates: dict[int, str] = {}
         self.no_phase = phase_sentences(current_phase((), today))
         self._info_lines: dict[str, tuple[MeasureInfo, list[str]]] = {}
+        self._phases: dict[tuple[tuple[int, ...], ...], tuple[PhaseNow, list[str]]] = {}
 
     def explain(self, start: int, stop: int) -> list[Explained | None]:
         """The traces and questions of clients [start, stop); None for each one not covered."""
@@ -258,8 +273,8 @@ class Traces:
         # --- the agreed phase ------------------------------------------------------------
         decs = self.decs.span(i)
         if len(decs):
-            now = current_phase([self._decision(j) for j in decs], self.today)
-            out.extend(phase_sentences(now))
+            now, sentences = self._phase(tuple(tuple(self.dec_key[j]) for j in decs))
+            out.extend(sentences)
         else:
             now = None
             out.extend(self.no_phase)
@@ -389,16 +404,23 @@ class Traces:
         say(f"Proposal: {KIND_WORDS[kind]}.")
         return tuple(out), question
 
-    def _decision(self, j: int) -> Decision:
-        cl, row = self.cl, self.decs.row_list[j]
-        ph, conf = int(cl.dec_phase[row]), int(cl.dec_confirmed[row])
-        return Decision(
-            None if ph < 0 else PHASES[ph],
-            date.fromordinal(int(cl.dec_day[row])),
-            kind="change",
-            awaiting=bool(cl.dec_awaiting[row]),
-            confirmed_on=None if conf < 0 else date.fromordinal(conf),
-        )
+    def _phase(self, key: tuple[tuple[int, ...], ...]) -> tuple[PhaseNow, list[str]]:
+        """``current_phase`` and its sentences, once per distinct list of decisions."""
+        got = self._phases.get(key)
+        if got is None:
+            decisions = [
+                Decision(
+                    None if ph < 0 else PHASES[ph],
+                    date.fromordinal(day),
+                    kind="change",
+                    awaiting=bool(awaiting),
+                    confirmed_on=None if conf < 0 else date.fromordinal(conf),
+                )
+                for ph, day, awaiting, conf in key
+            ]
+            now = current_phase(decisions, self.today)
+            got = self._phases[key] = (now, phase_sentences(now))
+        return got
 
     def _symptom_alerts(
         self, s: list[float], info: MeasureInfo, rc: float, cutoff: float, say: _Say
