@@ -20,6 +20,8 @@ from tests.core.test_batch import (
 
 from plusone.core.batch import caseload_from_histories, histories_of, run_batch
 from plusone.core.batch_traces import Traces
+from plusone.core.history import Administration, ClientHistory
+from plusone.core.policy import Policy
 from plusone.core.propose import propose
 
 EXAMPLES = int(os.environ.get("PLUSONE_BATCH_EXAMPLES", "200"))
@@ -70,3 +72,26 @@ def test_it_writes_propose_s_trace_on_caseloads_shaped_for_every_rule():
     # The covered clients reach every proposal of Stabilizing and Deepening, not only "none".
     every = {"plus_one", "good_enough_ending", "stalled_review", "stabilizing"}
     assert every | {"none", "spike_exit", "consolidating"} <= set(covered)
+
+
+def test_it_writes_a_change_of_minus_zero_as_propose_does_after_a_zero():
+    # A score of 0 is written "0"; a higher-is-better measure that has not moved has a change
+    # of -0.0, which propose writes "-0": remembering written scores must not mix the two.
+    weeks = [START + timedelta(weeks=w) for w in range(9)]
+    zero = ClientHistory(
+        primary="phq9",
+        administrations=tuple(Administration("phq9", d, 0.0) for d in weeks),
+    )
+    flat_swls = ClientHistory(
+        primary="swls",
+        administrations=tuple(Administration("swls", d, 10.0) for d in weeks),
+    )
+    covered: list[str] = []
+    assert_traces_agree([zero, flat_swls], weeks[-1], Policy(), covered)
+    assert covered == ["stabilizing", "stabilizing"]
+    cl = caseload_from_histories([zero, flat_swls])
+    result = run_batch(cl, today=weeks[-1], policy=Policy(), measures=MEASURES)
+    traces = Traces(cl, result, today=weeks[-1], policy=Policy(), measures=MEASURES)
+    got = traces.explain(0, 2)[1]
+    assert got is not None
+    assert any("change -0 < 6 points" in sentence for sentence in got[0])

@@ -38,7 +38,14 @@ from plusone.core.trend import find_window
 # (trace, question) of one client.
 Explained = tuple[tuple[str, ...], str | None]
 # Scores repeat across a caseload: each is written once (``lanes.fmt``, remembered).
-fmt = functools.cache(_fmt)
+_fmt_cached = functools.cache(_fmt)
+
+
+def fmt(x: float) -> str:
+    # 0.0 and -0.0 are one key to a cache but are written "0" and "-0": never cache zero.
+    return _fmt(x) if x == 0 else _fmt_cached(x)
+
+
 # Where a sentence goes: the trace's ``append``.
 _Say = Callable[[str], None]
 
