@@ -24,6 +24,7 @@ import argparse
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = ap.parse_args(argv)
     path = ensure_input(ns.clients, ns.sessions, ns.seed)
     lines = sum(1 for _ in path.open("rb")) - 1
+    load0 = os.getloadavg()[0]
     results: dict[str, list[dict[str, float]]] = {name: [] for name in RUNS}
     for _ in range(ns.runs):
         for name, (args, _what) in RUNS.items():
@@ -166,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     cmp_ = compute_vs_reference(path, ns.runs)
     load1 = os.getloadavg()[0]
     print(f"analyze benchmark: {path.name}: {lines} rows, {int(cmp_['clients'])} clients")
-    print(f"  load average (1 min) at the end: {load1:.2f} on {os.cpu_count()} cores")
+    print(
+        f"  load average (1 min) at the start: {load0:.2f}, at the end: {load1:.2f} "
+        f"on {os.cpu_count()} cores"
+    )
     for name, (_args, what) in RUNS.items():
         print(f"  {name} ({what}):")
         for e2e in results[name]:
@@ -178,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         best = min(results[name], key=lambda e: e["wall"])
         print(
             f"    best of {ns.runs}: {best['wall']:.2f} s end to end; "
+            f"median {statistics.median(e['wall'] for e in results[name]):.2f} s; "
             f"least CPU {min(e['cpu'] for e in results[name]):.2f} s"
         )
     ratio = cmp_["reference"] / cmp_["batch"]

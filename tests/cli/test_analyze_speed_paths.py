@@ -4,7 +4,8 @@
 - traces built in worker processes match those built in one process;
 - the item checks, run one column at a time across instruments, still name
   each row's first failing item;
-- rows in any order give the same per-client results (the sorts).
+- rows in any order give the same per-client results (the sorts);
+- the traces written from the batch arrays are ``propose``'s.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from datetime import date, timedelta
 
 from plusone.analytics.analyze_cmd import analyze, load
 from plusone.cli import main
+from plusone.core.batch import histories_of
 from plusone.core.policy import Policy
+from plusone.core.propose import propose
 
 HEADER = "client,date,session,instrument,phase,primary,prior_therapy,total," + ",".join(
     f"item{i}" for i in range(1, 11)
@@ -135,3 +138,24 @@ def test_it_gives_each_client_the_same_result_whatever_the_row_order(tmp_path, c
     mixed = {c["client"]: c for c in json.loads(capsys.readouterr().out)["clients"]}
     assert mixed == plain
     assert plain["erin"]["proposal"] == "spike_exit"
+
+
+def test_it_writes_propose_s_trace_and_question_for_every_client_without_calling_it(tmp_path):
+    # Stabilizing, Deepening (from the batch arrays) and a caseload's other clients alike.
+    lines = [*caseload(), *(row("olive", w, "phq9", phq9(9), phase="ending") for w in range(3))]
+    loaded = load(write(tmp_path, lines))
+    today = date.fromordinal(loaded.latest_day)
+    payloads, _ = analyze(loaded, today=today, policy=Policy(), workers=1)
+    histories = histories_of(loaded.caseload)
+    assert [p["client"] for p in payloads] == ["bob", "erin", "dave", "sam", "olive"]
+    assert [p["phase"] for p in payloads] == [
+        "stabilizing",
+        "deepening",
+        "stabilizing",
+        "stabilizing",
+        "ending",
+    ]
+    for p, h in zip(payloads, histories, strict=True):
+        proposed = propose(h, today=today, policy=Policy())
+        assert p["trace"] == list(proposed.trace)
+        assert p["question"] == proposed.question

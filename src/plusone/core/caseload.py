@@ -264,12 +264,13 @@ def caseload_from_histories(histories: Sequence[ClientHistory]) -> Caseload:
     )
 
 
-def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHistory]:
+def histories_of(cl: Caseload, clients: Sequence[int] | None = None) -> list[ClientHistory]:
     """Unpack a Caseload into one ClientHistory per client (the inverse of caseload_from_histories).
 
-    ``clients`` limits the result to a range of client codes. Goal ids come
-    back as the caseload's goal names (``g<code>`` when absent); goal labels
-    and decisions' written reasons are not kept in a Caseload.
+    ``clients`` limits the result to these client codes (a range, or any
+    ascending codes). Goal ids come back as the caseload's goal names
+    (``g<code>`` when absent); goal labels and decisions' written reasons are
+    not kept in a Caseload.
     """
     from plusone.core.history import (
         Administration,
@@ -283,13 +284,16 @@ def histories_of(cl: Caseload, clients: range | None = None) -> list[ClientHisto
     )
 
     span = clients if clients is not None else range(cl.n_clients)
-    lo, hi = span.start, span.stop
+    codes = np.asarray(span, dtype=np.int64)
+    wanted = np.zeros(cl.n_clients + 1, dtype=np.bool_)
+    wanted[codes] = True
 
     def rows(client: I) -> tuple[I, I]:
-        """Row indices of the clients in range, grouped by client (stable), and group bounds."""
-        sel = np.flatnonzero((client >= lo) & (client < hi))
+        """Row indices of the wanted clients, grouped by client (stable), and group bounds."""
+        sel = np.flatnonzero(wanted[client])
         sel = sel[np.argsort(client[sel], kind="stable")]
-        bounds = np.searchsorted(client[sel], np.arange(lo, hi + 1))
+        # Only wanted clients are selected: each one's rows end where the next one's start.
+        bounds = np.append(np.searchsorted(client[sel], codes), len(sel))
         return sel, bounds
 
     a_idx, a_b = rows(cl.adm_client)

@@ -1,9 +1,11 @@
-"""Each client's JSON object: the batch's rules for everyone, then ``propose`` per client.
+"""Each client's JSON object: the batch's rules for everyone, and each client's trace.
 
 The rules run once for everyone (``run_batch``); each client's trace and
-question then come from ``propose`` on the same data, and the two paths are
-checked against each other as the objects are built. Large caseloads are
-split over worker processes.
+question are written from the batch arrays (``plusone.core.batch_traces``),
+and for the clients that module does not cover (a phase past Stabilizing, a
+"not now" decision, logged ruptures or therapist ratings) by ``propose`` on the
+same data, checked against the batch as the objects are built. Large
+caseloads are split over worker processes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 from plusone.analytics.analyze.load import Loaded
 from plusone.analytics.io import progress
 from plusone.core.batch import NO_PHASE, BatchResult, Caseload, histories_of, run_batch
-from plusone.core.history import PHASES
+from plusone.core.batch_traces import Traces
+from plusone.core.history import PHASES, ClientHistory
 from plusone.core.instruments import Instrument, all_instruments
 from plusone.core.measure_info import instrument_infos
 from plusone.core.policy import Policy
@@ -62,6 +65,7 @@ def analyze(
         gains=_gains_by_client(result, cl.n_clients),
         risk=_risk_by_client(cl, result),
         scores=_scores_by_client(cl),
+        traces=Traces(cl, result, today=today, policy=policy, measures=infos) if trace else None,
         trace=trace,
         as_json=as_json,
     )
@@ -101,6 +105,8 @@ class Explain:
     gains: list[list[dict[str, Any]]]
     risk: list[list[dict[str, Any]]]
     scores: list[dict[str, dict[str, Any]]]
+    # The traces written from the batch arrays (None without traces).
+    traces: Traces | None
     # With propose's trace and question; as JSON lines (encoding spreads over the workers too).
     trace: bool
     as_json: bool
@@ -113,20 +119,33 @@ class Explain:
         return chunk
 
     def _explained(self, span: tuple[int, int]) -> list[dict[str, Any]]:
-        """Payloads with propose's trace and question."""
-        cl, result = self.loaded.caseload, self.result
-        out = []
-        for i, h in zip(range(*span), histories_of(cl, range(*span)), strict=True):
-            p = propose(h, today=self.today, policy=self.policy, measures=self.infos)
-            # The batch path and propose must agree; a disagreement is a bug, never data.
-            held = None if int(result.held[i]) < 0 else KINDS[int(result.held[i])]
-            if p.kind != result.kind_name(i) or p.alerts != result.alert_names(i) or p.held != held:
-                raise RuntimeError(
-                    f"client {cl.clients[i]}: batch gave {result.kind_name(i)} "
-                    f"{result.alert_names(i)}, propose gave {p.kind} {p.alerts}"
-                )
-            out.append(self._payload(i, p.trace, p.question))
+        """Payloads with the trace and question, from the batch arrays or else ``propose``."""
+        assert self.traces is not None
+        cl = self.loaded.caseload
+        out: list[dict[str, Any]] = []
+        written = self.traces.explain(*span)
+        rest = [i for i, w in zip(range(*span), written, strict=True) if w is None]
+        # Only the clients the batch traces do not cover are unpacked into histories.
+        proposed = {
+            i: self._proposed(i, h) for i, h in zip(rest, histories_of(cl, rest), strict=True)
+        }
+        for i, w in zip(range(*span), written, strict=True):
+            trace, question = w if w is not None else proposed[i]
+            out.append(self._payload(i, trace, question))
         return out
+
+    def _proposed(self, i: int, h: ClientHistory) -> tuple[tuple[str, ...], str | None]:
+        """``propose``'s trace and question for client ``i``, checked against the batch."""
+        cl, result = self.loaded.caseload, self.result
+        p = propose(h, today=self.today, policy=self.policy, measures=self.infos)
+        # The batch path and propose must agree; a disagreement is a bug, never data.
+        held = None if int(result.held[i]) < 0 else KINDS[int(result.held[i])]
+        if p.kind != result.kind_name(i) or p.alerts != result.alert_names(i) or p.held != held:
+            raise RuntimeError(
+                f"client {cl.clients[i]}: batch gave {result.kind_name(i)} "
+                f"{result.alert_names(i)}, propose gave {p.kind} {p.alerts}"
+            )
+        return p.trace, p.question
 
     def _summary(self, span: tuple[int, int]) -> list[dict[str, Any]]:
         """Payloads without trace and question, from the batch only."""
