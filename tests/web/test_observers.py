@@ -9,7 +9,6 @@ import uuid
 
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from plusone.observers.screen import touches_safety
 from plusone.rights import actions as rights
 from plusone.rights.export import build_export
 from plusone.tokens.models import AccessToken
+from task_worker import run_worker
 
 ANSWERS = {
     "item_observed_at_ease": "8",
@@ -113,7 +113,7 @@ class ObserverRuleTests(TestCase):
     def test_the_invitation_email_has_the_link_in_the_clients_language_and_no_health_words(self):
         _invite(self.p.bob, email="friend@observer.example")
         # The email is a task: the worker sends it.
-        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+        run_worker()
         message = mail.outbox[-1]
         self.assertEqual(message.to, ["friend@observer.example"])
         self.assertIn("/o/", message.body)

@@ -26,6 +26,7 @@ from plusone.observers import actions as observer_actions
 from plusone.observers.invitations import send_observer_invitation
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken
+from task_worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ class FlakyEmailBackend(EmailBackend):
 
 def worker():
     """Run the queue as ``plusone worker`` does, until it is empty."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    run_worker()
 
 
 def remind() -> dict:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.test import Client as WebClient
 from django.urls import reverse
@@ -17,6 +16,7 @@ from plusone.clinical.models import Client
 from plusone.observers.models import Observer, ObserverRound
 from plusone.tokens.models import AccessToken
 from portal_fixtures import portal_web
+from task_worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_bob_invites_an_observer_who_gets_a_link_and_then_revokes_them(
     tom = Observer.objects.get(email="tom@observer.example")
     assert tom.label == "My brother Tom"
     # The email is a task: the worker sends it.
-    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
+    run_worker()
     assert "/o/" in mail.outbox[-1].body
     page = web.get(reverse("portal:observers"))
     assert "My brother Tom" in page.content.decode()

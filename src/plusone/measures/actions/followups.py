@@ -186,7 +186,8 @@ def record_follow_up_consent(
 def cancel_follow_ups(*, client: Any, now: dt.datetime) -> int:
     """Cancel the client's pending follow-ups and revoke their unused links; return how many."""
     pending = list(
-        FollowUp.objects.select_for_update()
+        # Lock the follow-up rows only: PostgreSQL refuses FOR UPDATE on a nullable join.
+        FollowUp.objects.select_for_update(of=("self",))
         .filter(episode__client=client, status__in=PENDING)
         .select_related("link")
     )
