@@ -233,6 +233,30 @@ class Drill:
             "replay_lag_ms_median": round(statistics.median(secs) * 1000, 1) if secs else None,
         }
 
+    def commit_cost(self, rounds: int = 10, per_round: int = 20) -> dict[str, Any]:
+        """One-row commits, local vs waiting for the standby, alternating in small blocks so
+        the shared machine's load falls on both alike: the price of synchronous_commit."""
+        import psycopg
+
+        times: dict[str, list[float]] = {"local": [], self.args.sync_level: []}
+        with psycopg.connect(**common.PRIMARY, dbname=DB, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS drill_commit (n int)")
+            for _ in range(rounds):
+                for level in times:
+                    conn.execute(f"SET synchronous_commit = '{level}'")
+                    for n in range(per_round):
+                        started = time.perf_counter()
+                        conn.execute("INSERT INTO drill_commit VALUES (%s)", (n,))
+                        times[level].append((time.perf_counter() - started) * 1000)
+        return {
+            level: {
+                "median": round(statistics.median(v), 2),
+                "p95": round(checkin_load._pct(sorted(v), 0.95), 2),
+                "n": len(v),
+            }
+            for level, v in times.items()
+        }
+
     def fail_over(self) -> dict[str, Any]:
         """Fence the old primary for the drill database, promote the replica."""
         fenced = time.monotonic()
@@ -283,6 +307,7 @@ class Drill:
         sync_state = sql(
             "SELECT sync_state FROM pg_stat_replication WHERE application_name = %s", REPLICA_NAME
         )
+        commit_cost = self.commit_cost()
         failover: dict[str, Any] = {}
 
         def fail_over_midway() -> None:
@@ -307,6 +332,7 @@ class Drill:
         return {
             "basebackup_s": self.basebackup_s,
             "sync_state_in_phase_2": sync_state[0][0] if sync_state else None,
+            "commit_ms": commit_cost,
             "async": result.figures(t0, t1) | {"lag": self.lag_figures(t0, t1)},
             "sync": result.figures(t2, fenced) | {"lag": self.lag_figures(t2, fenced)},
             "after_failover": result.figures(fenced, t3),
