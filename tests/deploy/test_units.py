@@ -4,6 +4,7 @@ command they run is a command this PlusOne has (docs/deploy.md)."""
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
 import shutil
@@ -84,9 +85,13 @@ def test_it_runs_only_commands_that_exist():
     assert checked >= 7
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
 def test_it_passes_systemd_analyze_verify(tmp_path):
     """systemd checks that each program exists, so the installed venv path points at this one."""
+    if shutil.which("systemd-analyze") is None:
+        # CI must check the units; a developer's machine without systemd may not.
+        if os.environ.get("CI") == "true":
+            pytest.fail("systemd-analyze is missing")
+        pytest.skip("no systemd-analyze here")
     venv = str(Path(sys.executable).parent.parent)
     for unit in UNITS:
         text = (DEPLOY / "systemd" / unit).read_text(encoding="utf-8")
