@@ -12,7 +12,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-
 # The reports' stylesheet: a file beside this module, since templates carry no <style>.
 STYLESHEET = Path(__file__).with_name("pdf.css")
 
