@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.core.test_batch import (
+from test_batch import (
     AIMS,
     END,
     MEASURES,
