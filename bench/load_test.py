@@ -85,6 +85,14 @@ def _free_port() -> int:
 
 
 def start_gunicorn(env: dict[str, str], workers: int, port: int) -> subprocess.Popen[bytes]:
+    # The prod profile serves hashed static names from collectstatic's manifest, as
+    # `plusone serve` does before it starts gunicorn; without it every page is a 500.
+    subprocess.run(
+        [PY, "-m", "plusone.cli", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        cwd=str(load_env.ROOT),
+        check=True,
+    )
     gunicorn = str(Path(PY).with_name("gunicorn"))
     server = subprocess.Popen(
         [

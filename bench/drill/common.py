@@ -67,7 +67,9 @@ def plusone(args: list[str], env: dict[str, str], **kw: Any) -> subprocess.Compl
 
 
 def start_gunicorn(port: int, env: dict[str, str], logfile: Path, workers: int = 2) -> Any:
-    """gunicorn on plusone.wsgi: ``plusone serve`` is not on main yet (issue 15, another part)."""
+    """gunicorn on plusone.wsgi, after collectstatic as ``plusone serve`` does (the prod
+    profile serves hashed static names from its manifest), so the drill picks its ports."""
+    plusone(["collectstatic", "--noinput", "--verbosity", "0"], env, check=True)
     out = logfile.open("ab")
     proc = subprocess.Popen(
         [
