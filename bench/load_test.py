@@ -47,9 +47,20 @@ SEED_DB = "plusone_load_seed"
 TARGETS = {"checkins_per_s": 50.0, "submit_p99_ms": 300.0, "dashboard_p95_ms": 150.0}
 
 
+def _field_key_id() -> str:
+    """The id of the key this data dir's secrets encrypt with: a seed made under other
+    secrets cannot be read, so it is made again."""
+    return load_env.secrets_for(load_env.DEFAULT_DATA_DIR)["PLUSONE_FIELD_KEYS"].split(":")[0]
+
+
 def _seeded() -> bool:
     exists = load_env.psql(f"select 1 from pg_database where datname = '{SEED_DB}'")
     if not exists:
+        return False
+    made_with = load_env.psql(
+        f"select shobj_description(oid, 'pg_database') from pg_database where datname = '{SEED_DB}'"
+    )
+    if (made_with or "").strip() != _field_key_id():
         return False
     try:
         found = load_env.psql("select count(*) from clinical_client", db=SEED_DB)
@@ -69,6 +80,7 @@ def ensure_seed() -> None:
         check=True,
         env=load_env.load_env(db=SEED_DB),
     )
+    load_env.psql(f"comment on database {SEED_DB} is '{_field_key_id()}'")
 
 
 def fresh_copy(db: str) -> None:
