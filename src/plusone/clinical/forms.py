@@ -116,15 +116,9 @@ def normalise_phone(raw: str) -> str:
     return "+" + digits
 
 
-class IntakeForm(CheckinChoicesForm):
-    given_name = TextField(max_length=100, label="Given name")
-    family_name = TextField(max_length=100, label="Family name")
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="PlusOne v1 serves adults (18 and over).",
-    )
-    email = forms.EmailField(required=False, label="Email (for check-in links)")
+class ContactForm(forms.Form):
+    """The practice's own id for the client and their mobile number: at intake and after."""
+
     phone = forms.CharField(
         required=False, max_length=30, label="Mobile number (for check-ins by text message)"
     )
@@ -134,6 +128,29 @@ class IntakeForm(CheckinChoicesForm):
         label="The practice's own id for the client (optional)",
         help_text="The id your booking system or EMR uses; imports match on it, never on a name.",
     )
+
+    def clean_practice_ref(self) -> str:
+        ref: str = self.cleaned_data["practice_ref"].strip()
+        # A leading = + - @ would run as a formula when an export opens in a spreadsheet.
+        if ref and not PRACTICE_REF.fullmatch(ref):
+            raise ValidationError(
+                "Use letters, digits and . _ - / only, starting with a letter or a digit."
+            )
+        return ref
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+class IntakeForm(CheckinChoicesForm, ContactForm):
+    given_name = TextField(max_length=100, label="Given name")
+    family_name = TextField(max_length=100, label="Family name")
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="PlusOne v1 serves adults (18 and over).",
+    )
+    email = forms.EmailField(required=False, label="Email (for check-in links)")
     primary = forms.ChoiceField(choices=PRIMARY_CHOICES, label="Primary measure", initial="phq9")
     secondary = forms.ChoiceField(
         choices=SECONDARY_CHOICES, required=False, label="Secondary measure", initial="gad7"
@@ -181,18 +198,6 @@ class IntakeForm(CheckinChoicesForm):
     consent_in_session = forms.BooleanField(
         required=False, label="Consents to check-ins in session"
     )
-
-    def clean_practice_ref(self) -> str:
-        ref: str = self.cleaned_data["practice_ref"].strip()
-        # A leading = + - @ would run as a formula when an export opens in a spreadsheet.
-        if ref and not PRACTICE_REF.fullmatch(ref):
-            raise ValidationError(
-                "Use letters, digits and . _ - / only, starting with a letter or a digit."
-            )
-        return ref
-
-    def clean_phone(self) -> str:
-        return normalise_phone(self.cleaned_data["phone"])
 
     def clean_date_of_birth(self) -> Any:
         born = self.cleaned_data["date_of_birth"]

@@ -5,6 +5,7 @@ from plusone.clinical import risk_views, views
 app_name = "clinical"
 urlpatterns = [
     path("clients/new/", views.intake, name="intake"),
+    path("clients/<uuid:client_id>/contact/", views.client_contact, name="client_contact"),
     path("flags/<uuid:flag_id>/acknowledge/", views.acknowledge_flag, name="acknowledge_flag"),
     path("flags/covering/", risk_views.covering, name="covering"),
     path("away/", risk_views.absences, name="absences"),

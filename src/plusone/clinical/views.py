@@ -16,6 +16,7 @@ from plusone.accounts.queries import staff_practice
 from plusone.clinical import actions, queries
 from plusone.clinical.forms import (
     AcknowledgeFlagForm,
+    ContactForm,
     IntakeForm,
     MoveSessionForm,
     SafetyPlanForm,
@@ -48,6 +49,35 @@ def intake(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Client added.")
             return redirect("insights:caseload")
     return render(request, "clinical/intake.html", {"form": form})
+
+
+@route(Policy.THERAPIST, examples={"client_id": "client"}, methods=("POST",))
+def client_contact(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Record the practice's own id for the client and their mobile number, then go back to
+    the journey."""
+    person = queries.access_client(request.user, client_id, write=True)
+    episode = person.episodes.order_by("-opened_on").first()
+    back = (
+        redirect("insights:journey", episode_id=episode.pk)
+        if episode is not None
+        else redirect("insights:caseload")
+    )
+    form = ContactForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        actions.set_contact(
+            user=request.user,
+            client=person,
+            practice_ref=form.cleaned_data["practice_ref"],
+            phone=form.cleaned_data["phone"],
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+        return back
+    messages.success(request, "Practice id and mobile number saved.")
+    return back
 
 
 @route(Policy.THERAPIST, examples={"flag_id": "flag"}, methods=("POST",))

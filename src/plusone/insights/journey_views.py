@@ -17,7 +17,7 @@ from plusone import audit
 from plusone.charts import render_journey
 from plusone.clinical import queries
 from plusone.clinical.actions.journey_notes import add_moment
-from plusone.clinical.forms import CheckinChoicesForm
+from plusone.clinical.forms import CheckinChoicesForm, ContactForm
 from plusone.clinical.journey_forms import MomentForm
 from plusone.clinical.models import BringNote, Phase
 from plusone.core.policy import Policy as RulePolicy
@@ -58,6 +58,9 @@ def journey_page(request: HttpRequest, episode_id: str) -> HttpResponse:
         # The client's statements of disagreement go with their record (PHIPA s.55(11)).
         "statements": [] if withheld.record else statements_for(episode.client),
         "choices_form": CheckinChoicesForm(initial=CheckinChoicesForm.initial_for(episode.client)),
+        "contact_form": ContactForm(
+            initial={"practice_ref": episode.client.practice_ref, "phone": episode.client.phone}
+        ),
         # Client against therapist, item by item (the congruence gap), with the rupture trace.
         "relationship": None
         if data.withheld_record

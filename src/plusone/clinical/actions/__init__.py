@@ -27,6 +27,7 @@ from plusone.clinical.actions.plans import (
     update_safety_plan,
 )
 from plusone.clinical.actions.preferences import (
+    set_contact,
     set_language,
 )
 from plusone.clinical.actions.relationship import (
