@@ -45,6 +45,33 @@ def _flush_may_purge_audit_rows() -> None:
 _flush_may_purge_audit_rows()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite, a run that starts the live server gets a test database in a file.
+
+    pytest-django keeps SQLite's test database in memory and, for the live server,
+    hands its request threads one shared connection: two requests at once (an
+    autosave still in flight when the client presses send) then collide inside it
+    and SQLite answers "database table is locked". A file in WAL mode gives each
+    thread its own connection, with the IMMEDIATE transaction mode and the busy
+    timeout that queue writers in a real SQLite practice
+    (tests/web/test_live_server_threads.py). Runs without the live server keep the
+    faster in-memory database.
+    """
+    from django.conf import settings
+
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    if any("live_server" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        test = default.setdefault("TEST", {})
+        test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
 @pytest.fixture
 def personas(db):  # type: ignore[no-untyped-def]
     from personas import make_personas
