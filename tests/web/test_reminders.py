@@ -4,6 +4,7 @@ queued as tasks, run by the real database worker, sent at most once, no health i
 import datetime as dt
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client as Browser
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,6 +22,7 @@ from plusone.clinical.actions import open_flag
 from plusone.clinical.models import Client, Consent, Flag, Session
 from plusone.measures import consent
 from plusone.measures.invitations import send_checkin_invitation, send_checkin_reminder
+from plusone.measures.models import CheckinDraft
 from plusone.notify import sms
 from plusone.notify.models import Delivery
 from plusone.observers import actions as observer_actions
@@ -343,3 +346,69 @@ def test_it_sends_one_reminder_when_the_reminder_task_is_queued_twice():
     results = DBTaskResult.objects.filter(task_path__endswith="send_checkin_reminder")
     assert sorted(r.return_value for r in results) == ["already", "sent"]
     assert len(mail.outbox) == 2  # the invitation and one reminder
+
+
+def _bob_opens_his_invitation(browser) -> AccessToken:
+    """Bob opens the emailed link on his phone, agrees, and his check-in begins (a draft)."""
+    path = re.search(r"/c/[A-Za-z0-9_-]+", mail.outbox[0].body).group(0)
+    response = browser.get(path, follow=True)
+    if response.redirect_chain and response.redirect_chain[-1][0].endswith("/checkin/consent/"):
+        response = browser.post("/checkin/consent/", {"choice": "agree"}, follow=True)
+    assert response.status_code == 200
+    token = AccessToken.objects.get(purpose="checkin", revoked_at=None)
+    assert CheckinDraft.objects.filter(token_id=str(token.pk)).exists()
+    return token
+
+
+def _invited_thirteen_hours_ago() -> None:
+    Delivery.objects.filter(kind="checkin_invite").update(
+        claimed_at=timezone.now() - dt.timedelta(hours=13)
+    )
+
+
+def test_it_holds_the_reminder_while_bob_is_answering_and_sends_it_once_he_has_gone_quiet():
+    p = make_personas()
+    session_for(p.bob, hours=20)
+    remind()
+    worker()
+    browser = Browser()
+    first = _bob_opens_his_invitation(browser)
+    _invited_thirteen_hours_ago()
+
+    # He is answering now: no reminder, and his link still works in his browser.
+    assert remind()["reminders"] == 0
+    worker()
+    assert len(mail.outbox) == 1
+    first.refresh_from_db()
+    assert first.revoked_at is None
+    page = browser.get("/checkin/")
+    assert page.status_code == 200
+    assert "This link has been replaced" not in page.content.decode()
+
+    # He put the phone down two hours ago: the reminder goes, and his answers go with it.
+    CheckinDraft.objects.filter(token_id=str(first.pk)).update(
+        updated_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert remind()["reminders"] == 1
+    worker()
+    assert len(mail.outbox) == 2
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    second = AccessToken.objects.get(purpose="checkin", revoked_at=None)
+    assert CheckinDraft.objects.filter(token_id=str(second.pk)).exists()
+
+
+def test_a_reminder_queued_before_bob_began_waits_while_he_answers():
+    p = make_personas()
+    session = session_for(p.bob, hours=20)
+    remind()
+    worker()
+    first = _bob_opens_his_invitation(Browser())
+    send_checkin_reminder.enqueue(str(session.pk))
+    worker()
+    result = DBTaskResult.objects.get(task_path__endswith="send_checkin_reminder")
+    assert result.return_value == "in_progress"
+    assert not Delivery.objects.filter(kind="checkin_reminder").exists()
+    first.refresh_from_db()
+    assert first.revoked_at is None
+    assert len(mail.outbox) == 1

@@ -50,6 +50,9 @@ INVITATION_WINDOW = dt.timedelta(hours=48)
 REMINDER_WINDOW = dt.timedelta(hours=24)
 # ...and never sooner than this after the invitation (a session booked late gets one message).
 REMINDER_GAP = dt.timedelta(hours=12)
+# ...and not while the client is answering on the old link: revoking it would end the
+# check-in open on their screen. A draft saved this recently means they are still there.
+ANSWERING = dt.timedelta(minutes=30)
 
 INVITE = "checkin_invite"
 REMIND = "checkin_reminder"
@@ -106,6 +109,13 @@ def open_link(session: Session) -> AccessToken | None:
     return latest
 
 
+def answering(link: AccessToken, *, now: dt.datetime) -> bool:
+    """Whether the client saved an answer on ``link`` within :data:`ANSWERING`."""
+    return CheckinDraft.objects.filter(
+        token_id=str(link.pk), updated_at__gt=now - ANSWERING
+    ).exists()
+
+
 @dataclass
 class RemindRun:
     """What one ``plusone remind`` run enqueued."""
@@ -145,7 +155,8 @@ def enqueue_due(*, now: dt.datetime) -> RemindRun:
                 key not in reminded
                 and session.starts_at - now <= REMINDER_WINDOW
                 and now - invited[key] >= REMINDER_GAP
-                and open_link(session) is not None
+                and (link := open_link(session)) is not None
+                and not answering(link, now=now)
             ):
                 send_checkin_reminder.enqueue(key)
                 run.reminders += 1
@@ -191,7 +202,10 @@ def send_checkin_invitation(session_id: str) -> str:
 def send_checkin_reminder(session_id: str) -> str:
     """The one reminder for a check-in still open before its session: a new link (the old one
     is revoked, a started check-in carries over), at most once per (session, channel).
-    Returns "sent", "already", "no_channel", "closed" (done, or no open link) or "gone"."""
+    A client answering on the old link right now is left alone: nothing is claimed, so a
+    later run sends the reminder if the check-in is still open once they have gone quiet.
+    Returns "sent", "already", "no_channel", "closed" (done, or no open link),
+    "in_progress" or "gone"."""
     now = timezone.now()
     session = _session(session_id, now)
     if session is None:
@@ -199,6 +213,8 @@ def send_checkin_reminder(session_id: str) -> str:
     old = open_link(session)
     if old is None:
         return "closed"
+    if answering(old, now=now):
+        return "in_progress"
     return _claim_and_send(session, REMIND, now=now, replaces=old)
 
 
