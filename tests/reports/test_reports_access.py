@@ -4,16 +4,32 @@ withheld (an observer's safety text, PHIPA s.52(1)(e)) and with the refusal noti
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 from django.test import TestCase
 from django.urls import reverse
 from report_helpers import pdf_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "checkin"))
+from checkin_helpers import answer_today, issue  # noqa: E402
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical.models import Client
 from plusone.rights import actions as rights
 
+# What a stored value looks like before it is put into words.
+RAW = {
+    "ISO time": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:"),
+    "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+    "Python value": re.compile(r"\b(True|False|None)\b"),
+    "dict or list": re.compile(r"[{}\[\]]"),
+    "instrument key": re.compile(
+        r"\b(phq9|gad7|who5|swls|personal_goals|felt_change|observed_change)"
+    ),
+    "snake case": re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b"),
+}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SAFETY_TEXT = "He said he wants to die some nights and I am scared of him when he drinks."
 ANSWERS = {
@@ -80,6 +96,46 @@ class AccessRequestPdfTests(TestCase):
         self.assertIn("Commissaire à l’information", text)
         self.assertIn("Séances", text)
         self.assertNotIn("wants to die", text)
+
+    def _a_check_in_and_an_observer(self, text="He cooks again and laughs more."):
+        _, token = issue(self.p.alice, self.p.bob)
+        answer_today(token, phq9_9=1)
+        self._observer_writes(text)
+
+    def test_it_puts_every_stored_value_into_words(self):
+        self._a_check_in_and_an_observer()
+        login_as(self.client, self.p.erin)
+        text = pdf_text(self.client.post(self.url).content)
+        for what, pattern in RAW.items():
+            found = pattern.search(text)
+            self.assertIsNone(
+                found,
+                f"{what}: …{text[max(0, found.start() - 80) : found.end() + 80] if found else ''}…",
+            )
+        self.assertIn("PHQ-9", text)
+        self.assertIn("Question 9: 1", text)
+        self.assertIn("Every session: PHQ-9", text)
+        self.assertRegex(text, r"\b(Yes|No)\b")
+        self.assertIn(f"{TODAY:%Y}", text)
+
+    def test_it_puts_the_values_into_french_words_for_a_french_speaking_client(self):
+        Client.objects.filter(pk=self.p.bob.pk).update(language="fr")
+        self._a_check_in_and_an_observer(SAFETY_TEXT)
+        login_as(self.client, self.p.erin)
+        text = pdf_text(self.client.post(self.url).content)
+        for what, pattern in RAW.items():
+            found = pattern.search(text)
+            self.assertIsNone(
+                found,
+                f"{what}: …{text[max(0, found.start() - 80) : found.end() + 80] if found else ''}…",
+            )
+        self.assertIn("Question 9 : 1", text)
+        self.assertRegex(text, r"\b(Oui|Non)\b")
+        self.assertNotRegex(text, r"\b(Yes|No)\b")
+        # The ground for withholding, and why, are in French too.
+        self.assertIn("art. 52(1)(e)(i) : risque de préjudice grave", text)
+        self.assertNotIn("risk of serious harm", text)
+        self.assertNotIn("observer's written answer", text)
 
     def test_it_answers_alice_and_charlie_like_anyone_without_the_role(self):
         for persona in (self.p.alice, self.p.charlie):

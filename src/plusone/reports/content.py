@@ -8,19 +8,25 @@ in the PDF is the page's string (``ProgressReport.chart.svg``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import gettext, gettext_lazy
+from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from plusone import charts
 from plusone.clinical.models import CLIENT_PHASE_NAMES, Client, Consent, Episode, Phase
+from plusone.clinical.plans import instrument_title
+from plusone.core.instruments import load_instrument
 from plusone.insights import flags, journey
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import WITHHELD_MARKER, Withholding, disclosure_notice
+from plusone.rights.export import WITHHELD_BY_RULE
+from plusone.rights.models import AccessException
 
 # Jacobson-Truax words against intake, for the therapist (never shown to the client).
 RC_LABELS = {
@@ -291,6 +297,7 @@ SECTION_TITLES: dict[str, Any] = {
     "what_i_want_to_bring": gettext_lazy("What you wanted to bring to a session"),
     "sittings": gettext_lazy("Check-ins"),
     "administrations": gettext_lazy("Answers and scores"),
+    "follow_ups": gettext_lazy("Follow-up check-ins"),
     "observers": gettext_lazy("Observers you invited"),
     "observer_rounds": gettext_lazy("Observers' answers"),
     "session_notes": gettext_lazy("Session notes"),
@@ -313,7 +320,113 @@ class Section:
     rows: tuple[tuple[tuple[str, str], ...], ...]
 
 
-def _readable(value: Any) -> str | None:
+# How a measurement plan's slots read to the client (the plan editor's words are the
+# therapist's; these go through the catalogue for the French copy).
+SLOT_WORDS: dict[str, Any] = {
+    "routine": gettext_lazy("Every session"),
+    "alternate": gettext_lazy("Every other session"),
+    "every_4th": gettext_lazy("Every 4th session"),
+    "every_4th_alternating": gettext_lazy("Every 4th session, taking turns"),
+    "end_of_session": gettext_lazy("At the end of a session"),
+    "intake": gettext_lazy("At the start"),
+    "review": gettext_lazy("At reviews"),
+    "risk_item_only": gettext_lazy("The safety question alone"),
+}
+# What opened a safety follow-up (Flag.source_kind), in words.
+FLAG_SOURCE_WORDS: dict[str, Any] = {
+    "administration": gettext_lazy("An answer to a questionnaire"),
+    "checkin": gettext_lazy("An answer in a check-in"),
+    "observer": gettext_lazy("An observer's answer"),
+    "import": gettext_lazy("An answer brought in from an earlier record"),
+}
+# Fields that hold an instrument's key: shown by the instrument's short title.
+INSTRUMENT_FIELDS = frozenset(
+    {"primary_instrument", "secondary_instrument", "instrument_key", "instrument"}
+)
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _instrument(key: str) -> str:
+    # A measurement consent's "checkin" covers the check-in as a whole, not one instrument.
+    if key == "checkin":
+        return gettext("Check-ins")
+    return instrument_title(key)
+
+
+def _question(key: str | None, item: str) -> str:
+    """An item of an instrument as "Question N", numbered as asked."""
+    for n, found in enumerate(_items(key), start=1):
+        if found == item:
+            return gettext("Question %(number)s") % {"number": n}
+    return gettext("A question")
+
+
+def _items(key: str | None) -> list[str]:
+    if not key:
+        return []
+    try:
+        return [item.id for item in load_instrument(key).items]
+    except Exception:  # an instrument no longer shipped
+        return []
+
+
+def _answers(key: str | None, answers: dict[str, Any]) -> str:
+    """A check-in's answers as "Question 1: 2; Question 2: 0 ...", numbered as asked."""
+    order = {item: n for n, item in enumerate(_items(key), start=1)}
+    numbered = sorted(
+        (
+            (order.get(item, len(order) + n), value)
+            for n, (item, value) in enumerate(answers.items(), start=1)
+        ),
+        key=lambda pair: pair[0],
+    )
+    return "; ".join(
+        gettext("Question %(number)s: %(answer)s") % {"number": n, "answer": _plain(v)}
+        for n, v in numbered
+    )
+
+
+def _schedule(schedule: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{SLOT_WORDS.get(slot, slot)}: {', '.join(_instrument(k) for k in keys)}"
+        for slot, keys in schedule.items()
+        if keys
+    )
+
+
+def _intervals(days: dict[str, Any]) -> str:
+    return "; ".join(
+        ngettext(
+            "%(name)s: at least %(days)s day apart", "%(name)s: at least %(days)s days apart", n
+        )
+        % {"name": _instrument(k), "days": n}
+        for k, n in days.items()
+    )
+
+
+def _plain(value: Any) -> str:
+    """One stored value in words: yes or no, a date or time in Toronto, a number as the
+    language writes it, a list or mapping item by item."""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, float):
+        return formats.localize(round(value, 2))
+    if isinstance(value, str):
+        if ISO_TIME.match(value):
+            moment = dt.datetime.fromisoformat(value)
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        if ISO_DAY.match(value):
+            return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+        return value
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def _readable(name: str, value: Any, row: dict[str, Any]) -> str | None:
     """A value a person can read, or None to leave it out (ids, empty values)."""
     if value in (None, "", [], {}):
         return None
@@ -321,7 +434,26 @@ def _readable(value: Any) -> str | None:
         return str(value["name"]) or None
     if isinstance(value, str) and _is_uuid(value):
         return None
-    return str(value)
+    if name in INSTRUMENT_FIELDS and isinstance(value, str):
+        return _instrument(value)
+    if name == "item_id" and isinstance(value, str):
+        return _question(row.get("instrument_key"), value)
+    if name == "source_kind" and value in FLAG_SOURCE_WORDS:
+        return str(FLAG_SOURCE_WORDS[value])
+    if name == "answers" and isinstance(value, dict):
+        return _answers(row.get("instrument_key"), value)
+    if name == "schedule" and isinstance(value, dict):
+        return _schedule(value)
+    if name == "min_interval_days" and isinstance(value, dict):
+        return _intervals(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        # Lists of instrument keys (review screens asked for, carried over) by their titles.
+        return ", ".join(_instrument(v) if _is_instrument(v) else _plain(v) for v in value)
+    return _plain(value)
+
+
+def _is_instrument(key: str) -> bool:
+    return key == "checkin" or instrument_title(key) != key
 
 
 def _is_uuid(text: str) -> bool:
@@ -350,9 +482,9 @@ def _field_words(model: Any, name: str, value: Any) -> tuple[str, Any]:
 
 
 def access_sections(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[Section, ...]:
-    """The export's sections as readable tables: field label and value (choices by their
-    label), ids left out (the JSON export carries them). What the export withheld is
-    already absent."""
+    """The export's sections as readable tables: field label and value in words (choices
+    by their label, dates in Toronto, instruments by title), ids left out (the JSON export
+    carries them). What the export withheld is already absent."""
     out = []
     for part in parts:
         model = apps.get_model(part.model)
@@ -363,7 +495,7 @@ def access_sections(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[Sec
                 if name in INTERNAL_FIELDS:
                     continue
                 label, value = _field_words(model, name, raw)
-                text = _readable(value)
+                text = _readable(name, value, row)
                 if text is not None:
                     pairs.append((label, text))
             rows.append(tuple(pairs))
@@ -372,15 +504,21 @@ def access_sections(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[Sec
     return tuple(out)
 
 
-def refusals(export: dict[str, Any]) -> tuple[dict[str, str], ...]:
-    """One line per withheld item: what kind of item, its exception and the explanation."""
+def refusals(export: dict[str, Any], parts: tuple[Any, ...]) -> tuple[dict[str, str], ...]:
+    """One line per withheld item: what kind of item (its section's title), its exception
+    and the explanation, in the active language. A privacy officer's own explanation of a
+    severed item stays as written; the rule's explanation is translated."""
+    sections = {part.model.lower(): part.section for part in parts}
     out = []
     for w in export.get("withheld", []):
+        section = sections.get(w["item"])
+        label = str(SECTION_TITLES[section]) if section in SECTION_TITLES else w["item"]
         try:
-            label = str(apps.get_model(w["item"])._meta.verbose_name).capitalize()
-        except (LookupError, ValueError):
-            label = w["item"]
-        out.append(
-            {"label": label, "exception_text": w["exception_text"], "explanation": w["explanation"]}
-        )
+            exception = str(AccessException(w["exception"]).label)
+        except ValueError:
+            exception = w["exception_text"]
+        rule = WITHHELD_BY_RULE.get(w["item"])
+        by_rule = rule is not None and w.get("recorded_at") is None
+        explanation = str(rule[2]) if by_rule and rule else w["explanation"]
+        out.append({"label": label, "exception_text": exception, "explanation": explanation})
     return tuple(out)

@@ -121,7 +121,7 @@ def access_pdf(request: HttpRequest, request_id: str) -> HttpResponse:
         context = {
             "export": body,
             "sections": content.access_sections(body, export.PARTS),
-            "refusals": content.refusals(body),
+            "refusals": content.refusals(body, export.PARTS),
             "refusal_notice": content.REFUSAL_NOTICE,
             "today": timezone.localdate(),
             "language": found.client.language,

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from plusone.accounts.models import User
 from plusone.audit.models import AuditEvent
@@ -166,12 +167,14 @@ def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
 # Rows withheld from every export by rule, not by a privacy officer's choice: an
 # observer's text the safety screen caught (PHIPA s.52(1)(e), a risk of serious harm to
 # the observer). Model label -> (the field that marks it, the exception, why).
-WITHHELD_BY_RULE: dict[str, tuple[str, AccessException, str]] = {
+WITHHELD_BY_RULE: dict[str, tuple[str, AccessException, Any]] = {
     "observers.observerround": (
         "safety_held",
         AccessException.RISK_OF_HARM,
-        "An observer's written answer that touches on safety: disclosing it could "
-        "reasonably be expected to risk serious harm to the person who wrote it.",
+        gettext_lazy(
+            "An observer's written answer that touches on safety: disclosing it could "
+            "reasonably be expected to risk serious harm to the person who wrote it."
+        ),
     ),
 }
 
@@ -185,7 +188,7 @@ def _withheld_by_rule(row: models.Model) -> dict[str, Any] | None:
         "id": str(row.pk),
         "exception": rule[1].value,
         "exception_text": str(rule[1].label),
-        "explanation": rule[2],
+        "explanation": str(rule[2]),
         "recorded_at": None,
     }
 

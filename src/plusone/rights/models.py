@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from plusone.accounts.models import Practice
 from plusone.clinical.models import Client
@@ -34,29 +35,33 @@ class HowReceived(models.TextChoices):
 
 
 class AccessException(models.TextChoices):
-    """The narrow grounds on which access may be refused or a part severed (PHIPA s.52(1))."""
+    """The narrow grounds on which access may be refused or a part severed (PHIPA s.52(1)).
 
-    LEGAL_PRIVILEGE = "s52_1_a", "s.52(1)(a): subject to legal privilege"
-    PROHIBITED = "s52_1_b", "s.52(1)(b): another Act or a court order prohibits disclosure"
-    PROCEEDING = "s52_1_c", "s.52(1)(c): collected for a proceeding not yet concluded"
+    Translatable: the client reads them in the access-request copy, in their language."""
+
+    LEGAL_PRIVILEGE = "s52_1_a", _("s.52(1)(a): subject to legal privilege")
+    PROHIBITED = "s52_1_b", _("s.52(1)(b): another Act or a court order prohibits disclosure")
+    PROCEEDING = "s52_1_c", _("s.52(1)(c): collected for a proceeding not yet concluded")
     INVESTIGATION = (
         "s52_1_d",
-        "s.52(1)(d): collected for an inspection or investigation not concluded",
+        _("s.52(1)(d): collected for an inspection or investigation not concluded"),
     )
     RISK_OF_HARM = (
         "s52_1_e_i",
-        "s.52(1)(e)(i): risk of serious harm to treatment or recovery, or of serious bodily harm",
+        _(
+            "s.52(1)(e)(i): risk of serious harm to treatment or recovery, or of serious bodily harm"  # noqa: E501
+        ),
     )
     REQUIRED_SOURCE = (
         "s52_1_e_ii",
-        "s.52(1)(e)(ii): would identify a person required by law to provide it",
+        _("s.52(1)(e)(ii): would identify a person required by law to provide it"),
     )
     CONFIDENTIAL_SOURCE = (
         "s52_1_e_iii",
-        "s.52(1)(e)(iii): would identify a person who provided it in confidence",
+        _("s.52(1)(e)(iii): would identify a person who provided it in confidence"),
     )
     # Only for refusing a whole request, never for severing a part.
-    FRIVOLOUS = "s54_6", "s.54(6): frivolous or vexatious, or made in bad faith"
+    FRIVOLOUS = "s54_6", _("s.54(6): frivolous or vexatious, or made in bad faith")
 
 
 SEVERANCE_EXCEPTIONS = [c for c in AccessException if c is not AccessException.FRIVOLOUS]
