@@ -12,7 +12,7 @@ from django.urls import reverse
 from report_helpers import pdf_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "checkin"))
-from checkin_helpers import answer_today, issue  # noqa: E402
+from checkin_helpers import answer_today, issue
 
 from personas import TODAY, login_as, make_personas
 from plusone.audit.models import AuditEvent
@@ -115,6 +115,9 @@ class AccessRequestPdfTests(TestCase):
         self.assertIn("PHQ-9", text)
         self.assertIn("Question 9: 1", text)
         self.assertIn("Every session: PHQ-9", text)
+        # Field labels are words too ("Main questionnaire", not "primary instrument").
+        self.assertNotIn("primary instrument", text)
+        self.assertNotIn("risk item only", text)
         self.assertRegex(text, r"\b(Yes|No)\b")
         self.assertIn(f"{TODAY:%Y}", text)
 
@@ -132,6 +135,8 @@ class AccessRequestPdfTests(TestCase):
         self.assertIn("Question 9 : 1", text)
         self.assertRegex(text, r"\b(Oui|Non)\b")
         self.assertNotRegex(text, r"\b(Yes|No)\b")
+        self.assertNotIn("Created", text)
+        self.assertNotIn("created at", text)
         # The ground for withholding, and why, are in French too.
         self.assertIn("art. 52(1)(e)(i) : risque de préjudice grave", text)
         self.assertNotIn("risk of serious harm", text)

@@ -25,6 +25,7 @@ from plusone.core.instruments import load_instrument
 from plusone.insights import flags, journey
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import WITHHELD_MARKER, Withholding, disclosure_notice
+from plusone.reports.field_labels import FIELD_LABELS
 from plusone.rights.export import WITHHELD_BY_RULE
 from plusone.rights.models import AccessException
 
@@ -469,12 +470,14 @@ INTERNAL_FIELDS = frozenset({"id", "practice", "idempotency_key"})
 
 
 def _field_words(model: Any, name: str, value: Any) -> tuple[str, Any]:
-    """A field's label (its verbose name) and, for a choice, the choice's label."""
+    """A field's label (field_labels.FIELD_LABELS, in the active language) and, for a
+    choice, the choice's label."""
+    words = FIELD_LABELS.get(name)
     try:
         found = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name.replace("_", " "), value
-    label = str(getattr(found, "verbose_name", name))
+        return str(words) if words else name.replace("_", " "), value
+    label = str(words) if words else str(getattr(found, "verbose_name", name))
     choices = dict(getattr(found, "flatchoices", None) or ())
     if choices and isinstance(value, str):
         return label, choices.get(value, value)
