@@ -9,7 +9,7 @@ from django.db import models
 from django.test import SimpleTestCase
 from django.utils import translation
 
-from plusone.reports.field_labels import FIELD_LABELS
+from plusone.reports.field_labels import CHOICE_WORDS, FIELD_LABELS
 from plusone.rights.export import PARTS
 
 # Never printed: the PDF skips these (content.INTERNAL_FIELDS) and drops bare UUIDs.
@@ -66,3 +66,68 @@ class FieldLabelTests(SimpleTestCase):
         self.assertEqual(untranslated, {}, "translate these in locale/fr_CA django.po")
         for name, text in french.items():
             self.assertNotIn("_", text, name)
+
+
+# Choice words that are the same word in English and French.
+SAME_CHOICE_IN_FRENCH = frozenset({"Supervision"})
+
+
+def _choices() -> dict[tuple[str, str], list[str]]:
+    """(field name, stored value) -> the export models that store it, for every choice of
+    every choice field of the export's models."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for part in PARTS:
+        model = apps.get_model(part.model)
+        for field in model._meta.concrete_fields:
+            for value, _label in field.flatchoices if field.choices else ():
+                found.setdefault((field.name, value), []).append(part.model)
+    return found
+
+
+class ChoiceWordTests(SimpleTestCase):
+    def test_every_choice_has_words(self) -> None:
+        missing = {
+            key: owners
+            for key, owners in _choices().items()
+            if key[1] not in CHOICE_WORDS.get(key[0], {})
+        }
+        self.assertEqual(missing, {}, "give these choices words in reports/field_labels.py")
+
+    def test_it_has_words_only_for_stored_choices(self) -> None:
+        known = set(_choices())
+        extra = {
+            (name, value)
+            for name, words in CHOICE_WORDS.items()
+            for value in words
+            if (name, value) not in known
+        }
+        self.assertEqual(extra, set())
+
+    def test_choice_words_are_sentence_case_words(self) -> None:
+        with translation.override("en-ca"):
+            for name, words in CHOICE_WORDS.items():
+                for value, word in words.items():
+                    text = str(word)
+                    self.assertNotIn("_", text, (name, value))
+                    self.assertEqual(text, text.strip(), (name, value))
+                    self.assertTrue(
+                        text[0].isupper() or text.startswith("s."), f"{name}={value}: {text!r}"
+                    )
+
+    def test_every_choice_has_a_french_translation(self) -> None:
+        untranslated = {}
+        for name, words in CHOICE_WORDS.items():
+            for value, word in words.items():
+                with translation.override("en-ca"):
+                    english = str(word)
+                with translation.override("fr-ca"):
+                    french = str(word)
+                if french == english and english not in SAME_CHOICE_IN_FRENCH:
+                    untranslated[(name, value)] = english
+                self.assertTrue(french.strip(), (name, value))
+        self.assertEqual(untranslated, {}, "translate these in locale/fr_CA django.po")
+
+    def test_a_closed_status_is_not_a_date_in_french(self) -> None:
+        with translation.override("fr-ca"):
+            for value in ("closed", "cancelled", "invited", "done"):
+                self.assertFalse(str(CHOICE_WORDS["status"][value]).endswith(" le"), value)

@@ -141,6 +141,10 @@ class AccessRequestPdfTests(TestCase):
         self.assertIn("art. 52(1)(e)(i) : risque de préjudice grave", text)
         self.assertNotIn("risk of serious harm", text)
         self.assertNotIn("observer's written answer", text)
+        # Choices are in French words too, not the models' English labels.
+        self.assertNotIn("Measurement", text)
+        self.assertNotIn("Not applicable", text)
+        self.assertNotIn("check-in link", text)
 
     def test_it_answers_alice_and_charlie_like_anyone_without_the_role(self):
         for persona in (self.p.alice, self.p.charlie):

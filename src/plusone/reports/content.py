@@ -25,7 +25,7 @@ from plusone.core.instruments import load_instrument
 from plusone.insights import flags, journey
 from plusone.lockbox.models import ConsentDirective, ItemKind, Scope
 from plusone.lockbox.queries import WITHHELD_MARKER, Withholding, disclosure_notice
-from plusone.reports.field_labels import FIELD_LABELS
+from plusone.reports.field_labels import CHOICE_WORDS, FIELD_LABELS
 from plusone.rights.export import WITHHELD_BY_RULE
 from plusone.rights.models import AccessException
 
@@ -471,7 +471,8 @@ INTERNAL_FIELDS = frozenset({"id", "practice", "idempotency_key"})
 
 def _field_words(model: Any, name: str, value: Any) -> tuple[str, Any]:
     """A field's label (field_labels.FIELD_LABELS, in the active language) and, for a
-    choice, the choice's label."""
+    choice, the choice's words (field_labels.CHOICE_WORDS, in the active language; the
+    model's own label when it has none)."""
     words = FIELD_LABELS.get(name)
     try:
         found = model._meta.get_field(name)
@@ -480,7 +481,8 @@ def _field_words(model: Any, name: str, value: Any) -> tuple[str, Any]:
     label = str(words) if words else str(getattr(found, "verbose_name", name))
     choices = dict(getattr(found, "flatchoices", None) or ())
     if choices and isinstance(value, str):
-        return label, choices.get(value, value)
+        word = CHOICE_WORDS.get(name, {}).get(value)
+        return label, str(word) if word is not None else choices.get(value, value)
     return label, value
 
 

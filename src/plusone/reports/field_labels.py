@@ -204,3 +204,171 @@ FIELD_LABELS: dict[str, Any] = {
     "statement": gettext_lazy("Your statement of disagreement"),
     "statement_received_on": gettext_lazy("Statement received"),
 }
+
+# The words for a choice's stored value, by field name: the models' own choice labels
+# are English (some lowercase, some codes), so the copy a client reads uses these, in
+# their language. One inner dict per field name, merged across the exported models that
+# share it (``status``, ``kind``, ``language``, ``channel``, ``context``...): a value that
+# several models store has words true for all of them ("follow_up" is a consent's kind
+# and a set of questionnaires' kind). A choice never reuses a field label's English that
+# reads as a date in French ("Closed" is "Fermé le"): an episode's status is "Ended", a
+# cancelled session "Called off". A test fails when a choice of an exported model has no
+# words.
+CHOICE_WORDS: dict[str, dict[str, Any]] = {
+    "status": {
+        "open": gettext_lazy("In progress"),
+        "closed": gettext_lazy("Ended"),
+        "acknowledged": gettext_lazy("Seen by your therapist"),
+        "scheduled": gettext_lazy("Planned"),
+        "attended": gettext_lazy("Attended"),
+        "cancelled": gettext_lazy("Called off"),
+        "no_show": gettext_lazy("Missed without notice"),
+        "late_cancel": gettext_lazy("Cancelled late"),
+        "completed": gettext_lazy("Completed"),
+        "skipped": gettext_lazy("Not completed (skipped)"),
+        "invited": gettext_lazy("Invitation sent"),
+        "done": gettext_lazy("Completed"),
+        "extended": gettext_lazy("Extended once"),
+        "fulfilled": gettext_lazy("Fulfilled"),
+        "refused": gettext_lazy("Refused"),
+        "corrected": gettext_lazy("Corrected"),
+    },
+    "kind": {
+        "intake": gettext_lazy("Intake"),
+        "routine": gettext_lazy("Routine"),
+        "review": gettext_lazy("Review"),
+        "reflection": gettext_lazy("Session reflection"),
+        "follow_up": gettext_lazy("Follow-up after an ending"),
+        "phase_change": gettext_lazy("Phase change"),
+        "declined": gettext_lazy("Declined proposal"),
+        "measurement": gettext_lazy("Questionnaires to follow progress"),
+        "supervision": gettext_lazy("Supervision"),
+        "observer": gettext_lazy("Answers from people you invite"),
+        "treatment_plan": gettext_lazy("Treatment-plan change"),
+        "referral": gettext_lazy("Referral summary"),
+        "rupture": gettext_lazy("Strain in our work"),
+        "repair": gettext_lazy("Repair"),
+        "note": gettext_lazy("A note"),
+        "dispute": gettext_lazy("A dispute (correction request)"),
+    },
+    "language": {
+        "en": gettext_lazy("English"),
+        "fr": gettext_lazy("French"),
+    },
+    "channel": {
+        "": gettext_lazy("Not applicable"),
+        "email": gettext_lazy("Email"),
+        "sms": gettext_lazy("Text message"),
+        "in_session": gettext_lazy("In session"),
+        "portal": gettext_lazy("In the portal"),
+    },
+    "context": {
+        "checkin": gettext_lazy("Check-in link"),
+        "kiosk": gettext_lazy("In session, on the therapist's device"),
+        "in_session": gettext_lazy("In session"),
+        "import": gettext_lazy("Imported"),
+    },
+    "respondent": {
+        "client": gettext_lazy("Client"),
+        "therapist": gettext_lazy("Therapist"),
+        "observer": gettext_lazy("Person you invited"),
+    },
+    "promise": {
+        "next_business_day": gettext_lazy("By the next business day"),
+        "therapist_back": gettext_lazy("When the therapist is back"),
+    },
+    "phase": {
+        "none": gettext_lazy("None yet"),
+        "stabilizing": gettext_lazy("Stabilizing"),
+        "plus_one": gettext_lazy("Ready for the next step"),
+        "deepening": gettext_lazy("Deepening"),
+        "consolidating": gettext_lazy("Consolidating"),
+        "ending": gettext_lazy("Ending"),
+    },
+    "confirmation": {
+        "pending": gettext_lazy("Waiting for the client's confirmation"),
+        "in_session": gettext_lazy("Confirmed by the client in session"),
+        "spoken": gettext_lazy("Client's spoken confirmation, recorded by the therapist"),
+        "portal": gettext_lazy("Confirmed by the client in the portal"),
+    },
+    "target": {
+        "administration": gettext_lazy("A score"),
+        "decision": gettext_lazy("A decision"),
+    },
+    "recorded_by_kind": {
+        "client": gettext_lazy("You, in the portal"),
+        "therapist_with_client": gettext_lazy("Your therapist, with you"),
+    },
+    "relationship": {
+        "partner": gettext_lazy("Partner or spouse"),
+        "family": gettext_lazy("Family member"),
+        "friend": gettext_lazy("Friend"),
+        "coworker": gettext_lazy("Co-worker"),
+        "other": gettext_lazy("Someone else"),
+    },
+    "purpose": {
+        "care": gettext_lazy("Continuity of care (does not override a consent directive)"),
+        "risk": gettext_lazy(
+            "To eliminate or reduce a significant risk of serious bodily harm (PHIPA s.40(1))"
+        ),
+        "law": gettext_lazy("Required by law, such as a court order or summons"),
+        "other": gettext_lazy("Another reason (does not override a consent directive)"),
+    },
+    "scope": {
+        "item": gettext_lazy("One item of the record"),
+        "record": gettext_lazy("The whole record"),
+        "clinician": gettext_lazy("Access by a named clinician"),
+    },
+    "item_kind": {
+        "note": gettext_lazy("Session note"),
+        "administration": gettext_lazy("Questionnaire answered"),
+        "observer_answer": gettext_lazy("An observer's answer"),
+        "goal": gettext_lazy("Goal"),
+    },
+    "legal_basis": {
+        "child_protection": gettext_lazy("Child-protection report (CYFSA s.125)"),
+        "risk": gettext_lazy("Risk of serious bodily harm (PHIPA s.40(1))"),
+        "court": gettext_lazy("Court order or summons (PHIPA s.41(1)(d))"),
+        "referral": gettext_lazy("Referral with consent (PHIPA s.18, s.20(2))"),
+        "client_export": gettext_lazy("Export directed by the client"),
+        "other": gettext_lazy("Other disclosure required by law"),
+    },
+    "how_received": {
+        "in_person": gettext_lazy("In writing, handed in person"),
+        "email": gettext_lazy("Email"),
+        "mail": gettext_lazy("Mail"),
+        "fax": gettext_lazy("Fax"),
+        "oral": gettext_lazy("Spoken, written down by staff"),
+        "portal": gettext_lazy("Sent by the client from the portal"),
+    },
+    "refusal_ground": {
+        "s52_1_a": gettext_lazy("s.52(1)(a): subject to legal privilege"),
+        "s52_1_b": gettext_lazy("s.52(1)(b): another Act or a court order prohibits disclosure"),
+        "s52_1_c": gettext_lazy("s.52(1)(c): collected for a proceeding not yet concluded"),
+        "s52_1_d": gettext_lazy(
+            "s.52(1)(d): collected for an inspection or investigation not concluded"
+        ),
+        "s52_1_e_i": gettext_lazy(
+            "s.52(1)(e)(i): risk of serious harm to treatment or recovery, or of serious "
+            "bodily harm"
+        ),
+        "s52_1_e_ii": gettext_lazy(
+            "s.52(1)(e)(ii): would identify a person required by law to provide it"
+        ),
+        "s52_1_e_iii": gettext_lazy(
+            "s.52(1)(e)(iii): would identify a person who provided it in confidence"
+        ),
+        "s54_6": gettext_lazy("s.54(6): frivolous or vexatious, or made in bad faith"),
+        "s55_8": gettext_lazy(
+            "s.55(8): not shown to be incomplete or inaccurate for the purposes the record is used"
+        ),
+        "s55_9_a": gettext_lazy(
+            "s.55(9)(a): not created by the practice, which lacks the knowledge, expertise "
+            "or authority to correct it"
+        ),
+        "s55_9_b": gettext_lazy(
+            "s.55(9)(b): a professional opinion or observation made in good faith"
+        ),
+        "s55_6": gettext_lazy("s.55(6): frivolous or vexatious, or made in bad faith"),
+    },
+}
