@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -18,10 +19,14 @@ from journey_fixtures import give_history
 from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import actions
-from plusone.clinical.models import Client
+from plusone.clinical.models import Client, ReleaseTiming
 from plusone.core.instruments import load_instrument
 from plusone.lockbox import actions as lockbox
+from plusone.measures.actions.looked_at import mark_looked_at_together
 from plusone.reports.views import client_pdf, clinical_pdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web" / "checkin"))
+from checkin_helpers import answer_today, issue
 
 
 def _clinical(episode):
@@ -178,3 +183,43 @@ class ProgressReportPictureTests(TestCase):
         )
         # The symptom line's navy appears only if the SVG was drawn.
         self.assertGreater(close, 30)
+
+
+class ClientReportReleaseTimingTests(TestCase):
+    """The client's report shows what the client chose to see: with "after we look
+    together", only check-ins the therapist marked as looked at together."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        cls.episode = cls.p.bob.episodes.get()
+        _, first = issue(cls.p.alice, cls.p.bob)
+        answer_today(first, goal_1=4)
+        mark_looked_at_together(user=cls.p.alice, episode=cls.episode, now=timezone.now())
+        _, second = issue(cls.p.alice, cls.p.bob)
+        answer_today(second, goal_1=9)
+
+    def test_it_leaves_out_a_check_in_not_yet_looked_at_together_and_says_so(self):
+        self.assertEqual(self.p.bob.release_timing, ReleaseTiming.AFTER_REVIEW)
+        text = pdf_text(client_pdf(self.episode).pdf)
+        self.assertIn("Bob's first goal: 4 out of 10 last time", text)
+        self.assertNotIn("9 out of 10", text)
+        self.assertIn("1 check-in we have not yet looked at together is not in this report", text)
+        # Alice sees it beside the link before she hands the report over.
+        login_as(self.client, self.p.alice)
+        page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/").content.decode()
+        self.assertIn("without the 1 check-in not yet looked at together", page)
+
+    def test_it_shows_every_check_in_when_bob_chose_to_see_them_at_once(self):
+        Client.objects.filter(pk=self.p.bob.pk).update(release_timing=ReleaseTiming.AT_ONCE)
+        self.episode.client.refresh_from_db()
+        text = pdf_text(client_pdf(self.episode).pdf)
+        self.assertIn("Bob's first goal: 9 out of 10 last time", text)
+        self.assertNotIn("not yet looked at together", text)
+
+    def test_it_says_so_in_french_too(self):
+        Client.objects.filter(pk=self.p.bob.pk).update(language="fr")
+        self.episode.client.refresh_from_db()
+        text = pdf_text(client_pdf(self.episode).pdf)
+        self.assertIn("pas encore regardé ensemble", text)
+        self.assertNotIn("9 sur 10", text)

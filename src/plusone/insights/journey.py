@@ -43,12 +43,14 @@ from plusone.charts.adapters import growth_from_instrument, symptoms_from_instru
 from plusone.clinical import queries
 from plusone.clinical.models import (
     CLIENT_PHASE_NAMES,
+    Client,
     Decision,
     Episode,
     Flag,
     Goal,
     Moment,
     Phase,
+    ReleaseTiming,
     Session,
 )
 from plusone.clinical.phase_now import phase_now
@@ -680,6 +682,32 @@ def _chart_moments(moments: Iterable[Moment], axis: _Axis) -> tuple[charts.Momen
         if number is not None:
             out.append(charts.Moment(axis.session_key(number), m.happened_on, m.text))
     return tuple(out)
+
+
+def unreleased(episode: Episode, client: Client) -> frozenset[tuple[str, Any]]:
+    """The administrations the client does not see yet, as lockbox items: none when they
+    chose "at once"; else those of sittings not yet looked at together. The portal and
+    the client's progress report both honour it."""
+    if client.release_timing == ReleaseTiming.AT_ONCE:
+        return frozenset()
+    rows = Administration.objects.filter(
+        episode=episode, sitting__isnull=False, sitting__looked_at_together_at__isnull=True
+    ).values_list("pk", flat=True)
+    return frozenset(("administration", pk) for pk in rows)
+
+
+def unreleased_sittings(episode: Episode, client: Client) -> int:
+    """How many check-ins :func:`unreleased` holds back from the client."""
+    if client.release_timing == ReleaseTiming.AT_ONCE:
+        return 0
+    return (
+        Administration.objects.filter(
+            episode=episode, sitting__isnull=False, sitting__looked_at_together_at__isnull=True
+        )
+        .values("sitting")
+        .distinct()
+        .count()
+    )
 
 
 def moments_of(episode: Episode) -> list[Moment]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -29,13 +28,11 @@ from plusone.clinical.models import (
     Episode,
     Moment,
     Phase,
-    ReleaseTiming,
     Session,
 )
 from plusone.clinical.phase_now import awaiting_phase, decisions_of
-from plusone.insights.journey import EpisodeJourney, build_journey, moments_of
+from plusone.insights.journey import EpisodeJourney, build_journey, moments_of, unreleased
 from plusone.lockbox.queries import Withholding
-from plusone.measures.models import Administration
 
 
 @dataclass(frozen=True)
@@ -76,17 +73,6 @@ def episode_of(client: Client) -> Episode | None:
         .order_by("-status", "-opened_on")  # "open" sorts after "closed": open first
         .first()
     )
-
-
-def unreleased(episode: Episode, client: Client) -> frozenset[tuple[str, Any]]:
-    """The administrations the client does not see yet, as lockbox items: none when they
-    chose "at once"; else those of sittings not yet looked at together."""
-    if client.release_timing == ReleaseTiming.AT_ONCE:
-        return frozenset()
-    rows = Administration.objects.filter(
-        episode=episode, sitting__isnull=False, sitting__looked_at_together_at__isnull=True
-    ).values_list("pk", flat=True)
-    return frozenset(("administration", pk) for pk in rows)
 
 
 def _latest(values: dict[int, float | None]) -> float | None:

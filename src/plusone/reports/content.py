@@ -79,6 +79,9 @@ class ProgressReport:
     symptom_words: str = ""
     phase: str = ""
     language: str = "en"
+    # Client version: check-ins left out because the client chose to see results only
+    # after looking at them together, and these are not looked at yet.
+    held_back: int = 0
 
 
 def _category(pre: float, post: float, s: charts.Symptoms) -> str:
@@ -175,7 +178,17 @@ def client_report(episode: Episode, *, today: dt.date) -> ProgressReport:
     client chart (no numbers on symptoms, no band names, no alerts), the phase in their
     words. ``judge=False`` leaves out the proposal, alerts and flags, as in the portal."""
     moments = journey.moments_of(episode)
-    data = journey.build_journey(episode, today=today, judge=False, moments=moments)
+    client = episode.client
+    # The client's release timing holds here as in the portal: with "after we look
+    # together", check-ins not yet looked at together stay out of their report.
+    hidden = journey.unreleased(episode, client)
+    data = journey.build_journey(
+        episode,
+        today=today,
+        judge=False,
+        moments=moments,
+        withheld=Withholding(items=hidden),
+    )
     j = data.journey
     chart = charts.render_journey(
         j, audience="client", width=960, id_prefix="report", translate=gettext
@@ -195,6 +208,7 @@ def client_report(episode: Episode, *, today: dt.date) -> ProgressReport:
         symptom_words=words[:1].upper() + words[1:],
         phase=phase,
         language=episode.client.language,
+        held_back=journey.unreleased_sittings(episode, client) if hidden else 0,
     )
 
 
