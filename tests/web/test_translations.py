@@ -32,9 +32,10 @@ def _po_entries() -> dict[str, str]:
     for line in [*PO.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
-            # A plural entry counts by its singular form.
-            field = line.split(" ", 1)[0].replace("[0]", "")
+        elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
+            # A plural entry counts by its singular form; its plural lines (which may
+            # continue over several lines) are kept apart, never added to the msgid.
+            field = line.split(" ", 1)[0].replace("msgstr[0]", "msgstr")
             current[field] = [ast.literal_eval(line.split(" ", 1)[1])]
         elif line.startswith('"') and field:
             current[field].append(ast.literal_eval(line))
