@@ -10,6 +10,7 @@ from import_helpers import with_practice_ids
 
 from personas import make_personas
 from plusone.audit.models import AuditEvent
+from plusone.clinical.actions import sessions
 from plusone.clinical.models import EpisodeSummary, Session
 from plusone.imports.reading import ImportRefused
 from plusone.imports.schedule import import_schedule
@@ -131,3 +132,114 @@ class ScheduleImportTests(TestCase):
         self.assertIn("Europe/Paris", report.errors[0].reason)
         with self.assertRaises(ImportRefused):
             self.run_import("hello", "ical")
+
+
+def at(day, hour, minute=0):
+    return dt.datetime.combine(day, dt.time(hour, minute), TORONTO)
+
+
+def jane(*rows):
+    """A Jane export of ``rows``: (id, practice id, day, start, end, state)."""
+    head = "Appointment ID,Patient ID,Start Date,Start Time,End Time,State\n"
+    return head + "".join(
+        f"{i},{ref},{day.isoformat()},{a},{b},{s}\n" for i, ref, day, a, b, s in rows
+    )
+
+
+class ScheduleImportOverlapTests(TestCase):
+    """An imported appointment keeps the rules of a session booked by hand
+    (clinical/actions/sessions.py): a therapist's scheduled and attended sessions never
+    overlap, and a session already marked keeps its time."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.p = make_personas()
+        with_practice_ids(cls.p)
+
+    def run_import(self, text, **kw):
+        return import_schedule(user=self.p.alice, raw=text.encode(), source="jane", **kw)
+
+    def imported(self):
+        return Session.objects.exclude(source_appointment_id="").order_by("starts_at")
+
+    def book(self, client, hour, minute=0, minutes=50):
+        return sessions.add_session(
+            user=self.p.alice, client=client, starts_at=at(next_week(), hour, minute),
+            duration_minutes=minutes,
+        )  # fmt: skip
+
+    def test_an_appointment_overlapping_a_session_booked_by_hand_is_a_row_error(self):
+        self.book(self.p.dave, 10, 30)  # another client of Alice's: one therapist, one room
+        audits = AuditEvent.objects.count()
+        for dry_run in (True, False):
+            report = self.run_import(jane_csv(), dry_run=dry_run)
+            self.assertEqual([(e.line, e.column) for e in report.errors], [(2, "start")])
+            day = at(next_week(), 10, 30)
+            self.assertEqual(
+                report.errors[0].reason,
+                f"overlaps another session of Alice on {day:%A %B} {day.day} at 10:30",
+            )
+            self.assertFalse(report.stored)
+        self.assertFalse(self.imported().exists())
+        self.assertEqual(AuditEvent.objects.count(), audits)
+
+    def test_two_overlapping_rows_of_one_file_are_an_error_on_the_later_one(self):
+        day = next_week()
+        text = jane(
+            ("J-1", "R-100", day, "10:00", "10:50", "Booked"),
+            ("J-3", "R-200", day, "10:45", "11:30", "Booked"),
+            ("J-4", "R-200", day, "10:50", "11:30", "Cancelled"),  # a cancelled hour is free
+        )
+        report = self.run_import(text)
+        self.assertEqual([(e.line, e.column) for e in report.errors], [(3, "start")])
+        self.assertIn("of Alice on", report.errors[0].reason)
+        self.assertTrue(report.errors[0].reason.endswith("at 10:00"))
+        self.assertFalse(self.imported().exists())
+
+    def test_a_re_import_does_not_collide_with_its_own_sessions(self):
+        self.run_import(jane_csv())
+        again = self.run_import(jane_csv())
+        self.assertEqual((again.errors, again.unchanged, again.stored), ([], 2, True))
+        self.assertEqual(self.imported().count(), 2)
+        # Moved half an hour, over its own old time: still no collision, no duplicate.
+        moved = self.run_import(jane_csv().replace("10:00,10:50", "10:30,11:20"))
+        self.assertEqual((moved.errors, moved.updated), ([], 1))
+        self.assertEqual(self.imported().first().starts_at, at(next_week(), 10, 30))
+        self.assertEqual(self.imported().count(), 2)
+
+    def test_two_imported_sessions_may_swap_their_times(self):
+        day = next_week()
+        first = [("J-1", "R-100", day, "10:00", "10:50", "Booked")]
+        second = [("J-3", "R-200", day, "11:00", "11:50", "Booked")]
+        self.assertEqual(self.run_import(jane(*first, *second)).errors, [])
+        swapped = jane(
+            ("J-1", "R-100", day, "11:00", "11:50", "Booked"),
+            ("J-3", "R-200", day, "10:00", "10:50", "Booked"),
+        )
+        report = self.run_import(swapped)
+        self.assertEqual((report.errors, report.updated), ([], 2))
+
+    def test_a_cancelled_session_does_not_block_an_appointment(self):
+        booked = self.book(self.p.dave, 10)
+        sessions.cancel_session(user=self.p.alice, session=booked, base_version=booked.version)
+        report = self.run_import(jane_csv())
+        self.assertEqual((report.errors, report.stored), ([], True))
+        self.assertEqual(self.imported().count(), 2)
+
+    def test_a_session_already_marked_keeps_its_time_and_its_mark(self):
+        day = timezone.localdate() - dt.timedelta(days=3)
+        self.run_import(jane(("J-9", "R-100", day, "09:00", "09:50", "Arrived")))
+        session = self.imported().get()
+        self.assertEqual(session.status, "attended")
+        later = jane(("J-9", "R-100", day, "15:00", "15:50", "Booked"))
+        report = self.run_import(later)
+        self.assertEqual((report.errors, report.updated, report.unchanged), ([], 0, 1))
+        session.refresh_from_db()
+        self.assertEqual((session.starts_at, session.status), (at(day, 9), "attended"))
+        # A correction of the mark is taken, as by hand: attended, then no-show.
+        self.run_import(jane(("J-9", "R-100", day, "15:00", "15:50", "No Show")))
+        session.refresh_from_db()
+        self.assertEqual((session.starts_at, session.status), (at(day, 9), "no_show"))
+        event = AuditEvent.objects.filter(action="session.import_update").get()
+        self.assertEqual(set(event.detail), {"episode", "source", "version", "changed"})
+        self.assertEqual(event.detail["changed"], ["status"])

@@ -7,6 +7,14 @@ id (or the event's UID) is stored on the session, so importing the same export
 again updates the sessions instead of adding new ones. Clients are matched by
 their practice id only, never by name. Like the scores import, one bad row
 stores nothing (docs/imports.md).
+
+The session rules of ``clinical/actions/sessions.py`` hold for imported sessions too: an
+appointment that would overlap another scheduled or attended session of the therapist
+(stored already, or an earlier row of the file) is a row error, checked with the actions'
+own ``overlapping``; and a session already marked (attended, no-show, late cancel) keeps
+its time, and its mark unless the source corrects it to another mark. Unlike a session
+added by hand, a past appointment may come in as scheduled: the source keeps the schedule,
+and the therapist marks it here.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from plusone import audit
+from plusone.clinical.actions.sessions import ATTENDANCE, BUSY, overlapping, overlaps, when
 from plusone.clinical.actions.sessions import _refresh_summary as refresh_session_summary
 from plusone.clinical.models import Client, Episode, Session
 from plusone.clinical.queries import visible_clients
@@ -269,7 +278,10 @@ def _match(
     user: Any, source: str, appointments: list[Appointment], report: ScheduleReport
 ) -> list[tuple[Appointment, Episode, Session | None]]:
     clients: dict[str, Client] = {
-        c.practice_ref: c for c in visible_clients(user, write=True).exclude(practice_ref="")
+        c.practice_ref: c
+        for c in visible_clients(user, write=True)
+        .exclude(practice_ref="")
+        .select_related("therapist")
     }
     open_episodes = {
         e.client_id: e
@@ -288,6 +300,9 @@ def _match(
     }
     out: list[tuple[Appointment, Episode, Session | None]] = []
     seen: dict[str, int] = {}
+    # The sessions the file itself sets: each is checked at the time the file gives it.
+    replaced = [s.pk for s in existing.values()]
+    taken: dict[Any, list[tuple[dt.datetime, int]]] = {}  # earlier rows, by therapist
     for appointment in appointments:
         line = appointment.line
         person = clients.get(appointment.client_ref) if appointment.client_ref else None
@@ -311,6 +326,15 @@ def _match(
         if session is not None and session.episode_id != episode.pk:
             report.errors.append(RowError(line, "appointment_id", "belongs to another client"))
             continue
+        starts_at, minutes, status = _kept(session, appointment)
+        if status in BUSY:
+            clash = _clash(person, starts_at, minutes, replaced, taken.get(person.therapist_id))
+            if clash is not None:
+                name = person.therapist.first_name or "the therapist"
+                reason = f"overlaps another session of {name} on {when(clash)}"
+                report.errors.append(RowError(line, "start", reason))
+                continue
+            taken.setdefault(person.therapist_id, []).append((starts_at, minutes))
         if session is None:
             report.new += 1
         elif _changes(session, appointment):
@@ -321,12 +345,36 @@ def _match(
     return out
 
 
+def _kept(session: Session | None, appointment: Appointment) -> tuple[dt.datetime, int, str]:
+    """The start, length and status the session will have once imported. A session already
+    marked (attended, no-show, late cancel) is history: it keeps its time, and its mark
+    unless the source gives another mark (a correction, as by hand); it is never made
+    scheduled or cancelled again (clinical/actions/sessions.py)."""
+    if session is None or session.status not in ATTENDANCE:
+        return appointment.starts_at, appointment.minutes, appointment.status
+    status = appointment.status if appointment.status in ATTENDANCE else session.status
+    return session.starts_at, session.duration_minutes, status
+
+
+def _clash(
+    person: Client,
+    starts_at: dt.datetime,
+    minutes: int,
+    replaced: list[Any],
+    earlier: list[tuple[dt.datetime, int]] | None,
+) -> dt.datetime | None:
+    """The start of a scheduled or attended session of the client's therapist that this time
+    overlaps: an earlier row of the file, or a stored session the file does not set again."""
+    for other_at, other in earlier or ():
+        if overlaps(starts_at, minutes, other_at, other):
+            return other_at
+    stored = overlapping(person.therapist_id, starts_at, minutes, but=replaced)
+    return stored.starts_at if stored is not None else None
+
+
 def _changes(session: Session, appointment: Appointment) -> dict[str, Any]:
-    wanted = {
-        "starts_at": appointment.starts_at,
-        "duration_minutes": appointment.minutes,
-        "status": appointment.status,
-    }
+    starts_at, minutes, status = _kept(session, appointment)
+    wanted = {"starts_at": starts_at, "duration_minutes": minutes, "status": status}
     return {k: v for k, v in wanted.items() if getattr(session, k) != v}
 
 
@@ -336,6 +384,8 @@ def _store(
     touched: dict[Any, Episode] = {}
     for appointment, episode, session in matched:
         touched[episode.pk] = episode
+        # Ids, the source, the new version and the names of the fields changed: never a value.
+        detail: dict[str, Any] = {"episode": episode.pk, "source": source}
         if session is None:
             session = Session.objects.create(
                 practice_id=episode.practice_id,
@@ -347,19 +397,22 @@ def _store(
                 source_appointment_id=appointment.source_id,
             )
             action = "session.import"
+            detail["version"] = session.version
         else:
             changes = _changes(session, appointment)
             if not changes:
                 continue
             Session.objects.filter(pk=session.pk).update(version=F("version") + 1, **changes)
             action = "session.import_update"
+            detail["version"] = session.version + 1
+            detail["changed"] = sorted(changes)
         audit.record(
             practice=episode.practice,
             actor=user,
             action=action,
             target_type="clinical.session",
             target_id=session.pk,
-            detail={"episode": episode.pk, "source": source},
+            detail=detail,
         )
     # The caseload's "next session" follows the imported schedule, as it follows one added by hand.
     for episode in touched.values():

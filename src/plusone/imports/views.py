@@ -6,6 +6,7 @@ reads the file again, so no clinical data waits on the server half-imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -27,19 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def scores_import(request: HttpRequest) -> HttpResponse:
     """Past scores from CSV: all rows checked; all stored or none."""
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    report: Any = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = scores.import_scores(
-                user=request.user,
-                raw=data["file"],
-                encoding=data["encoding"],
-                mapping=data["mapping"],
-                dry_run=data["dry_run"],
-            )
-        except ImportRefused as exc:
-            form.add_error("file", str(exc))
+    report = _run(request, form, scores.import_scores)
     counts = report and [
         ("Rows read", report.rows),
         ("New administrations", report.new),
@@ -55,20 +44,7 @@ def scores_import(request: HttpRequest) -> HttpResponse:
 def schedule_import(request: HttpRequest) -> HttpResponse:
     """Appointments from Jane App, Owl Practice or an iCalendar file: idempotent."""
     form = forms.ScheduleForm(request.POST or None, request.FILES or None)
-    report: Any = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = import_schedule(
-                user=request.user,
-                raw=data["file"],
-                source=data["source"],
-                encoding=data["encoding"],
-                mapping=data["mapping"],
-                dry_run=data["dry_run"],
-            )
-        except ImportRefused as exc:
-            form.add_error("file", str(exc))
+    report = _run(request, form, import_schedule, "source")
     counts = report and [
         ("Appointments read", report.rows),
         ("New sessions", report.new),
@@ -77,3 +53,26 @@ def schedule_import(request: HttpRequest) -> HttpResponse:
     ]
     context = {"form": form, "report": report, "counts": counts, "defaults": DEFAULT_MAPPINGS}
     return render(request, "imports/schedule.html", context)
+
+
+def _run(
+    request: HttpRequest, form: forms.ImportForm, action: Callable[..., Any], *also: str
+) -> Any:
+    """The report of ``action`` on the uploaded file (with the form's ``also`` fields too), or
+    None when nothing was posted or the form is not valid; a file refused as a whole is the
+    file field's error."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return action(
+            user=request.user,
+            raw=data["file"],
+            encoding=data["encoding"],
+            mapping=data["mapping"],
+            dry_run=data["dry_run"],
+            **{name: data[name] for name in also},
+        )
+    except ImportRefused as exc:
+        form.add_error("file", str(exc))
+        return None

@@ -6,7 +6,8 @@ Rules (docs/sessions.md):
 - Only a scheduled session moves or is cancelled; a session that has started is marked
   attended or no-show, and a late cancel may be marked at any time.
 - A therapist's scheduled and attended sessions never overlap (a cancelled, late-cancelled
-  or no-show hour is free again), across all of their clients.
+  or no-show hour is free again), across all of their clients. ``overlapping`` is that
+  rule; the schedule import (imports/schedule.py) checks its appointments with it too.
 - Every change names the version the editor loaded; a newer one is a conflict.
 
 Each write re-derives the episode summary's last and next session and clears its
@@ -16,6 +17,7 @@ Each write re-derives the episode summary's last and next session and clears its
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -200,20 +202,44 @@ def _refuse_overlap(
     """Refuse a time that overlaps another scheduled or attended session of the therapist."""
     if not 1 <= minutes <= LONGEST_MINUTES:
         raise ValidationError(f"A session lasts from 1 to {LONGEST_MINUTES} minutes.")
-    ends_at = starts_at + dt.timedelta(minutes=minutes)
+    other = overlapping(therapist_id, starts_at, minutes, but=() if but is None else (but,))
+    if other is not None:
+        raise ValidationError(
+            f"That overlaps another of your sessions, on {when(other.starts_at)} "
+            f"({other.duration_minutes} min). Choose another time."
+        )
+
+
+def overlapping(
+    therapist_id: Any, starts_at: dt.datetime, minutes: int, *, but: Iterable[Any] = ()
+) -> Session | None:
+    """The therapist's scheduled or attended session (of any client) whose time overlaps
+    ``minutes`` from ``starts_at``, leaving out the sessions ``but``; None when the time is
+    free. The one overlap rule, for a session booked by hand and for the schedule import."""
     nearby = Session.objects.filter(
         episode__client__therapist_id=therapist_id,
         status__in=BUSY,
-        starts_at__lt=ends_at,
+        starts_at__lt=starts_at + dt.timedelta(minutes=minutes),
         starts_at__gt=starts_at - dt.timedelta(minutes=LONGEST_MINUTES),
-    ).exclude(pk=but)
-    for other in nearby:
-        if other.starts_at + dt.timedelta(minutes=other.duration_minutes) > starts_at:
-            at = timezone.localtime(other.starts_at)
-            raise ValidationError(
-                f"That overlaps another of your sessions, on {at:%A %B} {at.day} at "
-                f"{at:%H:%M} ({other.duration_minutes} min). Choose another time."
-            )
+    ).exclude(pk__in=list(but))
+    for other in nearby.order_by("starts_at"):
+        if overlaps(starts_at, minutes, other.starts_at, other.duration_minutes):
+            return other
+    return None
+
+
+def overlaps(starts_at: dt.datetime, minutes: int, other_at: dt.datetime, other: int) -> bool:
+    """Whether two sessions' times overlap; back to back does not."""
+    return starts_at < other_at + dt.timedelta(minutes=other) and other_at < (
+        starts_at + dt.timedelta(minutes=minutes)
+    )
+
+
+def when(starts_at: dt.datetime) -> str:
+    """A session's day and time, as the messages about it say them: "Tuesday March 17 at
+    10:30", in the practice's time zone."""
+    at = timezone.localtime(starts_at)
+    return f"{at:%A %B} {at.day} at {at:%H:%M}"
 
 
 def _refresh_summary(episode: Episode, now: dt.datetime) -> None:
