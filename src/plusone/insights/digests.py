@@ -1,4 +1,5 @@
-"""The daily digests: the therapist's new flags, and the privacy officer's office.
+"""The daily digests: the therapist's new flags (and messages about their clients that could
+not be sent), and the privacy officer's office.
 
 Queued by ``plusone daily`` (through ``measures.signals.daily_ran``: measures is a floor
 below, and these read rights and custodian), one task per person and day, each claiming
@@ -20,6 +21,7 @@ from django_tasks import task
 
 from plusone.accounts.models import Membership, Practice, Role, User
 from plusone.clinical.models import Flag
+from plusone.insights.failed_sends import failed_count
 from plusone.insights.reminders import office_reminders
 from plusone.notify.models import Delivery
 
@@ -41,20 +43,33 @@ def _new_flags(user: Any, day: dt.date) -> int:
     ).count()
 
 
+def _failed_since(user: Any, today: dt.date) -> int:
+    """Messages about ``user``'s clients that failed since their last digest (or, with none
+    yet, since the start of yesterday)."""
+    last = (
+        Delivery.objects.filter(kind=FLAG_DIGEST, target=str(user.pk))
+        .order_by("-claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    return failed_count(user, since=last or _day_bounds(today - dt.timedelta(days=1))[0])
+
+
 def _sign_in() -> str:
     return settings.SITE_URL + reverse("account_login")
 
 
 def enqueue_digests(sender: Any, *, today: dt.date, anchors: list[dict[str, Any]], **_: Any) -> int:
-    """Queue today's digests: one for each therapist whose clients had new flags yesterday,
-    one for each privacy officer. Returns how many were queued."""
+    """Queue today's digests: one for each therapist whose clients had new flags yesterday or
+    a message that could not be sent since their last digest, one for each privacy officer.
+    Returns how many were queued."""
     queued = 0
     yesterday = today - dt.timedelta(days=1)
     therapists = User.objects.filter(
         pk__in=Membership.objects.filter(role=Role.THERAPIST).values("user")
     )
     for user in therapists:
-        if _new_flags(user, yesterday):
+        if _new_flags(user, yesterday) or _failed_since(user, today):
             send_flag_digest.enqueue(str(user.pk), today.isoformat())
             queued += 1
     officers = Membership.objects.filter(role=Role.PRIVACY_OFFICER).values_list(
@@ -103,12 +118,20 @@ def _sent(delivery: Delivery) -> None:
     )
 
 
-def flag_digest_text(user: Any, day: dt.date) -> str:
-    """The therapist's digest: two counts and a sign-in link."""
+def flag_digest_text(user: Any, day: dt.date, failed: int = 0) -> str:
+    """The therapist's digest: two counts, the failed messages' count when there are any,
+    and a sign-in link."""
     still_open = Flag.objects.filter(client__therapist=user, status=Flag.Status.OPEN).count()
+    unsent = (
+        f"{failed} message{'' if failed == 1 else 's'} about your clients could not be sent; "
+        "see your week.\n\n"
+        if failed
+        else ""
+    )
     return (
         f"New flags on {day:%A %d %B %Y}: {_new_flags(user, day)}\n"
         f"Flags still open: {still_open}\n\n"
+        f"{unsent}"
         f"Sign in to PlusOne to see them: {_sign_in()}\n\n"
         "This message contains no client information on purpose.\n"
     )
@@ -116,12 +139,14 @@ def flag_digest_text(user: Any, day: dt.date) -> str:
 
 @task()
 def send_flag_digest(user_id: str, day: str) -> str:
-    """The therapist's daily digest of the day before's new flags, at most once per day.
+    """The therapist's daily digest of the day before's new flags and of the messages about
+    their clients that failed since the last digest, at most once per day.
     Returns "sent", "already" or "gone"."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return "gone"
-    body = flag_digest_text(user, dt.date.fromisoformat(day) - dt.timedelta(days=1))
+    today = dt.date.fromisoformat(day)
+    body = flag_digest_text(user, today - dt.timedelta(days=1), failed=_failed_since(user, today))
     claim = _claim(user, FLAG_DIGEST, day)
     if claim is None:
         return "already"

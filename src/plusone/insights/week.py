@@ -1,5 +1,5 @@
 """The therapist's week: their own clients' sessions, Monday to Sunday, each with the
-state of the check-in before it. Four queries whatever the number of sessions.
+state of the check-in before it. Five queries whatever the number of sessions.
 
 A session's check-in is the client's check-in (link, kiosk or in session; never a
 Session Reflection) in its window: after the episode's previous session (at most seven
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from plusone.clinical.models import BringNote, Flag, Session
 from plusone.clinical.queries import visible_clients
+from plusone.insights.failed_sends import session_notes
 from plusone.measures.models import Sitting, SittingKind, SittingStatus
 from plusone.tokens.models import AccessToken, Purpose
 
@@ -42,6 +43,8 @@ class WeekSession:
     state: str
     # The client wrote what they want to bring to this session (read on the card).
     brings: bool = False
+    # The check-in message that could not be sent, in plain words ("" when none).
+    send_note: str = ""
 
     @property
     def state_label(self) -> str:
@@ -106,10 +109,24 @@ def week(user: Any, *, day: dt.date) -> Week:
             "session_id", flat=True
         )
     )
+    states = {s.pk: checkin_state(s, windows[s.pk], *activity) for s in shown}
+    now = timezone.now()
+    # One query: the failed invitations and reminders of the upcoming, not yet done ones.
+    notes = session_notes(
+        s
+        for s in shown
+        if s.status == Session.Status.SCHEDULED
+        and s.starts_at > now
+        and states[s.pk] in ("sent", "not_sent")
+    )
     for session in shown:
-        state = checkin_state(session, windows[session.pk], *activity)
         days[timezone.localtime(session.starts_at, zone).weekday()].sessions.append(
-            WeekSession(session, state, brings=session.pk in brings)
+            WeekSession(
+                session,
+                states[session.pk],
+                brings=session.pk in brings,
+                send_note=notes.get(session.pk, ""),
+            )
         )
     return Week(monday, days)
 

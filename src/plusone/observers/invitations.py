@@ -92,7 +92,14 @@ def send_observer_invitation(token_id: str) -> str:
             if Delivery.objects.filter(kind=OBSERVER_INVITE, target=str(token_id)).exists()
             else "gone"
         )
-    send_invitation_email(observer, observer.client, raw)
+    try:
+        send_invitation_email(observer, observer.client, raw)
+    except Exception:
+        # The claim stays (no retry sends it twice); the therapist's digest counts it.
+        Delivery.objects.filter(kind=OBSERVER_INVITE, target=str(token_id)).update(
+            status=Delivery.Status.FAILED
+        )
+        raise
     Delivery.objects.filter(kind=OBSERVER_INVITE, target=str(token_id)).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )

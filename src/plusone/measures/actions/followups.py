@@ -293,7 +293,12 @@ def _email(client: Any, token: AccessToken, url: str) -> tuple[str, str, str]:
 
 
 def _send(delivery_id: Any, address: str, subject: str, sender: str, body: str) -> None:
-    send_mail(subject, body, sender or settings.DEFAULT_FROM_EMAIL, [address])
+    try:
+        send_mail(subject, body, sender or settings.DEFAULT_FROM_EMAIL, [address])
+    except Exception:
+        # Not retried (at most once); the therapist's digest counts it.
+        Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
+        raise
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )

@@ -203,7 +203,12 @@ def link_email_heading(practice: Any) -> tuple[str, str]:
 
 
 def _send_link(delivery_id: Any, address: str, subject: str, sender: str, body: str) -> None:
-    send_mail(subject, body, sender, [address], fail_silently=False)
+    try:
+        send_mail(subject, body, sender, [address], fail_silently=False)
+    except Exception:
+        # Not retried (at most once); the therapist's digest counts it.
+        Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
+        raise
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )
