@@ -24,6 +24,7 @@ from plusone.clinical.models import Flag
 from plusone.insights.failed_sends import failed_count
 from plusone.insights.reminders import office_reminders
 from plusone.notify.models import Delivery
+from plusone.web.logging import withheld_failures
 
 FLAG_DIGEST = "flag_digest"
 PRIVACY_DIGEST = "privacy_digest"
@@ -138,6 +139,7 @@ def flag_digest_text(user: Any, day: dt.date, failed: int = 0) -> str:
 
 
 @task()
+@withheld_failures
 def send_flag_digest(user_id: str, day: str) -> str:
     """The therapist's daily digest of the day before's new flags and of the messages about
     their clients that failed since the last digest, at most once per day.
@@ -184,6 +186,7 @@ def privacy_digest_text(user: Any, today: dt.date, anchors: list[dict[str, Any]]
 
 
 @task()
+@withheld_failures
 def send_privacy_digest(user_id: str, day: str, anchors: list[dict[str, Any]]) -> str:
     """The privacy officer's daily digest, at most once per day. Returns "sent", "already"
     or "gone"."""

@@ -41,6 +41,7 @@ from plusone.notify.models import Delivery
 from plusone.notify.sms import send_sms
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
+from plusone.web.logging import withheld_failures
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def _link_ttl(session: Session, now: dt.datetime) -> dt.timedelta:
 
 
 @task()
+@withheld_failures
 def send_checkin_invitation(session_id: str) -> str:
     """Issue the session's check-in link and send it on every consented channel, at most
     once per (session, channel). Returns "sent", "already", "no_channel" or "gone"
@@ -199,6 +201,7 @@ def send_checkin_invitation(session_id: str) -> str:
 
 
 @task()
+@withheld_failures
 def send_checkin_reminder(session_id: str) -> str:
     """The one reminder for a check-in still open before its session: a new link (the old one
     is revoked, a started check-in carries over), at most once per (session, channel).

@@ -7,9 +7,11 @@ import datetime as dt
 from django_tasks import task
 
 from plusone.measures.actions.followups import due_follow_ups, invite_follow_up
+from plusone.web.logging import withheld_failures
 
 
 @task()
+@withheld_failures
 def send_follow_up(follow_up_id: str) -> str:
     """Issue and send one follow-up's check-in link, at most once (see invite_follow_up)."""
     return invite_follow_up(follow_up_id)

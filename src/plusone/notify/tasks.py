@@ -11,6 +11,7 @@ from django_tasks import task
 
 from plusone.clinical.models import Flag
 from plusone.notify.models import Delivery
+from plusone.web.logging import withheld_failures
 
 NEW_FLAG = "new_flag"
 
@@ -34,6 +35,7 @@ def send_attention_email(recipient_email: str) -> None:
 
 
 @task()
+@withheld_failures
 def notify_new_flag(flag_id: str, slot: str = "first") -> str:
     """Email the person the flag's promise names first (the therapist, or their cover or
     the clinical contact while they are away) that a client needs attention, at most

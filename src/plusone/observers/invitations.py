@@ -26,6 +26,7 @@ from plusone.notify.models import Delivery
 from plusone.observers.models import Observer, ObserverLink
 from plusone.tokens.models import AccessToken
 from plusone.tokens.service import hash_token
+from plusone.web.logging import withheld_failures
 
 OBSERVER_INVITE = "observer_invite"
 
@@ -60,6 +61,7 @@ def send_invitation_email(observer: Observer, client: Client, raw: str) -> None:
 
 
 @task()
+@withheld_failures
 def send_observer_invitation(token_id: str) -> str:
     """Send the observer's link, at most once. Returns "sent", "already" or "gone" (the link
     or the observer revoked, used or expired, or observers turned off)."""

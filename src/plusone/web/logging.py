@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import json
 import logging
 import re
 import traceback
+from collections.abc import Callable
 from types import TracebackType
+from typing import ParamSpec, TypeVar
 
 # /c/<token> and /o/<token> carry bearer tokens; anything after "?" may carry anything.
 _TOKEN_PATH = re.compile(r"(/[co]/)[^/\s?\"']+")
@@ -67,6 +70,31 @@ def withheld_traceback(exc_info: ExcInfo) -> str:
             exc = None
     # Python prints the first cause first; the chain was walked from the last.
     return "".join(reversed(parts)).rstrip("\n")
+
+
+class TaskFailed(Exception):
+    """A background task failed; its message is the original traceback, messages withheld."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def withheld_failures(func: Callable[P, R]) -> Callable[P, R]:
+    """Let a task fail with :class:`TaskFailed` (the traceback with every message withheld)
+    instead of its exception: django-tasks stores a failed task's traceback in the task
+    table, in plain text, where a message quoting an address or a row's values would stay.
+    Put it under ``@task()``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            text = withheld_traceback((type(exc), exc, exc.__traceback__))
+            raise TaskFailed(text) from None
+
+    return wrapper
 
 
 class RedactFilter(logging.Filter):
