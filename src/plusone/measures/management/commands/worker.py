@@ -10,11 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections, connection
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+)
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
@@ -25,6 +32,11 @@ from plusone.measures.management.commands.daily import run_daily
 from plusone.notify.escalation import escalate_flags
 
 log = logging.getLogger(__name__)
+
+# When the database goes away (a failover, a restart) the worker waits this long, doubling
+# up to the most, and tries again; it never exits for it.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MOST_SECONDS = 30.0
 
 # DESIGN.md: escalation is checked at least every 15 minutes; the worker checks every 5.
 ESCALATION_EVERY_SECONDS = 300.0
@@ -122,6 +134,41 @@ class GracefulWorker(Worker):
         self.running = False
 
 
+def _close_all() -> None:
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close()
+        except Exception:  # a connection the server cut cannot close cleanly: drop it
+            conn.connection = None
+
+
+def run_through_outages(worker: Worker) -> None:
+    """``worker.run()``, again after each time the database goes away, until a signal stops
+    it. The wait doubles from :data:`RETRY_FIRST_SECONDS` to :data:`RETRY_MOST_SECONDS`,
+    and starts again from the first once a run has lasted longer than the most; a stop
+    signal during the wait ends it at once. A task the outage interrupted is left as
+    django-tasks leaves it (failed, or running if even that write could not be made)."""
+    delay = RETRY_FIRST_SECONDS
+    while worker.running:
+        started = time.monotonic()
+        try:
+            worker.run()
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() - started > RETRY_MOST_SECONDS:
+                delay = RETRY_FIRST_SECONDS
+            log.warning(
+                "the database is unavailable; the worker tries again in %.0f s",
+                delay,
+                exc_info=True,
+            )
+            _close_all()
+            deadline = time.monotonic() + delay
+            while worker.running and time.monotonic() < deadline:
+                time.sleep(0.1)
+            delay = min(delay * 2, RETRY_MOST_SECONDS)
+
+
 class Command(BaseCommand):
     help = "Run the background task worker (sends notifications) and check escalation."
 
@@ -163,7 +210,7 @@ class Command(BaseCommand):
             worker.configure_signals()
             # From here a SIGTERM stops the worker between tasks (before, it simply ends it).
             log.info("worker started: SIGTERM stops it after the task in hand")
-            worker.run()
+            run_through_outages(worker)
         finally:
             stop.set()
             if checker is not None:
