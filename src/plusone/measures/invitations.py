@@ -9,6 +9,9 @@ channels the client consented to (a measurement consent on email or sms, latest 
 withdrawn) and has an address for. Each message carries a link and nothing else: no
 client name, no score, no instrument, in the client's language.
 
+The same run queues the follow-ups after an Ending whose day has come
+(:func:`plusone.measures.tasks.enqueue_due_follow_ups`; docs/follow-ups.md).
+
 At most once: each task claims its ``Delivery`` rows (kind, the session, the channel) in
 the transaction that issues the link, before sending; a duplicate or retried task finds
 the claim and sends nothing. A crash between claim and send loses that message rather
@@ -37,6 +40,7 @@ from plusone.clinical.models import Client, Episode, Session
 from plusone.measures import consent
 from plusone.measures.actions.links import link_url
 from plusone.measures.models import CheckinDraft, Sitting, SittingKind
+from plusone.measures.tasks import enqueue_due_follow_ups
 from plusone.notify.models import Delivery
 from plusone.notify.sms import send_sms
 from plusone.tokens import service as tokens
@@ -123,18 +127,22 @@ class RemindRun:
     invitations: int = 0
     reminders: int = 0
     sessions: int = 0
+    follow_ups: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "sessions": self.sessions,
             "invitations": self.invitations,
             "reminders": self.reminders,
+            "follow_ups": self.follow_ups,
         }
 
 
 def enqueue_due(*, now: dt.datetime) -> RemindRun:
     """Enqueue an invitation for each session in the window not yet invited and with a
-    consented channel, and a reminder for each still-open check-in in the reminder window.
+    consented channel, a reminder for each still-open check-in in the reminder window, and
+    a send for each follow-up after an Ending that is due (``plusone daily`` queues those
+    too; the claim sends each once).
 
     A session whose task is queued but not yet run may be enqueued again by the next run:
     harmless, the claim makes the second one send nothing."""
@@ -160,6 +168,7 @@ def enqueue_due(*, now: dt.datetime) -> RemindRun:
             ):
                 send_checkin_reminder.enqueue(key)
                 run.reminders += 1
+        run.follow_ups = enqueue_due_follow_ups(now)
     return run
 
 
