@@ -5,20 +5,24 @@ only with their follow-up consent; sent once on the due date; judged by core's E
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
 import time_machine
 from django.core import mail
-from django.test import TestCase
-from django.utils import timezone
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 from journey_fixtures import give_history
 from personas import login_as, make_personas
 from plusone.audit.models import AuditEvent
 from plusone.clinical import risk
-from plusone.clinical.models import Consent, EpisodeSummary, Flag
+from plusone.clinical.models import Client, Consent, EpisodeSummary, Flag
 from plusone.core.propose import propose
 from plusone.insights import decisions as actions
 from plusone.measures.actions.followups import (
@@ -30,9 +34,11 @@ from plusone.measures.forms import field_name
 from plusone.measures.management.commands.daily import run_daily
 from plusone.measures.models import Administration, FollowUp, FollowUpStatus, SittingKind
 from plusone.measures.summary import history_for
+from plusone.notify import sms
 from plusone.notify.escalation import ESCALATION_SLOT, escalate_flags
 from plusone.notify.models import Delivery
 from portal_fixtures import portal_web
+from task_worker import run_worker
 
 # A PHQ-9 of 15 (at or above cutoff 10), and one of 6 that holds.
 HIGH = [2, 2, 2, 2, 2, 2, 2, 1, 0]
@@ -367,3 +373,163 @@ class PortalTests(FollowUpTestCase):
         self.assertFalse(FollowUp.objects.exists())
         portal_web(self.p.bob).post("/me/journey/follow-ups/", {"choice": "agree"})
         self.assertEqual(FollowUp.objects.filter(status="scheduled").count(), 2)
+
+
+class DownSmsBackend:
+    """The SMS gateway is down."""
+
+    def send(self, to: str, body: str) -> None:
+        raise ConnectionError("gateway down")
+
+
+class ChannelTests(FollowUpTestCase):
+    """The follow-up goes on the channel the client chose, email or SMS, from ``plusone
+    remind`` (every 5 or 15 minutes) as well as ``plusone daily``; at most once either way."""
+
+    PHONE = "+16135550101"
+
+    def setUp(self) -> None:
+        sms.outbox.clear()
+        self.addCleanup(sms.outbox.clear)
+
+    def _by_sms(self, *, language: str = "en") -> None:
+        Client.objects.filter(pk=self.p.bob.pk).update(phone=self.PHONE, language=language)
+        self.p.bob.refresh_from_db()
+        record_follow_up_consent(
+            acting_user=self.p.alice, client=self.p.bob, agree=True, channel="sms"
+        )
+        _confirm(self.p, _end(self.p, self.episode))
+
+    def _remind(self) -> dict[str, int]:
+        out = io.StringIO()
+        call_command("remind", "--format", "json", stdout=out)
+        return json.loads(out.getvalue())
+
+    def _worker(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            run_worker()
+
+    def _mail_to_bob(self) -> list[Any]:
+        return [m for m in mail.outbox if self.p.bob.email in m.to]
+
+    def test_it_texts_bob_the_link_once_when_remind_and_daily_both_run(self) -> None:
+        self._by_sms()
+        with self._travel(3):
+            self.assertEqual(self._remind()["follow_ups"], 1)
+            run_daily()
+            self._remind()
+            self._worker()
+            self._remind()
+            run_daily()
+            self._worker()
+            token = FollowUp.objects.get(months=3).link
+        self.assertEqual([m.to for m in sms.outbox], [self.PHONE])
+        text = sms.outbox[0].body
+        self.assertIn("/c/", text)
+        with translation.override("en-ca"):
+            self.assertIn(date_format(timezone.localtime(token.expires_at), "DATE_FORMAT"), text)
+        for leak in ("Bob", "Brown", "PHQ", "follow", "ending", "score", "therapy", "session"):
+            self.assertNotIn(leak.lower(), text.lower(), leak)
+        self.assertEqual(self._mail_to_bob(), [])
+        delivery = Delivery.objects.get(kind=FOLLOW_UP_DELIVERY)
+        self.assertEqual((delivery.slot, delivery.status), ("3m", "sent"))
+
+    def test_a_text_the_gateway_refused_is_marked_failed_and_not_retried(self) -> None:
+        self._by_sms()
+        with self._travel(3), override_settings(SMS_BACKEND=f"{__name__}.DownSmsBackend"):
+            self._remind()
+            self._worker()
+            self._remind()
+            self._worker()
+        self.assertEqual(sms.outbox, [])
+        delivery = Delivery.objects.get(kind=FOLLOW_UP_DELIVERY)
+        self.assertEqual((delivery.slot, delivery.status), ("3m", "failed"))
+        self.assertEqual(FollowUp.objects.get(months=3).status, FollowUpStatus.INVITED)
+
+    def test_it_texts_a_french_client_in_french(self) -> None:
+        self._by_sms(language="fr")
+        with self._travel(3):
+            self._remind()
+            self._worker()
+            token = FollowUp.objects.get(months=3).link
+        text = sms.outbox[0].body
+        self.assertIn("Voici votre lien", text)
+        with translation.override("fr-ca"):
+            self.assertIn(date_format(timezone.localtime(token.expires_at), "DATE_FORMAT"), text)
+
+    def test_it_sends_nothing_after_bob_withdrew(self) -> None:
+        self._by_sms()
+        record_follow_up_consent(acting_user=self.p.alice, client=self.p.bob, agree=False)
+        with self._travel(3):
+            self.assertEqual(self._remind()["follow_ups"], 0)
+            run_daily()
+            self._worker()
+        self.assertEqual(sms.outbox, [])
+        self.assertEqual(self._mail_to_bob(), [])
+        self.assertFalse(Delivery.objects.filter(kind=FOLLOW_UP_DELIVERY).exists())
+
+    def test_it_emails_from_remind_alone_without_the_daily_run(self) -> None:
+        self._ended_with_consent()
+        with self._travel(3):
+            self._remind()
+            self._worker()
+        self.assertEqual(len(self._mail_to_bob()), 1)
+        self.assertEqual(sms.outbox, [])
+
+    def test_it_waits_for_the_daytime_before_sending(self) -> None:
+        self._by_sms()
+        day = add_months(timezone.localdate(), 3)
+        night = dt.datetime.combine(day, dt.time(2), tzinfo=timezone.get_current_timezone())
+        with time_machine.travel(night, tick=False):
+            self.assertEqual(self._remind()["follow_ups"], 0)
+            self.assertEqual(run_daily()["follow_ups"], 0)
+            self._worker()
+        self.assertEqual(sms.outbox, [])
+        with self._travel(3):
+            self.assertEqual(self._remind()["follow_ups"], 1)
+
+    def test_it_skips_a_follow_up_already_claimed_when_queueing(self) -> None:
+        self._by_sms()
+        with self._travel(3):
+            Delivery.objects.create(
+                practice=self.p.riverside,
+                kind=FOLLOW_UP_DELIVERY,
+                target=str(self.episode.pk),
+                slot="3m",
+            )
+            self.assertEqual(self._remind()["follow_ups"], 0)
+
+    def test_it_lets_alice_record_the_consent_by_sms(self) -> None:
+        Client.objects.filter(pk=self.p.bob.pk).update(phone=self.PHONE)
+        login_as(self.client, self.p.alice)
+        page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/")
+        self.assertContains(page, "The client agrees to follow-ups by text message")
+        url = f"/practice/episodes/{self.episode.pk}/follow-ups/consent/"
+        self.client.post(url, {"choice": "agree", "channel": "sms"})
+        consent = Consent.objects.get(client=self.p.bob, kind=Consent.Kind.FOLLOW_UP)
+        self.assertEqual((consent.channel, consent.withdrawn_at), ("sms", None))
+
+    def test_it_offers_sms_only_to_a_client_with_a_phone(self) -> None:
+        _confirm(self.p, _end(self.p, self.episode))
+        login_as(self.client, self.p.alice)
+        page = self.client.get(f"/practice/episodes/{self.episode.pk}/journey/")
+        self.assertNotIn("by text message", PortalTests._section(self, page))
+        self.assertFalse(self.p.bob.phone)
+        section = PortalTests._section(self, portal_web(self.p.bob).get("/me/journey/"))
+        self.assertNotIn("by text message", section)
+
+    def test_it_lets_bob_choose_sms_in_the_portal_in_french(self) -> None:
+        Client.objects.filter(pk=self.p.bob.pk).update(phone=self.PHONE, language="fr")
+        self.p.bob.refresh_from_db()
+        _confirm(self.p, _end(self.p, self.episode))
+        web = portal_web(self.p.bob)
+        section = PortalTests._section(self, web.get("/me/journey/"))
+        self.assertIn("par texto", section)
+        choice = {"choice": "agree", "channel": "sms"}
+        done = web.post("/me/journey/follow-ups/", choice, follow=True)
+        self.assertContains(done, "par texto")
+        consent = Consent.objects.get(client=self.p.bob, kind=Consent.Kind.FOLLOW_UP)
+        self.assertEqual((consent.channel, consent.language), ("sms", "fr"))
+        section = PortalTests._section(self, web.get("/me/journey/"))
+        self.assertIn("par texto", section)
+        self.assertEqual(FollowUp.objects.filter(channel="sms").count(), 2)

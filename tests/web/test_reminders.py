@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from personas import make_personas
 from plusone.clinical.actions import open_flag
-from plusone.clinical.models import Client, Consent, Flag, Session
+from plusone.clinical.models import Client, Consent, Flag, MeasurementPlan, Session
 from plusone.measures import consent
 from plusone.measures.invitations import send_checkin_invitation, send_checkin_reminder
 from plusone.measures.models import CheckinDraft
@@ -115,6 +115,45 @@ def test_it_sends_nothing_when_bob_withdrew_the_email_channel():
     assert mail.outbox == []
     assert sms.outbox == []
     assert not AccessToken.objects.filter(session=session).exists()
+
+
+def test_it_invites_nobody_to_a_session_at_which_the_plan_asks_nothing():
+    p = make_personas()
+    # Every slot empty: no routine, no alternate, no risk item; nothing carried over.
+    MeasurementPlan.objects.filter(episode=p.bob.episodes.get()).update(
+        schedule={"routine": [], "alternate": [], "every_4th": [], "review": [], "intake": []}
+    )
+    session = session_for(p.bob, hours=20)
+    assert remind()["invitations"] == 0
+    # Even a task queued before the plan changed sends nothing and claims nothing.
+    send_checkin_invitation.enqueue(str(session.pk))
+    send_checkin_reminder.enqueue(str(session.pk))
+    worker()
+    assert mail.outbox == [] and sms.outbox == []
+    assert not AccessToken.objects.filter(session=session).exists()
+    assert not Delivery.objects.filter(target=str(session.pk)).exists()
+    results = DBTaskResult.objects.filter(task_path__endswith="send_checkin_invitation")
+    assert [r.return_value for r in results] == ["nothing_due"]
+
+
+def test_it_invites_when_only_the_risk_item_is_due():
+    p = make_personas()
+    MeasurementPlan.objects.filter(episode=p.bob.episodes.get()).update(
+        schedule={"routine": [], "risk_item_only": ["phq9"]}
+    )
+    session_for(p.bob, hours=20)
+    assert remind()["invitations"] == 1
+    worker()
+    assert len(mail.outbox) == 1
+
+
+def test_it_invites_under_the_default_plan_as_before():
+    p = make_personas()
+    assert MeasurementPlan.objects.filter(episode=p.bob.episodes.get()).exists()
+    session_for(p.bob, hours=20)
+    assert remind()["invitations"] == 1
+    worker()
+    assert len(mail.outbox) == 1
 
 
 def test_it_texts_bob_only_with_sms_consent_and_a_phone():

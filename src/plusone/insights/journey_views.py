@@ -25,7 +25,7 @@ from plusone.insights import journey
 from plusone.insights.followups import follow_ups_of
 from plusone.insights.relationship import relationship_lane
 from plusone.lockbox.queries import can_manage, withheld_from
-from plusone.measures.actions.followups import record_follow_up_consent
+from plusone.measures.actions.followups import follow_up_channel, record_follow_up_consent
 from plusone.measures.actions.looked_at import mark_looked_at_together
 from plusone.measures.models import Sitting, SittingStatus
 from plusone.observers.queries import s2_view
@@ -176,14 +176,17 @@ def looked_at_together(request: HttpRequest, episode_id: str) -> HttpResponse:
 
 @route(Policy.THERAPIST, examples={"episode_id": "episode"}, methods=("POST",))
 def follow_up_consent(request: HttpRequest, episode_id: str) -> HttpResponse:
-    """Record the client's consent to the follow-ups after an Ending (by email), or its
-    withdrawal, which cancels the pending ones."""
+    """Record the client's consent to the follow-ups after an Ending (by email, or by SMS
+    for a client with a phone number), or its withdrawal, which cancels the pending ones."""
     episode = queries.access_episode(request.user, episode_id, write=True)
     agree = request.POST.get("choice") == "agree"
-    record_follow_up_consent(acting_user=request.user, client=episode.client, agree=agree)
+    channel = follow_up_channel(request.POST.get("channel"), episode.client)
+    record_follow_up_consent(
+        acting_user=request.user, client=episode.client, agree=agree, channel=channel
+    )
     messages.success(
         request,
-        "Follow-up consent recorded."
+        f"Follow-up consent recorded ({'by text message' if channel == 'sms' else 'by email'})."
         if agree
         else "Follow-up consent withdrawn; pending follow-ups cancelled.",
     )

@@ -275,13 +275,26 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
     asked; intake-and-review-only instruments (K10, PCL-5, AUDIT-C) are asked
     only at intake and reviews, and carried ones wait for the next.
     """
-    today = timezone.localdate(now or timezone.now())
     episode = token.episode or Episode.objects.get(client=token.client, status=Episode.Status.OPEN)
-    if token.session is not None:
-        number = episode.sessions.filter(starts_at__lt=token.session.starts_at).count() + 1
+    return due_at(episode, session=token.session, now=now, language=page_language())
+
+
+def due_at(
+    episode: Episode,
+    *,
+    session: Session | None,
+    now: dt.datetime | None = None,
+    language: str = "en",
+) -> Today:
+    """What a check-in of ``episode`` for ``session`` (or, without one, its next sitting)
+    asks at ``now``, read in ``language``: :func:`plan_for` without a token. The
+    invitations ask it before issuing a link (nothing asked, no invitation). Reads only."""
+    today = timezone.localdate(now or timezone.now())
+    if session is not None:
+        number = episode.sessions.filter(starts_at__lt=session.starts_at).count() + 1
     else:
         number = check_ins(episode).count() + 1
-    kind = sitting_kind(episode, session=token.session, number=number)
+    kind = sitting_kind(episode, session=session, number=number)
     plan = MeasurementPlan.objects.filter(episode=episode).first()
     schedule = _schedule(episode, plan)
     due = due_today(schedule, session_number=number, kind=kind)
@@ -302,7 +315,6 @@ def plan_for(token: AccessToken, *, now: dt.datetime | None = None) -> Today:
         carried = [k for k in carried if k not in waiting]
     # Instruments the client withdrew consent to are never asked, nor carried on.
     withdrawn = withdrawn_instruments(episode.client)
-    language = page_language()
 
     def askable(keys: list[str]) -> list[str]:
         return [

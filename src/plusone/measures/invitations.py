@@ -6,8 +6,13 @@ episodes that start within :data:`INVITATION_WINDOW` and enqueues one
 a check-in still open (its link neither used nor replaced) gets one
 :func:`send_checkin_reminder`, with a new link that replaces the old one. Only on the
 channels the client consented to (a measurement consent on email or sms, latest not
-withdrawn) and has an address for. Each message carries a link and nothing else: no
+withdrawn) and has an address for, and only for a session at which the client's
+measurement plan asks something (:func:`asks_something`): a plan with nothing due that
+session gets no invitation and no reminder. Each message carries a link and nothing else: no
 client name, no score, no instrument, in the client's language.
+
+The same run queues the follow-ups after an Ending whose day has come
+(:func:`plusone.measures.tasks.enqueue_due_follow_ups`; docs/follow-ups.md).
 
 At most once: each task claims its ``Delivery`` rows (kind, the session, the channel) in
 the transaction that issues the link, before sending; a duplicate or retried task finds
@@ -34,9 +39,11 @@ from django_tasks import task
 from plusone import audit
 from plusone.accounts.labels import email_label
 from plusone.clinical.models import Client, Episode, Session
+from plusone.measures import checkin as plan_queries
 from plusone.measures import consent
 from plusone.measures.actions.links import link_url
 from plusone.measures.models import CheckinDraft, Sitting, SittingKind
+from plusone.measures.tasks import enqueue_due_follow_ups
 from plusone.notify.models import Delivery
 from plusone.notify.sms import send_sms
 from plusone.tokens import service as tokens
@@ -86,6 +93,17 @@ def upcoming(now: dt.datetime, window: dt.timedelta) -> list[Session]:
     )
 
 
+def asks_something(session: Session) -> bool:
+    """Whether the check-in for ``session`` would ask anything, as the link would on the
+    session's day in the client's language (the plan's slots for that session, a risk item
+    kept on its own, what the last sitting carried over; less what the client cannot or
+    need not answer). Read-only: no token is issued to find out."""
+    episode = session.episode
+    language = "fr" if episode.client.language == "fr" else "en"
+    today = plan_queries.due_at(episode, session=session, now=session.starts_at, language=language)
+    return bool(today.asked)
+
+
 def _claimed(kind: str, sessions: list[Session]) -> dict[str, dt.datetime]:
     """Session id -> when its first ``kind`` delivery was claimed."""
     rows = Delivery.objects.filter(kind=kind, target__in=[str(s.pk) for s in sessions])
@@ -124,18 +142,22 @@ class RemindRun:
     invitations: int = 0
     reminders: int = 0
     sessions: int = 0
+    follow_ups: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "sessions": self.sessions,
             "invitations": self.invitations,
             "reminders": self.reminders,
+            "follow_ups": self.follow_ups,
         }
 
 
 def enqueue_due(*, now: dt.datetime) -> RemindRun:
     """Enqueue an invitation for each session in the window not yet invited and with a
-    consented channel, and a reminder for each still-open check-in in the reminder window.
+    consented channel, a reminder for each still-open check-in in the reminder window, and
+    a send for each follow-up after an Ending that is due (``plusone daily`` queues those
+    too; the claim sends each once).
 
     A session whose task is queued but not yet run may be enqueued again by the next run:
     harmless, the claim makes the second one send nothing."""
@@ -150,17 +172,21 @@ def enqueue_due(*, now: dt.datetime) -> RemindRun:
             if not contact_channels(session.episode.client):
                 continue
             if key not in invited:
-                send_checkin_invitation.enqueue(key)
-                run.invitations += 1
+                # Last, being the dearest: a session the plan asks nothing at is left alone.
+                if asks_something(session):
+                    send_checkin_invitation.enqueue(key)
+                    run.invitations += 1
             elif (
                 key not in reminded
                 and session.starts_at - now <= REMINDER_WINDOW
                 and now - invited[key] >= REMINDER_GAP
                 and (link := open_link(session)) is not None
                 and not answering(link, now=now)
+                and asks_something(session)
             ):
                 send_checkin_reminder.enqueue(key)
                 run.reminders += 1
+        run.follow_ups = enqueue_due_follow_ups(now)
     return run
 
 
@@ -191,8 +217,9 @@ def _link_ttl(session: Session, now: dt.datetime) -> dt.timedelta:
 @withheld_failures
 def send_checkin_invitation(session_id: str) -> str:
     """Issue the session's check-in link and send it on every consented channel, at most
-    once per (session, channel). Returns "sent", "already", "no_channel" or "gone"
-    (cancelled, started, or its episode closed)."""
+    once per (session, channel). Returns "sent", "already", "no_channel", "nothing_due"
+    (the plan asks nothing at this session; nothing claimed) or "gone" (cancelled,
+    started, or its episode closed)."""
     now = timezone.now()
     session = _session(session_id, now)
     if session is None:
@@ -208,7 +235,7 @@ def send_checkin_reminder(session_id: str) -> str:
     A client answering on the old link right now is left alone: nothing is claimed, so a
     later run sends the reminder if the check-in is still open once they have gone quiet.
     Returns "sent", "already", "no_channel", "closed" (done, or no open link),
-    "in_progress" or "gone"."""
+    "in_progress", "nothing_due" or "gone"."""
     now = timezone.now()
     session = _session(session_id, now)
     if session is None:
@@ -228,6 +255,8 @@ def _claim_and_send(
     channels = contact_channels(client)
     if not channels:
         return "no_channel"
+    if not asks_something(session):
+        return "nothing_due"
     try:
         # Claim before sending, in the transaction that issues the link.
         with transaction.atomic():

@@ -17,9 +17,11 @@ def send_follow_up(follow_up_id: str) -> str:
     return invite_follow_up(follow_up_id)
 
 
-def enqueue_due_follow_ups(today: dt.date) -> int:
-    """Queue a send for every follow-up due by ``today``; a second queueing sends nothing."""
-    due = due_follow_ups(today)
+def enqueue_due_follow_ups(now: dt.datetime) -> int:
+    """Queue a send for every follow-up due at ``now`` (its day has come, in the daytime,
+    not yet claimed); run by ``plusone remind`` and ``plusone daily``, and a second
+    queueing sends nothing (the claim)."""
+    due = due_follow_ups(now)
     for row in due:
         send_follow_up.enqueue(str(row.pk))
     return len(due)

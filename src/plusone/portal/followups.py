@@ -24,6 +24,8 @@ class MyFollowUps:
     consent: Consent | None
     ended: bool
     offer: bool
+    # Whether the client has a phone number: then the check-ins can come by text message.
+    phone: bool = False
 
 
 def my_follow_ups(client: Client) -> MyFollowUps | None:
@@ -40,4 +42,5 @@ def my_follow_ups(client: Client) -> MyFollowUps | None:
     consent = follow_up_consent(client)
     if not (ended or lines or consent):
         return None
-    return MyFollowUps(lines, consent, ended, ended and offers_check_in(episode.pk))
+    offer = ended and offers_check_in(episode.pk)
+    return MyFollowUps(lines, consent, ended, offer, bool(client.phone))

@@ -26,7 +26,7 @@ from plusone.clinical.journey_forms import (
     RemoveMomentForm,
 )
 from plusone.clinical.models import Moment
-from plusone.measures.actions.followups import record_follow_up_consent
+from plusone.measures.actions.followups import follow_up_channel, record_follow_up_consent
 from plusone.portal import journey
 from plusone.portal.auth import portal_route
 from plusone.portal.followups import my_follow_ups
@@ -52,22 +52,26 @@ def journey_page(request: HttpRequest) -> HttpResponse:
 
 @portal_route(methods=("POST",))
 def follow_up_consent(request: HttpRequest) -> HttpResponse:
-    """The client agrees to the check-ins after finishing (by email), or withdraws."""
+    """The client agrees to the check-ins after finishing (by email, or by text message when
+    we have their phone number), or withdraws."""
     person = request.portal_client  # type: ignore[attr-defined]
     agree = request.POST.get("choice") == "agree"
+    channel = follow_up_channel(request.POST.get("channel"), person)
     record_follow_up_consent(
         acting_user=_recorder(person),
         client=person,
         agree=agree,
+        channel=channel,
         language=person.language if person.language in ("en", "fr") else "en",
         actor=portal_actor(person),
     )
-    messages.success(
-        request,
-        gettext("Thank you: we will send these check-ins by email.")
-        if agree
-        else gettext("Thank you: there will be no check-ins after finishing."),
-    )
+    if not agree:
+        thanks = gettext("Thank you: there will be no check-ins after finishing.")
+    elif channel == "sms":
+        thanks = gettext("Thank you: we will send these check-ins by text message.")
+    else:
+        thanks = gettext("Thank you: we will send these check-ins by email.")
+    messages.success(request, thanks)
     return redirect("portal:journey")
 
 

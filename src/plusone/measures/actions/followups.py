@@ -4,9 +4,11 @@ When the client's confirmation makes an Ending take effect, and only with their
 follow-up consent, a follow-up is scheduled at 3 and 6 months
 (``policy.follow_up_months``). On its due date a task issues a check-in link that asks
 the primary measure, the goals and Felt Change (a sitting of kind "follow_up", through
-the ordinary check-in pages) and sends it on the consented channel, at most once per
-slot (the ``Delivery`` claim). Withdrawing the consent cancels the pending ones. Core's
-Ending rule reads the administration like any other: one after the Ending is a follow-up.
+the ordinary check-in pages) and sends it on the consented channel (email or SMS), at
+most once per slot (the ``Delivery`` claim). ``plusone remind`` and ``plusone daily``
+both queue it, in the daytime only (:data:`FOLLOW_UP_HOURS`). Withdrawing the consent
+cancels the pending ones. Core's Ending rule reads the administration like any other:
+one after the Ending is a follow-up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from plusone import audit
 from plusone.clinical.models import Consent, Decision, Episode, EpisodeSummary, Phase
@@ -36,19 +39,28 @@ from plusone.measures.models import (
     SittingKind,
 )
 from plusone.notify.models import Delivery
+from plusone.notify.sms import send_sms
 from plusone.tokens import service as tokens
 from plusone.tokens.models import AccessToken, Purpose
 
 log = logging.getLogger(__name__)
 
 # The Delivery claim of a follow-up's invitation: kind, target the episode, slot "3m"/"6m".
+# One follow-up goes on one channel (the consented one), so the slot needs no channel:
+# a claim stays one message whichever channel it went on (docs/reminders.md).
 FOLLOW_UP_DELIVERY = "follow_up_invitation"
 # A follow-up link stays open two weeks: a client months past the Ending is not rushed.
 FOLLOW_UP_TTL = dt.timedelta(days=14)
 # The wording the client agrees to (both languages, on the forms that ask it).
 FOLLOW_UP_CONSENT_VERSION = "2026-12-1"
-# The channels a follow-up invitation can go out on today (SMS waits for its backend).
-FOLLOW_UP_CHANNELS = (Consent.Channel.EMAIL,)
+# The channels a follow-up invitation can go out on: the client chooses one.
+FOLLOW_UP_CHANNELS = (Consent.Channel.EMAIL, Consent.Channel.SMS)
+# Policy: a follow-up goes out on its due day (or later) between these local times, never
+# at night: ``plusone daily`` runs at 02:00, so the 15-minute ``plusone remind`` sends it.
+FOLLOW_UP_HOURS = (dt.time(9), dt.time(20))
+# The text: a link and when it stops working; no name, no clinical word.
+# Translators: a text message (SMS); %(expires)s is a date, %(url)s the link.
+FOLLOW_UP_SMS = gettext_lazy("Here is your link. It works once and until %(expires)s: %(url)s")
 PENDING = (FollowUpStatus.SCHEDULED, FollowUpStatus.INVITED)
 # What a follow-up asks (DESIGN.md): the primary measure, then the goals and Felt Change,
 # the client's own words first as in every check-in.
@@ -136,6 +148,14 @@ def schedule_follow_ups(
     return rows
 
 
+def follow_up_channel(asked: str | None, client: Any) -> str:
+    """The channel a consent form asked for: SMS only when asked and the client has a phone
+    number, else email (the default, as the forms offer it)."""
+    if asked == Consent.Channel.SMS and client.phone:
+        return Consent.Channel.SMS
+    return Consent.Channel.EMAIL
+
+
 def record_follow_up_consent(
     *,
     acting_user: Any,
@@ -200,9 +220,20 @@ def cancel_follow_ups(*, client: Any, now: dt.datetime) -> int:
     return len(pending)
 
 
-def due_follow_ups(today: dt.date) -> list[FollowUp]:
-    """The scheduled follow-ups whose day has come."""
-    return list(FollowUp.objects.filter(status=FollowUpStatus.SCHEDULED, due_on__lte=today))
+def due_follow_ups(now: dt.datetime) -> list[FollowUp]:
+    """The scheduled follow-ups whose day has come, in the daytime (:data:`FOLLOW_UP_HOURS`;
+    none at night), and not already claimed (a claim whose send was lost stays lost)."""
+    local = timezone.localtime(now)
+    start, end = FOLLOW_UP_HOURS
+    if not start <= local.time() < end:
+        return []
+    rows = list(FollowUp.objects.filter(status=FollowUpStatus.SCHEDULED, due_on__lte=local.date()))
+    claimed = set(
+        Delivery.objects.filter(
+            kind=FOLLOW_UP_DELIVERY, target__in={str(r.episode_id) for r in rows}
+        ).values_list("target", "slot")
+    )
+    return [r for r in rows if (str(r.episode_id), f"{r.months}m") not in claimed]
 
 
 def follow_up_groups(episode: Episode) -> list[str]:
@@ -213,11 +244,12 @@ def follow_up_groups(episode: Episode) -> list[str]:
 
 
 def invite_follow_up(follow_up_id: Any, *, now: dt.datetime | None = None) -> str:
-    """Issue the follow-up's check-in link and send it on the consented channel, once.
+    """Issue the follow-up's check-in link and send it on the consented channel (email or
+    SMS), once.
 
     Claims the ``Delivery`` (kind "follow_up_invitation", the episode, slot "3m") before
     anything else, so a retried or duplicated task sends nothing. Returns "sent",
-    "issued" (no channel to send on: the link waits on the therapist's journey),
+    "issued" (no address on that channel: the link waits on the therapist's journey),
     "already", "not due", "no consent" (cancelled) or "gone".
     """
     now = now or timezone.now()
@@ -247,7 +279,8 @@ def invite_follow_up(follow_up_id: Any, *, now: dt.datetime | None = None) -> st
             )
     except IntegrityError:
         return "already"
-    emailed = bool(row.channel == Consent.Channel.EMAIL and client.email)
+    address = {Consent.Channel.EMAIL: client.email, Consent.Channel.SMS: client.phone}
+    sending = bool(row.channel in FOLLOW_UP_CHANNELS and address.get(row.channel))
     with transaction.atomic():
         raw, token = tokens.issue(
             Purpose.CHECKIN,
@@ -268,10 +301,7 @@ def invite_follow_up(follow_up_id: Any, *, now: dt.datetime | None = None) -> st
         FollowUp.objects.filter(pk=row.pk).update(
             status=FollowUpStatus.INVITED, link=token, invited_at=now
         )
-        if emailed:
-            message = _email(client, token, link_url(raw))
-            transaction.on_commit(lambda: _send(delivery.pk, client.email, *message))
-        else:
+        if not sending:
             Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED)
         audit.record(
             practice=row.practice,
@@ -279,9 +309,21 @@ def invite_follow_up(follow_up_id: Any, *, now: dt.datetime | None = None) -> st
             action="followup.invite",
             target_type="measures.followup",
             target_id=row.pk,
-            detail={"token": token.pk, "months": row.months, "emailed": emailed},
+            detail={
+                "token": token.pk,
+                "months": row.months,
+                "channel": row.channel if sending else "",
+                "emailed": sending and row.channel == Consent.Channel.EMAIL,
+            },
         )
-    return "sent" if emailed else "issued"
+    # Sent after the commit: the claim and the link stand before anything leaves.
+    if not sending:
+        return "issued"
+    if row.channel == Consent.Channel.SMS:
+        _text(delivery.pk, client.phone, _sms(client, token, link_url(raw)))
+    else:
+        _send(delivery.pk, client.email, *_email(client, token, link_url(raw)))
+    return "sent"
 
 
 def _email(client: Any, token: AccessToken, url: str) -> tuple[str, str, str]:
@@ -292,11 +334,29 @@ def _email(client: Any, token: AccessToken, url: str) -> tuple[str, str, str]:
         return subject, sender, str(EMAIL_BODY) % {"expires": expires, "url": url}
 
 
+def _sms(client: Any, token: AccessToken, url: str) -> str:
+    """The text: the link and the day it stops working, in the client's language."""
+    with translation.override("fr-ca" if client.language == "fr" else "en-ca"):
+        expires = date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")
+        return str(FOLLOW_UP_SMS) % {"expires": expires, "url": url}
+
+
 def _send(delivery_id: Any, address: str, subject: str, sender: str, body: str) -> None:
+    _deliver(
+        delivery_id,
+        lambda: send_mail(subject, body, sender or settings.DEFAULT_FROM_EMAIL, [address]),
+    )
+
+
+def _text(delivery_id: Any, phone: str, body: str) -> None:
+    _deliver(delivery_id, lambda: send_sms(phone, body))
+
+
+def _deliver(delivery_id: Any, send: Any) -> None:
     try:
-        send_mail(subject, body, sender or settings.DEFAULT_FROM_EMAIL, [address])
+        send()
     except Exception:
-        # Not retried (at most once); the therapist's digest counts it.
+        # Not retried (at most once); the therapist's week and digest show it.
         Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
         raise
     Delivery.objects.filter(pk=delivery_id).update(

@@ -32,8 +32,9 @@ def run_daily() -> dict[str, Any]:
     today = timezone.localdate()
     episodes = list(Episode.objects.filter(status=Episode.Status.OPEN).select_related("client"))
     refreshed = refresh_summaries(episodes, today=today)
-    # The follow-ups after an Ending whose day has come: their links go out from the worker.
-    follow_ups = enqueue_due_follow_ups(today)
+    # The follow-ups after an Ending whose day has come: their links go out from the worker
+    # (in the daytime only, so mostly from ``plusone remind``; docs/follow-ups.md).
+    follow_ups = enqueue_due_follow_ups(timezone.now())
     anchor = write_anchor(now=timezone.now())
     # The daily digests, queued as tasks by their owner (insights) in one transaction.
     with transaction.atomic():

@@ -79,9 +79,14 @@ def check_reminders() -> int:
         return 0
     finally:
         connection.close()
-    if run.invitations or run.reminders:
-        log.info("reminders: %d invitations, %d reminders queued", run.invitations, run.reminders)
-    return run.invitations + run.reminders
+    if run.invitations or run.reminders or run.follow_ups:
+        log.info(
+            "reminders: %d invitations, %d reminders, %d follow-ups queued",
+            run.invitations,
+            run.reminders,
+            run.follow_ups,
+        )
+    return run.invitations + run.reminders + run.follow_ups
 
 
 def run_daily_once(last: dt.date | None) -> dt.date:
