@@ -684,30 +684,22 @@ def _chart_moments(moments: Iterable[Moment], axis: _Axis) -> tuple[charts.Momen
     return tuple(out)
 
 
-def unreleased(episode: Episode, client: Client) -> frozenset[tuple[str, Any]]:
-    """The administrations the client does not see yet, as lockbox items: none when they
-    chose "at once"; else those of sittings not yet looked at together. The portal and
-    the client's progress report both honour it."""
+def unreleased_rows(episode: Episode, client: Client) -> list[tuple[Any, Any]]:
+    """(administration, sitting) of what the client does not see yet: nothing when they
+    chose "at once"; else the administrations of sittings not yet looked at together."""
     if client.release_timing == ReleaseTiming.AT_ONCE:
-        return frozenset()
-    rows = Administration.objects.filter(
-        episode=episode, sitting__isnull=False, sitting__looked_at_together_at__isnull=True
-    ).values_list("pk", flat=True)
-    return frozenset(("administration", pk) for pk in rows)
-
-
-def unreleased_sittings(episode: Episode, client: Client) -> int:
-    """How many check-ins :func:`unreleased` holds back from the client."""
-    if client.release_timing == ReleaseTiming.AT_ONCE:
-        return 0
-    return (
+        return []
+    return list(
         Administration.objects.filter(
             episode=episode, sitting__isnull=False, sitting__looked_at_together_at__isnull=True
-        )
-        .values("sitting")
-        .distinct()
-        .count()
+        ).values_list("pk", "sitting_id")
     )
+
+
+def unreleased(episode: Episode, client: Client) -> frozenset[tuple[str, Any]]:
+    """:func:`unreleased_rows` as lockbox items. The portal and the client's progress
+    report both honour it."""
+    return frozenset(("administration", pk) for pk, _ in unreleased_rows(episode, client))
 
 
 def moments_of(episode: Episode) -> list[Moment]:

@@ -182,7 +182,6 @@ def enqueue_due(*, now: dt.datetime) -> RemindRun:
                 and now - invited[key] >= REMINDER_GAP
                 and (link := open_link(session)) is not None
                 and not answering(link, now=now)
-                and asks_something(session)
             ):
                 send_checkin_reminder.enqueue(key)
                 run.reminders += 1
@@ -235,7 +234,7 @@ def send_checkin_reminder(session_id: str) -> str:
     A client answering on the old link right now is left alone: nothing is claimed, so a
     later run sends the reminder if the check-in is still open once they have gone quiet.
     Returns "sent", "already", "no_channel", "closed" (done, or no open link),
-    "in_progress", "nothing_due" or "gone"."""
+    "in_progress" or "gone". The open link is why it is sent: the plan is not asked again."""
     now = timezone.now()
     session = _session(session_id, now)
     if session is None:
@@ -255,7 +254,8 @@ def _claim_and_send(
     channels = contact_channels(client)
     if not channels:
         return "no_channel"
-    if not asks_something(session):
+    # The invitation asks the plan; a reminder follows the link the invitation sent.
+    if replaces is None and not asks_something(session):
         return "nothing_due"
     try:
         # Claim before sending, in the transaction that issues the link.

@@ -181,7 +181,8 @@ def client_report(episode: Episode, *, today: dt.date) -> ProgressReport:
     client = episode.client
     # The client's release timing holds here as in the portal: with "after we look
     # together", check-ins not yet looked at together stay out of their report.
-    hidden = journey.unreleased(episode, client)
+    rows = journey.unreleased_rows(episode, client)
+    hidden = frozenset(("administration", pk) for pk, _ in rows)
     data = journey.build_journey(
         episode,
         today=today,
@@ -208,7 +209,7 @@ def client_report(episode: Episode, *, today: dt.date) -> ProgressReport:
         symptom_words=words[:1].upper() + words[1:],
         phase=phase,
         language=episode.client.language,
-        held_back=journey.unreleased_sittings(episode, client) if hidden else 0,
+        held_back=len({sitting for _, sitting in rows}),
     )
 
 
